@@ -1,0 +1,182 @@
+"""The `maestro-graph` command line."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from maestro_graph import neo4j_server
+from maestro_graph.config import Settings, get_settings
+from maestro_graph.db import migrations
+from maestro_graph.db.connection import Neo4jTarget, Neo4jUnavailable, open_driver, resolve_target
+
+app = typer.Typer(help="Maestro Graph: which ML artifacts, and which people, make projects succeed.", no_args_is_help=True)
+neo4j_app = typer.Typer(help="The managed local Neo4j (ignored when NEO4J_URI is set).", no_args_is_help=True)
+app.add_typer(neo4j_app, name="neo4j")
+console = Console(stderr=True)
+
+
+def _settings(dev: bool = False) -> Settings:
+    settings = get_settings()
+    return settings.model_copy(update={"profile": "dev"}) if dev else settings
+
+
+def _target(settings: Settings, start: bool = True) -> Neo4jTarget:
+    try:
+        return resolve_target(settings, start_managed=start)
+    except (Neo4jUnavailable, neo4j_server.Neo4jServerError) as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(1) from None
+
+
+def _migrate(target: Neo4jTarget) -> list[str]:
+    with open_driver(target) as driver:
+        return migrations.migrate(driver, target.database)
+
+
+@neo4j_app.command("start")
+def neo4j_start() -> None:
+    """Install (first time) and start the managed Neo4j; waits until Bolt answers."""
+    settings = get_settings()
+    if settings.neo4j_uri:
+        console.print(f"NEO4J_URI is set ({settings.neo4j_uri}): nothing to start.")
+        return
+    conn = _target(settings, start=True)
+    typer.echo(json.dumps({"uri": conn.uri, "user": conn.user, "browser": conn.browser_url,
+                           "passwordFile": str(settings.data_dir / "neo4j" / "password")}))
+
+
+@neo4j_app.command("stop")
+def neo4j_stop() -> None:
+    """Stop the managed Neo4j (no-op when it is not running)."""
+    stopped = neo4j_server.stop(get_settings().data_dir)
+    console.print("stopped" if stopped else "not running")
+
+
+@neo4j_app.command("status")
+def neo4j_status() -> None:
+    """Say whether the managed Neo4j is running; exit 1 when it is not."""
+    conn = neo4j_server.status(get_settings().data_dir)
+    if conn is None:
+        console.print("not running")
+        raise typer.Exit(1)
+    typer.echo(json.dumps({"uri": conn.uri, "user": conn.user, "browser": conn.browser_url}))
+
+
+@app.command()
+def migrate() -> None:
+    """Apply pending schema migrations (cypher/migrations)."""
+    applied = _migrate(_target(get_settings()))
+    console.print(f"applied: {', '.join(applied)}" if applied else "schema is up to date")
+
+
+@app.command()
+def seed(demo: Annotated[bool, typer.Option("--demo", help="The synthetic ML-team demo graph.")] = False,
+         seed_value: Annotated[int, typer.Option("--seed")] = 7) -> None:
+    """Write demo data into the graph."""
+    from maestro_graph.ingest.demo_seed import seed_demo
+
+    if not demo:
+        console.print("nothing to seed: pass --demo")
+        raise typer.Exit(2)
+    target = _target(get_settings())
+    _migrate(target)
+    with open_driver(target) as driver:
+        counts = seed_demo(driver, target.database, seed=seed_value)
+    console.print("seeded: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+
+
+@app.command("import")
+def import_command(
+    bundle_dir: Annotated[Path, typer.Argument(help="Folder of projects/artifacts/people/uses/members/outcomes .csv[.gz]")],
+    batch_size: Annotated[int | None, typer.Option(help="Rows per write transaction.")] = None,
+    rejects: Annotated[Path | None, typer.Option(help="Write every rejected row (file, line, reason) to this CSV.")] = None,
+) -> None:
+    """Import a CSV bundle; bad rows are reported and skipped, good ones written."""
+    from maestro_graph.ingest.bundle_files import BundleError
+    from maestro_graph.ingest.bundle_import import import_bundle
+
+    settings = get_settings()
+    target = _target(settings)
+    _migrate(target)
+    try:
+        with open_driver(target) as driver:
+            report = import_bundle(driver, target.database, bundle_dir, batch_size or settings.import_batch_size,
+                                   show_progress=sys.stderr.isatty())
+    except BundleError as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from None
+    table = Table("file", "read", "written", "rejected")
+    for name, file_report in report.files.items():
+        table.add_row(name, str(file_report.read), str(file_report.written), str(file_report.rejected))
+    console.print(table)
+    console.print(f"{report.rows_read} rows in {report.seconds:.1f} s ({report.rows_per_second:,.0f} rows/s)")
+    for rejection in report.rejections[:20]:
+        console.print(f"  rejected {rejection.file}:{rejection.line}: {rejection.reason}")
+    if len(report.rejections) > 20:
+        console.print(f"  … and {len(report.rejections) - 20} more" + ("" if rejects else " (use --rejects FILE)"))
+    if rejects:
+        with open(rejects, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["file", "line", "reason"])
+            writer.writerows((r.file, r.line, r.reason) for r in report.rejections)
+
+
+@app.command("export-schema")
+def export_schema(check: Annotated[bool, typer.Option("--check", help="Exit 1 if schema.graphql differs.")] = False) -> None:
+    """Write the GraphQL SDL to schema.graphql (or check that it is current)."""
+    from maestro_graph.graphql.schema import SDL_PATH, export_sdl
+
+    sdl = export_sdl()
+    if check:
+        current = SDL_PATH.read_text(encoding="utf-8") if SDL_PATH.exists() else ""
+        if current != sdl:
+            console.print("schema.graphql is out of date: run `maestro-graph export-schema`")
+            raise typer.Exit(1)
+        return
+    SDL_PATH.write_text(sdl, encoding="utf-8")
+    console.print(f"wrote {SDL_PATH}")
+
+
+@app.command()
+def serve(
+    dev: Annotated[bool, typer.Option("--dev", help="GraphiQL, introspection and unmasked errors; loopback only.")] = False,
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = 8000,
+    demo: Annotated[bool, typer.Option("--demo", help="Seed the demo graph first when the graph is empty.")] = False,
+) -> None:
+    """Run the API with uvicorn (starting the managed Neo4j when NEO4J_URI is unset)."""
+    import uvicorn
+
+    from maestro_graph.app import create_app
+    from maestro_graph.ingest.demo_seed import seed_demo
+
+    if dev and host not in ("127.0.0.1", "localhost", "::1"):
+        console.print("[red]--dev serves GraphiQL without masking errors: it binds to loopback only[/red]")
+        raise typer.Exit(2)
+    settings = _settings(dev)
+    target = _target(settings)
+    _migrate(target)
+    if demo:
+        with open_driver(target) as driver:
+            empty = driver.execute_query("MATCH (n:Project) RETURN count(n) = 0 AS empty", database_=target.database)
+            if empty.records[0]["empty"]:
+                seed_demo(driver, target.database)
+                console.print("seeded the demo graph")
+    console.print(f"GraphQL on http://{host}:{port}/graphql" + (" (GraphiQL)" if dev else ""))
+    if target.browser_url:
+        console.print(f"Neo4j Browser on {target.browser_url} (user {target.user}, password in "
+                      f"{settings.data_dir / 'neo4j' / 'password'})")
+    uvicorn.run(create_app(settings, target), host=host, port=port, log_level="info")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

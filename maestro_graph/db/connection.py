@@ -1,0 +1,62 @@
+"""Which Neo4j to talk to, and drivers for it.
+
+With NEO4J_URI set, that server is used and nothing is started. Otherwise the
+managed local server under the data dir is used (and started on request).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import neo4j
+
+from maestro_graph import neo4j_server
+from maestro_graph.config import Settings
+
+
+@dataclass(frozen=True)
+class Neo4jTarget:
+    uri: str
+    user: str
+    password: str
+    database: str
+    browser_url: str | None = None
+    managed: bool = False
+
+
+class Neo4jUnavailable(RuntimeError):
+    """No Neo4j is configured or running."""
+
+
+def resolve_target(settings: Settings, start_managed: bool = False) -> Neo4jTarget:
+    """The Neo4j the settings point at; starts the managed one only when asked."""
+    if settings.neo4j_uri:
+        password = settings.neo4j_password.get_secret_value() if settings.neo4j_password else ""
+        return Neo4jTarget(settings.neo4j_uri, settings.neo4j_user, password, settings.neo4j_database)
+    if start_managed:
+        conn = neo4j_server.start(
+            settings.data_dir, bolt_port=settings.neo4j_bolt_port, http_port=settings.neo4j_http_port
+        )
+    else:
+        conn = neo4j_server.status(settings.data_dir)
+        if conn is None:
+            raise Neo4jUnavailable(
+                f"No Neo4j: set NEO4J_URI, or start the managed server with `maestro-graph neo4j start` "
+                f"(data dir {settings.data_dir})."
+            )
+    return Neo4jTarget(conn.uri, conn.user, conn.password, settings.neo4j_database, conn.browser_url, managed=True)
+
+
+def open_driver(target: Neo4jTarget) -> neo4j.Driver:
+    return neo4j.GraphDatabase.driver(target.uri, auth=(target.user, target.password))
+
+
+def open_async_driver(target: Neo4jTarget, max_pool_size: int = 50) -> neo4j.AsyncDriver:
+    return neo4j.AsyncGraphDatabase.driver(
+        target.uri,
+        auth=(target.user, target.password),
+        max_connection_pool_size=max_pool_size,
+        # Fail fast when Neo4j is gone instead of hanging a request for the default minute.
+        connection_acquisition_timeout=10.0,
+        connection_timeout=5.0,
+    )

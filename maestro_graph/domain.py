@@ -1,0 +1,124 @@
+"""The vocabulary of the graph and the rules every write obeys, whether it comes
+from the API, the bulk importer or the demo seed."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+
+ARTIFACT_KINDS = ("model", "dataset", "notebook", "pipeline", "feature", "library", "prompt", "other")
+PERSON_KINDS = ("person", "team")
+MEMBER_ROLES = ("owner", "maintainer", "uploader", "contributor", "viewer")
+PROJECT_STATUSES = ("active", "archived", "removed")
+
+MAX_ID_LENGTH = 200
+MAX_NAME_LENGTH = 300
+MAX_TEXT_LENGTH = 10_000
+MAX_TAGS = 100
+# Ids are opaque, but printable and free of whitespace so they survive URLs, CSV and logs.
+_ID_PATTERN = re.compile(r"^[^\s\x00-\x1f\x7f]+$")
+
+
+class InvalidInput(ValueError):
+    """A value breaks a rule; `field` names where, the message says what."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.reason = message
+
+
+class NotFound(LookupError):
+    """A node (or relationship) the caller named is not in the graph; `field` names the input."""
+
+    def __init__(self, label: str, node_id: str, field: str | None = None):
+        super().__init__(f"{label} {node_id!r} does not exist")
+        self.label = label
+        self.node_id = node_id
+        self.field = field
+
+
+def valid_id(value: object, field: str = "id") -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(field, "must be a non-empty string")
+    value = value.strip()
+    if len(value) > MAX_ID_LENGTH:
+        raise InvalidInput(field, f"must be at most {MAX_ID_LENGTH} characters")
+    if not _ID_PATTERN.match(value):
+        raise InvalidInput(field, "must not contain whitespace or control characters")
+    return value
+
+
+def valid_name(value: object, field: str = "name") -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(field, "must be a non-empty string")
+    if len(value) > MAX_NAME_LENGTH:
+        raise InvalidInput(field, f"must be at most {MAX_NAME_LENGTH} characters")
+    return value.strip()
+
+
+def valid_text(value: object, field: str) -> str | None:
+    """Optional free text: None or empty means absent."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidInput(field, "must be a string")
+    if len(value) > MAX_TEXT_LENGTH:
+        raise InvalidInput(field, f"must be at most {MAX_TEXT_LENGTH} characters")
+    return value.strip() or None
+
+
+def valid_choice(value: object, choices: Iterable[str], field: str) -> str:
+    choices = tuple(choices)
+    if not isinstance(value, str) or value.strip().lower() not in choices:
+        raise InvalidInput(field, f"must be one of {', '.join(choices)} (got {value!r})")
+    return value.strip().lower()
+
+
+def valid_tags(value: object, field: str = "tags") -> list[str]:
+    """Tags as a list; a single string is split on commas (the CSV bundle's form)."""
+    if value is None:
+        return []
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, (list, tuple)):
+        raise InvalidInput(field, "must be a list of strings")
+    tags = []
+    for item in items:
+        if not isinstance(item, str):
+            raise InvalidInput(field, "must be a list of strings")
+        tag = item.strip()
+        if tag and tag not in tags:
+            tags.append(tag)
+    if len(tags) > MAX_TAGS:
+        raise InvalidInput(field, f"at most {MAX_TAGS} tags")
+    if any(len(tag) > MAX_NAME_LENGTH for tag in tags):
+        raise InvalidInput(field, f"each tag must be at most {MAX_NAME_LENGTH} characters")
+    return tags
+
+
+def valid_count(value: object, field: str = "count") -> int:
+    if isinstance(value, str):
+        value = value.strip()
+        if not value.isdigit():
+            raise InvalidInput(field, f"must be a non-negative integer (got {value!r})")
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise InvalidInput(field, f"must be a non-negative integer (got {value!r})")
+    return value
+
+
+def valid_outcome(value: object, field: str = "survived_next_release") -> int:
+    """A success label: 1 (succeeded) or 0 (failed)."""
+    text = str(value).strip().lower() if value is not None else ""
+    if text in ("1", "true", "1.0"):
+        return 1
+    if text in ("0", "false", "0.0"):
+        return 0
+    raise InvalidInput(field, f"must be 0 or 1 (got {value!r})")
+
+
+def valid_score(value: object, field: str) -> float:
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
+        raise InvalidInput(field, "must be a finite number")
+    return float(value)

@@ -1,0 +1,398 @@
+"""The GraphQL object types: thin dataclasses built from graph rows; relationship
+fields resolve through the request's DataLoaders."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import Annotated, Any, Generic, TypeVar
+
+import strawberry
+from strawberry.types import Info
+
+from maestro_graph.graphql.pagination import encode_cursor
+from maestro_graph.graphql.errors import to_graphql_error
+from maestro_graph.domain import InvalidInput
+
+
+def native(value: Any) -> Any:
+    """Neo4j temporal values as Python ones."""
+    return value.to_native() if hasattr(value, "to_native") else value
+
+
+@strawberry.enum(description="What an artifact is.")
+class ArtifactKind(Enum):
+    MODEL = "model"
+    DATASET = "dataset"
+    NOTEBOOK = "notebook"
+    PIPELINE = "pipeline"
+    FEATURE = "feature"
+    LIBRARY = "library"
+    PROMPT = "prompt"
+    OTHER = "other"
+
+
+@strawberry.enum(description="Whether a person node stands for one person or a group (e.g. a team address).")
+class PersonKind(Enum):
+    PERSON = "person"
+    TEAM = "team"
+
+
+@strawberry.enum
+class MemberRole(Enum):
+    OWNER = "owner"
+    MAINTAINER = "maintainer"
+    UPLOADER = "uploader"
+    CONTRIBUTOR = "contributor"
+    VIEWER = "viewer"
+
+
+@strawberry.enum
+class ProjectStatus(Enum):
+    ACTIVE = "active"
+    ARCHIVED = "archived"
+    REMOVED = "removed"
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+E = TypeVar("E")
+
+
+@strawberry.type
+class Connection(Generic[E]):
+    edges: list[E]
+    page_info: PageInfo
+    total_count: int
+
+
+def page_info(skip: int, count: int, total: int) -> PageInfo:
+    return PageInfo(
+        has_next_page=skip + count < total,
+        has_previous_page=skip > 0,
+        start_cursor=encode_cursor(skip) if count else None,
+        end_cursor=encode_cursor(skip + count - 1) if count else None,
+    )
+
+
+@strawberry.type(description="How a project uses an artifact.")
+class Usage:
+    count: int | None
+    kinds: list[str]
+    context: str | None
+    first_used: datetime | None
+    last_used: datetime | None
+
+    @staticmethod
+    def from_rel(rel: dict) -> Usage:
+        return Usage(
+            count=rel.get("count"),
+            kinds=list(rel.get("kinds") or []),
+            context=rel.get("context"),
+            first_used=native(rel.get("first_used")),
+            last_used=native(rel.get("last_used")),
+        )
+
+
+@strawberry.type(description="A person's part in a project.")
+class Membership:
+    roles: list[str]
+    since: datetime | None
+
+    @staticmethod
+    def from_rel(rel: dict) -> Membership:
+        return Membership(roles=list(rel.get("roles") or []), since=native(rel.get("since")))
+
+
+async def _relation_page(info: Info, name: str, anchor: str, first: int | None, after: str | None):
+    try:
+        win = info.context.window(first, after)
+    except InvalidInput as error:
+        raise to_graphql_error(error) from None
+    edges, total = await info.context.loaders.page.load((name, anchor, win.skip, win.limit))
+    return edges, total, win.skip
+
+
+@strawberry.interface(description="Anything in the graph with an id and a name.")
+class Node:
+    id: strawberry.ID
+    name: str | None
+
+
+@strawberry.type(description="A piece of ML work whose outcome we want to explain.")
+class Project(Node):
+    description: str | None
+    status: str | None
+    section: str | None
+    tags: list[str]
+    success: bool | None = strawberry.field(description="The outcome label: true succeeded, false failed, null unknown.")
+    created_at: datetime | None
+
+    @staticmethod
+    def from_node(node: dict) -> Project:
+        success = node.get("success")
+        return Project(
+            id=node["id"],
+            name=node.get("name"),
+            description=node.get("description"),
+            status=node.get("status"),
+            section=node.get("section"),
+            tags=list(node.get("tags") or []),
+            success=None if success is None else bool(success),
+            created_at=native(node.get("created_at")),
+        )
+
+    @strawberry.field(description="Artifacts this project uses.")
+    async def uses(self, info: Info, first: int | None = None, after: str | None = None) -> ProjectUsesConnection:
+        edges, total, skip = await _relation_page(info, "project_uses", self.id, first, after)
+        return ProjectUsesConnection(
+            edges=[
+                ProjectUsesEdge(cursor=encode_cursor(skip + i), node=Artifact.from_node(e["node"]), usage=Usage.from_rel(e["rel"]))
+                for i, e in enumerate(edges)
+            ],
+            page_info=page_info(skip, len(edges), total),
+            total_count=total,
+        )
+
+    @strawberry.field(description="People who are members of this project.")
+    async def members(self, info: Info, first: int | None = None, after: str | None = None) -> ProjectMembersConnection:
+        edges, total, skip = await _relation_page(info, "project_members", self.id, first, after)
+        return ProjectMembersConnection(
+            edges=[
+                ProjectMemberEdge(cursor=encode_cursor(skip + i), node=Person.from_node(e["node"]), membership=Membership.from_rel(e["rel"]))
+                for i, e in enumerate(edges)
+            ],
+            page_info=page_info(skip, len(edges), total),
+            total_count=total,
+        )
+
+
+@strawberry.type(description="A reusable ML artifact: model, dataset, notebook, pipeline, feature, library, prompt.")
+class Artifact(Node):
+    kind: str
+    version: str | None
+    uri: str | None
+    description: str | None
+    section: str | None
+    created_at: datetime | None
+
+    @staticmethod
+    def from_node(node: dict) -> Artifact:
+        return Artifact(
+            id=node["id"],
+            name=node.get("name"),
+            kind=node.get("kind") or "other",
+            version=node.get("version"),
+            uri=node.get("uri"),
+            description=node.get("description"),
+            section=node.get("section"),
+            created_at=native(node.get("created_at")),
+        )
+
+    @strawberry.field(description="Projects that use this artifact.")
+    async def used_by(self, info: Info, first: int | None = None, after: str | None = None) -> ArtifactUsersConnection:
+        edges, total, skip = await _relation_page(info, "artifact_used_by", self.id, first, after)
+        return ArtifactUsersConnection(
+            edges=[
+                ArtifactUserEdge(cursor=encode_cursor(skip + i), node=Project.from_node(e["node"]), usage=Usage.from_rel(e["rel"]))
+                for i, e in enumerate(edges)
+            ],
+            page_info=page_info(skip, len(edges), total),
+            total_count=total,
+        )
+
+    @strawberry.field(description="People who created this artifact.")
+    async def creators(self, info: Info, first: int | None = None, after: str | None = None) -> PersonConnection:
+        return await _people(info, "artifact_creators", self.id, first, after)
+
+    @strawberry.field(description="Artifacts this one was derived from (its lineage, one step up).")
+    async def derived_from(self, info: Info, first: int | None = None, after: str | None = None) -> ArtifactConnection:
+        return await _artifacts(info, "artifact_derived_from", self.id, first, after)
+
+    @strawberry.field(description="Artifacts derived from this one (one step down).")
+    async def derivatives(self, info: Info, first: int | None = None, after: str | None = None) -> ArtifactConnection:
+        return await _artifacts(info, "artifact_derivatives", self.id, first, after)
+
+
+@strawberry.type(description="A person (or a group acting as one, see kind).")
+class Person(Node):
+    kind: str
+    email_hash: str | None
+    created_at: datetime | None
+
+    @staticmethod
+    def from_node(node: dict) -> Person:
+        return Person(
+            id=node["id"],
+            name=node.get("name"),
+            kind=node.get("kind") or "person",
+            email_hash=node.get("email_hash"),
+            created_at=native(node.get("created_at")),
+        )
+
+    @strawberry.field(description="Projects this person is a member of.")
+    async def projects(self, info: Info, first: int | None = None, after: str | None = None) -> PersonProjectsConnection:
+        edges, total, skip = await _relation_page(info, "person_projects", self.id, first, after)
+        return PersonProjectsConnection(
+            edges=[
+                PersonProjectEdge(cursor=encode_cursor(skip + i), node=Project.from_node(e["node"]), membership=Membership.from_rel(e["rel"]))
+                for i, e in enumerate(edges)
+            ],
+            page_info=page_info(skip, len(edges), total),
+            total_count=total,
+        )
+
+    @strawberry.field(description="Artifacts this person created.")
+    async def created(self, info: Info, first: int | None = None, after: str | None = None) -> ArtifactConnection:
+        return await _artifacts(info, "person_created", self.id, first, after)
+
+    @strawberry.field(description="Teams this person belongs to.")
+    async def teams(self, info: Info, first: int | None = None, after: str | None = None) -> TeamConnection:
+        edges, total, skip = await _relation_page(info, "person_teams", self.id, first, after)
+        return TeamConnection(
+            edges=[TeamEdge(cursor=encode_cursor(skip + i), node=Team.from_node(e["node"])) for i, e in enumerate(edges)],
+            page_info=page_info(skip, len(edges), total),
+            total_count=total,
+        )
+
+
+@strawberry.type
+class Team(Node):
+    description: str | None
+    created_at: datetime | None
+
+    @staticmethod
+    def from_node(node: dict) -> Team:
+        return Team(
+            id=node["id"],
+            name=node.get("name"),
+            description=node.get("description"),
+            created_at=native(node.get("created_at")),
+        )
+
+    @strawberry.field(description="People in this team.")
+    async def members(self, info: Info, first: int | None = None, after: str | None = None) -> PersonConnection:
+        return await _people(info, "team_members", self.id, first, after)
+
+
+async def _people(info: Info, relation: str, anchor: str, first: int | None, after: str | None) -> PersonConnection:
+    edges, total, skip = await _relation_page(info, relation, anchor, first, after)
+    return PersonConnection(
+        edges=[PersonEdge(cursor=encode_cursor(skip + i), node=Person.from_node(e["node"])) for i, e in enumerate(edges)],
+        page_info=page_info(skip, len(edges), total),
+        total_count=total,
+    )
+
+
+async def _artifacts(info: Info, relation: str, anchor: str, first: int | None, after: str | None) -> ArtifactConnection:
+    edges, total, skip = await _relation_page(info, relation, anchor, first, after)
+    return ArtifactConnection(
+        edges=[ArtifactEdge(cursor=encode_cursor(skip + i), node=Artifact.from_node(e["node"])) for i, e in enumerate(edges)],
+        page_info=page_info(skip, len(edges), total),
+        total_count=total,
+    )
+
+
+@strawberry.type
+class ProjectEdge:
+    cursor: str
+    node: Project
+
+
+@strawberry.type
+class ArtifactEdge:
+    cursor: str
+    node: Artifact
+
+
+@strawberry.type
+class PersonEdge:
+    cursor: str
+    node: Person
+
+
+@strawberry.type
+class TeamEdge:
+    cursor: str
+    node: Team
+
+
+@strawberry.type
+class ProjectUsesEdge:
+    cursor: str
+    node: Artifact
+    usage: Usage
+
+
+@strawberry.type
+class ArtifactUserEdge:
+    cursor: str
+    node: Project
+    usage: Usage
+
+
+@strawberry.type
+class ProjectMemberEdge:
+    cursor: str
+    node: Person
+    membership: Membership
+
+
+@strawberry.type
+class PersonProjectEdge:
+    cursor: str
+    node: Project
+    membership: Membership
+
+
+@strawberry.type
+class ProjectConnection(Connection[ProjectEdge]):
+    pass
+
+
+@strawberry.type
+class ArtifactConnection(Connection[ArtifactEdge]):
+    pass
+
+
+@strawberry.type
+class PersonConnection(Connection[PersonEdge]):
+    pass
+
+
+@strawberry.type
+class TeamConnection(Connection[TeamEdge]):
+    pass
+
+
+@strawberry.type
+class ProjectUsesConnection(Connection[ProjectUsesEdge]):
+    pass
+
+
+@strawberry.type
+class ArtifactUsersConnection(Connection[ArtifactUserEdge]):
+    pass
+
+
+@strawberry.type
+class ProjectMembersConnection(Connection[ProjectMemberEdge]):
+    pass
+
+
+@strawberry.type
+class PersonProjectsConnection(Connection[PersonProjectEdge]):
+    pass
+
+
+NODE_TYPES = {"Project": Project, "Artifact": Artifact, "Person": Person, "Team": Team}
+
+
+def node_from_row(label: str, node: dict) -> Project | Artifact | Person | Team:
+    return NODE_TYPES[label].from_node(node)

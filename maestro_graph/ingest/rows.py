@@ -1,0 +1,94 @@
+"""Turning one CSV bundle row into the validated row a write query takes.
+
+Each parser raises InvalidInput naming the column at fault; the importer turns that
+into a rejected-row report line and goes on with the rest.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from maestro_graph import domain
+from maestro_graph.domain import InvalidInput
+
+
+def _optional(row: dict[str, str], column: str) -> str | None:
+    value = row.get(column)
+    return value if value else None
+
+
+def _timestamp(row: dict[str, str], column: str) -> datetime | None:
+    value = _optional(row, column)
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInput(column, f"is not an ISO 8601 timestamp (got {value!r})") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def project(row: dict[str, str]) -> dict[str, Any]:
+    props: dict[str, Any] = {
+        "name": domain.valid_name(row.get("name"), "name"),
+        "description": domain.valid_text(row.get("description"), "description"),
+        "section": domain.valid_text(row.get("section"), "section"),
+        "tags": domain.valid_tags(row.get("tags")),
+    }
+    if _optional(row, "status"):
+        props["status"] = domain.valid_choice(row["status"], domain.PROJECT_STATUSES, "status")
+    return {"id": domain.valid_id(row.get("project_id"), "project_id"), "props": props,
+            "created_at": _timestamp(row, "created_at")}
+
+
+def artifact(row: dict[str, str]) -> dict[str, Any]:
+    kind = _optional(row, "kind")
+    props: dict[str, Any] = {
+        "name": domain.valid_name(row.get("name"), "name"),
+        "kind": domain.valid_choice(kind, domain.ARTIFACT_KINDS, "kind") if kind else "other",
+        "description": domain.valid_text(row.get("description"), "description"),
+        "section": domain.valid_text(row.get("section"), "section"),
+        "version": domain.valid_text(row.get("version"), "version"),
+        "uri": domain.valid_text(row.get("uri"), "uri"),
+    }
+    return {"id": domain.valid_id(row.get("artifact_id"), "artifact_id"), "props": props,
+            "created_at": _timestamp(row, "created_at")}
+
+
+def person(row: dict[str, str]) -> dict[str, Any]:
+    kind = _optional(row, "kind")
+    props: dict[str, Any] = {
+        "kind": domain.valid_choice(kind, domain.PERSON_KINDS, "kind") if kind else "person",
+        "name": domain.valid_text(row.get("name"), "name"),
+    }
+    return {"id": domain.valid_id(row.get("person_id"), "person_id"), "props": props, "created_at": None}
+
+
+def uses(row: dict[str, str]) -> dict[str, Any]:
+    count = _optional(row, "count")
+    return {
+        "project_id": domain.valid_id(row.get("project_id"), "project_id"),
+        "artifact_id": domain.valid_id(row.get("artifact_id"), "artifact_id"),
+        "kind": domain.valid_text(row.get("kind"), "kind"),
+        "count": domain.valid_count(count, "count") if count else None,
+        "context": domain.valid_text(row.get("context"), "context"),
+        "used_at": _timestamp(row, "used_at"),
+    }
+
+
+def member(row: dict[str, str]) -> dict[str, Any]:
+    role = _optional(row, "role")
+    return {
+        "person_id": domain.valid_id(row.get("person_id"), "person_id"),
+        "project_id": domain.valid_id(row.get("project_id"), "project_id"),
+        "role": domain.valid_choice(role, domain.MEMBER_ROLES, "role") if role else "contributor",
+        "since": _timestamp(row, "since"),
+    }
+
+
+def outcome(row: dict[str, str]) -> dict[str, Any]:
+    return {
+        "project_id": domain.valid_id(row.get("project_id"), "project_id"),
+        "success": domain.valid_outcome(row.get("survived_next_release")),
+    }

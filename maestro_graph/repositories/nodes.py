@@ -1,0 +1,59 @@
+"""Projects, artifacts, people and teams: upserts, deletes and lookups by id.
+
+Writes take a list of rows and run one `UNWIND $rows` query, so the bulk importer
+(thousands of rows) and the API (one row) share the same Cypher.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import neo4j
+
+from maestro_graph.db.graph import fetch
+
+LABELS = ("Project", "Artifact", "Person", "Team")
+
+# Embeddings are large and internal: never shipped to API callers.
+_PROJECTION = "n {.*, embedding: null}"
+
+
+def _upsert(label: str) -> str:
+    return f"""
+UNWIND $rows AS row
+MERGE (n:{label} {{id: row.id}})
+ON CREATE SET n.created_at = coalesce(row.created_at, datetime())
+SET n += row.props
+RETURN {_PROJECTION} AS node
+"""
+
+
+UPSERT = {label: _upsert(label) for label in LABELS}
+
+GET_MANY = {
+    label: f"UNWIND $ids AS id MATCH (n:{label} {{id: id}}) RETURN {_PROJECTION} AS node" for label in LABELS
+}
+
+DELETE = {
+    label: f"MATCH (n:{label} {{id: $id}}) WITH n, {_PROJECTION} AS node DETACH DELETE n RETURN node"
+    for label in LABELS
+}
+
+EXISTING_IDS = {
+    label: f"UNWIND $ids AS id MATCH (n:{label} {{id: id}}) RETURN collect(n.id) AS ids" for label in LABELS
+}
+
+
+async def upsert(tx: neo4j.AsyncManagedTransaction, label: str, node_id: str, props: dict[str, Any]) -> dict:
+    rows = await fetch(tx, UPSERT[label], rows=[{"id": node_id, "props": props}])
+    return rows[0]["node"]
+
+
+async def get_many(tx: neo4j.AsyncManagedTransaction, label: str, ids: list[str]) -> dict[str, dict]:
+    rows = await fetch(tx, GET_MANY[label], ids=ids)
+    return {row["node"]["id"]: row["node"] for row in rows}
+
+
+async def delete(tx: neo4j.AsyncManagedTransaction, label: str, node_id: str) -> dict | None:
+    rows = await fetch(tx, DELETE[label], id=node_id)
+    return rows[0]["node"] if rows else None
