@@ -7,13 +7,11 @@ import logging
 from typing import Any
 
 import neo4j
-from graphql.validation import NoSchemaIntrospectionCustomRule
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
-from strawberry.extensions import AddValidationRules
 
 from maestro_graph.config import Settings, get_settings
 from maestro_graph.db import migrations
@@ -29,9 +27,7 @@ _APPLIED_IDS = "MATCH (m:Migration) RETURN collect(m.id) AS ids"
 
 class GraphQLApp(GraphQL):
     def __init__(self, settings: Settings):
-        schema = build_schema(mask_errors=not settings.is_dev)
-        if not settings.is_dev:
-            schema.extensions.append(AddValidationRules([NoSchemaIntrospectionCustomRule]))
+        schema = build_schema(mask_errors=not settings.is_dev, introspection=settings.is_dev)
         super().__init__(schema, graphql_ide="graphiql" if settings.is_dev else None, allow_queries_via_get=False)
         self.settings = settings
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import strawberry
-from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter, SchemaExtension
+from strawberry.extensions import AddValidationRules, MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter, SchemaExtension
 from graphql import GraphQLError
+from graphql.validation import NoSchemaIntrospectionCustomRule
 
 from maestro_graph.graphql.mutations import Mutation
 from maestro_graph.graphql.queries import Query
@@ -37,15 +38,18 @@ def _is_internal(error: GraphQLError) -> bool:
     return error.original_error is not None
 
 
-def build_schema(mask_errors: bool = True) -> strawberry.Schema:
-    extensions = [
-        QueryDepthLimiter(max_depth=MAX_DEPTH),
-        MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
-        MaxTokensLimiter(max_token_count=MAX_TOKENS),
+def build_schema(mask_errors: bool = True, introspection: bool = True) -> strawberry.Schema:
+    # Factories, so each request gets fresh extension instances.
+    extensions: list = [
+        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         CypherRoundTrips,
     ]
     if mask_errors:
-        extensions.append(MaskErrors(should_mask_error=_is_internal, error_message="Internal server error"))
+        extensions.append(lambda: MaskErrors(should_mask_error=_is_internal, error_message="Internal server error"))
+    if not introspection:
+        extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
     return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions)
 
 

@@ -94,11 +94,12 @@ class _Importer:
         self.progress = progress
         self.report = ImportReport()
 
-    def _write(self, query: str, batch: list[dict]) -> set[int]:
-        records, _, _ = self.driver.execute_query(query, rows=batch, database_=self.database)
-        if records and "line" in records[0].keys():
+    def _write(self, step: _Step, batch: list[dict]) -> set[int]:
+        """Lines of `batch` that were written."""
+        records, _, _ = self.driver.execute_query(step.query, rows=batch, database_=self.database)
+        if step.endpoints:
             return {record["line"] for record in records}
-        # Node upserts return the nodes, not lines: every row of the batch was written.
+        # A node upsert (MERGE) writes every row it is given.
         return {row["line"] for row in batch}
 
     def _unknown_endpoint(self, step: _Step, row: dict) -> str:
@@ -130,7 +131,7 @@ class _Importer:
         file_report = self.report.files.setdefault(path.name, FileReport())
         task = self.progress.add_task(path.name, total=None) if self.progress else None
         for batch in _batches(self._parsed(step, bundle_dir, file_report, path.name), self.batch_size):
-            written = self._write(step.query, batch)
+            written = self._write(step, batch)
             file_report.written += len(written)
             for row in batch:
                 if row["line"] not in written:

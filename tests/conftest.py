@@ -1,0 +1,89 @@
+"""Every test talks to a real Neo4j.
+
+With NEO4J_URI set (as `bin/dev test` and CI do) that server is used; otherwise the
+managed server is started under a test data dir. Each test module starts from an
+empty, migrated graph.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from maestro_graph import neo4j_server
+from maestro_graph.app import create_app
+from maestro_graph.config import Settings
+from maestro_graph.db import migrations
+from maestro_graph.db.connection import Neo4jTarget, open_driver
+
+TEST_DATA_DIR = Path(os.environ.get("MAESTRO_TEST_DATA_DIR", Path.home() / ".cache" / "maestro-graph" / "test-data"))
+
+
+@pytest.fixture(scope="session")
+def neo4j_target() -> Neo4jTarget:
+    if os.environ.get("NEO4J_URI"):
+        return Neo4jTarget(
+            os.environ["NEO4J_URI"],
+            os.environ.get("NEO4J_USER", "neo4j"),
+            os.environ.get("NEO4J_PASSWORD", ""),
+            os.environ.get("NEO4J_DATABASE", "neo4j"),
+        )
+    conn = neo4j_server.start(TEST_DATA_DIR, bolt_port=17687, http_port=17474)
+    return Neo4jTarget(conn.uri, conn.user, conn.password, "neo4j", conn.browser_url, managed=True)
+
+
+@pytest.fixture(scope="session")
+def driver(neo4j_target):
+    with open_driver(neo4j_target) as driver:
+        yield driver
+
+
+def wipe(driver, database: str = "neo4j") -> None:
+    """Delete every node and relationship (schema stays); batched so large graphs fit in memory."""
+    with driver.session(database=database) as session:
+        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+
+
+@pytest.fixture(scope="module")
+def graph(driver, neo4j_target):
+    """A clean, migrated graph for the module; yields the sync driver."""
+    wipe(driver, neo4j_target.database)
+    migrations.migrate(driver, neo4j_target.database)
+    yield driver
+
+
+def count(driver, query: str, **params) -> int:
+    records, _, _ = driver.execute_query(query, params)
+    return records[0][0]
+
+
+def make_client(target: Neo4jTarget, profile: str = "dev", **overrides) -> TestClient:
+    settings = Settings(profile=profile, data_dir=TEST_DATA_DIR, **overrides)
+    return TestClient(create_app(settings, target))
+
+
+@pytest.fixture(scope="module")
+def client(graph, neo4j_target):
+    with make_client(neo4j_target) as test_client:
+        yield test_client
+
+
+def gql(client: TestClient, query: str, variables: dict | None = None, **kwargs) -> dict:
+    response = client.post("/graphql", json={"query": query, "variables": variables or {}}, **kwargs)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def data(client: TestClient, query: str, variables: dict | None = None) -> dict:
+    body = gql(client, query, variables)
+    assert "errors" not in body, body["errors"]
+    return body["data"]
+
+
+def error_of(client: TestClient, query: str, variables: dict | None = None) -> dict:
+    body = gql(client, query, variables)
+    assert body.get("errors"), f"expected an error, got {body}"
+    return body["errors"][0]
