@@ -47,8 +47,13 @@ def resolve_target(settings: Settings, start_managed: bool = False) -> Neo4jTarg
     return Neo4jTarget(conn.uri, conn.user, conn.password, settings.neo4j_database, conn.browser_url, managed=True)
 
 
+# Server notifications (e.g. "label does not exist yet" on an empty graph) are advice for
+# people writing queries by hand; logged on every call they would drown real warnings.
+_QUIET = {"notifications_min_severity": neo4j.NotificationMinimumSeverity.OFF}
+
+
 def open_driver(target: Neo4jTarget) -> neo4j.Driver:
-    return neo4j.GraphDatabase.driver(target.uri, auth=(target.user, target.password))
+    return neo4j.GraphDatabase.driver(target.uri, auth=(target.user, target.password), **_QUIET)
 
 
 def open_async_driver(target: Neo4jTarget, max_pool_size: int = 50) -> neo4j.AsyncDriver:
@@ -59,4 +64,5 @@ def open_async_driver(target: Neo4jTarget, max_pool_size: int = 50) -> neo4j.Asy
         # Fail fast when Neo4j is gone instead of hanging a request for the default minute.
         connection_acquisition_timeout=10.0,
         connection_timeout=5.0,
+        **_QUIET,
     )
