@@ -16,15 +16,18 @@ from maestro_graph.db.graph import fetch
 
 # USES carries the set of usage kinds seen (e.g. depends, recommends) so that two
 # rows for one pair keep both facts; first/last use widen, count is replaced when given.
+# ON CREATE takes the cheap path: most rows of a first import create their edge.
 UPSERT_USES = """
 UNWIND $rows AS row
 MATCH (p:Project {id: row.project_id})
 MATCH (a:Artifact {id: row.artifact_id})
 MERGE (p)-[u:USES]->(a)
-SET u.count = coalesce(row.count, u.count, 1),
+ON CREATE SET u.count = coalesce(row.count, 1),
+    u.kinds = CASE WHEN row.kind IS NULL THEN [] ELSE [row.kind] END,
+    u.context = row.context, u.first_used = row.used_at, u.last_used = row.used_at
+ON MATCH SET u.count = coalesce(row.count, u.count, 1),
     u.context = coalesce(row.context, u.context),
-    u.kinds = CASE WHEN row.kind IS NULL OR row.kind IN coalesce(u.kinds, []) THEN u.kinds
-                   ELSE coalesce(u.kinds, []) + row.kind END,
+    u.kinds = CASE WHEN row.kind IS NULL OR row.kind IN u.kinds THEN u.kinds ELSE u.kinds + row.kind END,
     u.first_used = CASE WHEN u.first_used IS NULL OR row.used_at < u.first_used
                         THEN row.used_at ELSE u.first_used END,
     u.last_used = CASE WHEN u.last_used IS NULL OR row.used_at > u.last_used
@@ -37,7 +40,8 @@ UNWIND $rows AS row
 MATCH (pe:Person {id: row.person_id})
 MATCH (p:Project {id: row.project_id})
 MERGE (pe)-[m:MEMBER_OF]->(p)
-SET m.roles = CASE WHEN row.role IN coalesce(m.roles, []) THEN m.roles ELSE coalesce(m.roles, []) + row.role END,
+ON CREATE SET m.roles = [row.role], m.since = row.since
+ON MATCH SET m.roles = CASE WHEN row.role IN m.roles THEN m.roles ELSE m.roles + row.role END,
     m.since = coalesce(m.since, row.since)
 RETURN row.line AS line
 """
