@@ -159,6 +159,7 @@ def seed_demo(driver: neo4j.Driver, database: str, seed: int = 7, size: DemoSize
         def work(tx):
             for name, query in writes:
                 rows = [{"line": i, **row} for i, row in enumerate(plan[name])]
-                counts[name] = len(list(tx.run(query, rows=rows)))
+                tx.run(query, rows=rows).consume()
+                counts[name] = len(rows)
         session.execute_write(work)
     return counts
