@@ -7,6 +7,9 @@ its file, line and reason. Writes are MERGEs, so importing twice adds nothing.
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
+from queue import Queue
+from threading import Thread
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,6 +64,8 @@ class _Step:
 
 
 # Nodes before the edges that join them; outcomes last, they annotate projects.
+# The node files write disjoint labels, so they run side by side; edge files lock the
+# nodes they join and would deadlock each other, so they run one after the other.
 STEPS = (
     _Step("projects", ("project_id", "name"), rows.project, nodes.UPSERT["Project"]),
     _Step("artifacts", ("artifact_id", "name"), rows.artifact, nodes.UPSERT["Artifact"]),
@@ -73,6 +78,7 @@ STEPS = (
           (("project_id", "Project"),)),
 )
 assert {step.stem for step in STEPS} == set(BUNDLE_STEMS)
+PHASES = (STEPS[:3], STEPS[3:4], STEPS[4:5], STEPS[5:])
 
 
 def _batches(items: Iterator[dict], size: int) -> Iterator[list[dict]]:
@@ -86,6 +92,29 @@ def _batches(items: Iterator[dict], size: int) -> Iterator[list[dict]]:
         yield batch
 
 
+def _prefetched(batches: Iterator[list[dict]], depth: int = 2) -> Iterator[list[dict]]:
+    """Parse the next batches in a thread while Neo4j writes the current one."""
+    done = object()
+    queue: Queue = Queue(maxsize=depth)
+
+    def produce() -> None:
+        try:
+            for batch in batches:
+                queue.put(batch)
+            queue.put(done)
+        except BaseException as error:  # surfaced in the consumer, e.g. a BundleError
+            queue.put(error)
+
+    Thread(target=produce, daemon=True).start()
+    while True:
+        item = queue.get()
+        if item is done:
+            return
+        if isinstance(item, BaseException):
+            raise item
+        yield item
+
+
 class _Importer:
     def __init__(self, driver: neo4j.Driver, database: str, batch_size: int, progress: Progress | None):
         self.driver = driver
@@ -97,10 +126,11 @@ class _Importer:
     def _write(self, step: _Step, batch: list[dict]) -> set[int]:
         """Lines of `batch` that were written."""
         records, _, _ = self.driver.execute_query(step.query, rows=batch, database_=self.database)
+        lines = {row["line"] for row in batch}
         if step.endpoints:
-            return {record["line"] for record in records}
+            return lines - set(records[0]["rejected"])
         # A node upsert (MERGE) writes every row it is given.
-        return {row["line"] for row in batch}
+        return lines
 
     def _unknown_endpoint(self, step: _Step, row: dict) -> str:
         for column, label in step.endpoints:
@@ -122,7 +152,8 @@ class _Importer:
                 self.report.rejections.append(Rejection(name, line, str(error)))
                 continue
             parsed["line"] = line
-            yield parsed
+            # A missing key reads as null in Cypher: absent values need not travel.
+            yield {key: value for key, value in parsed.items() if value is not None}
 
     def run_step(self, step: _Step, bundle_dir: Path) -> None:
         path = bundle_file(bundle_dir, step.stem)
@@ -130,7 +161,7 @@ class _Importer:
             return
         file_report = self.report.files.setdefault(path.name, FileReport())
         task = self.progress.add_task(path.name, total=None) if self.progress else None
-        for batch in _batches(self._parsed(step, bundle_dir, file_report, path.name), self.batch_size):
+        for batch in _prefetched(_batches(self._parsed(step, bundle_dir, file_report, path.name), self.batch_size)):
             written = self._write(step, batch)
             file_report.written += len(written)
             for row in batch:
@@ -170,8 +201,10 @@ def import_bundle(
     if progress:
         progress.start()
     try:
-        for step in STEPS:
-            importer.run_step(step, bundle_dir)
+        with ThreadPoolExecutor(max_workers=len(PHASES[0])) as pool:
+            for phase in PHASES:
+                # list() waits for the phase and re-raises the first error of any of its steps.
+                list(pool.map(lambda step: importer.run_step(step, bundle_dir), phase))
     finally:
         if progress:
             progress.stop()
