@@ -130,6 +130,29 @@ def import_command(
             writer.writerows((r.file, r.line, r.reason) for r in report.rejections)
 
 
+@app.command()
+def embed() -> None:
+    """Embed project and artifact texts whose name or description changed (all-MiniLM-L6-v2)."""
+    from rich.progress import Progress
+
+    from maestro_graph.ml.node_embeddings import embed_nodes
+    from maestro_graph.ml.text_embedding import MiniLMEmbedder
+
+    target = _target(get_settings())
+    _migrate(target)
+    with open_driver(target) as driver, Progress(console=console, transient=True) as progress:
+        tasks: dict[str, int] = {}
+
+        def on_progress(label: str, done: int, total: int) -> None:
+            if label not in tasks:
+                tasks[label] = progress.add_task(f"embedding {label} texts", total=total)
+            progress.update(tasks[label], completed=done)
+
+        reports = embed_nodes(driver, target.database, MiniLMEmbedder(), on_progress=on_progress)
+    for report in reports:
+        console.print(f"{report.label}: {report.embedded} of {report.nodes} embedded (the rest were current)")
+
+
 @app.command("export-schema")
 def export_schema(check: Annotated[bool, typer.Option("--check", help="Exit 1 if schema.graphql differs.")] = False) -> None:
     """Write the GraphQL SDL to schema.graphql (or check that it is current)."""

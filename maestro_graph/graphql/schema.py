@@ -5,12 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import strawberry
+from strawberry.tools import merge_types
 from strawberry.extensions import AddValidationRules, MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter, SchemaExtension
 from graphql import GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
 
 from maestro_graph.graphql.mutations import Mutation
-from maestro_graph.graphql.queries import Query
+from maestro_graph.graphql.ml import MLQuery
+from maestro_graph.graphql.queries import Query as GraphQuery
+
+# The graph's own queries and the models' answers, served as one Query type.
+Query = merge_types("Query", (GraphQuery, MLQuery))
 
 SDL_PATH = Path(__file__).resolve().parents[2] / "schema.graphql"
 
@@ -51,6 +56,7 @@ def build_schema(mask_errors: bool = True, introspection: bool = True) -> strawb
     if not introspection:
         extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
     return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions)
+
 
 
 def export_sdl() -> str:

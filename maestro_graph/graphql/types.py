@@ -160,6 +160,22 @@ class Project(Node):
             total_count=total,
         )
 
+    @strawberry.field(description="Projects nearest in meaning (text embeddings), most similar first.")
+    async def similar_projects(
+        self, info: Info, first: int = 5
+    ) -> list[Annotated["SimilarProject", strawberry.lazy("maestro_graph.graphql.ml")]]:
+        from maestro_graph.graphql import ml
+
+        return await ml.similar_projects(info, self.id, first)
+
+    @strawberry.field(description="Predicted chance of success from the active outcome model; null before training.")
+    async def outcome_prediction(
+        self, info: Info
+    ) -> Annotated["OutcomePrediction", strawberry.lazy("maestro_graph.graphql.ml")] | None:
+        from maestro_graph.graphql import ml
+
+        return await ml.outcome_prediction(info, self.id)
+
     @strawberry.field(description="People who are members of this project.")
     async def members(self, info: Info, first: int | None = None, after: str | None = None) -> ProjectMembersConnection:
         edges, total, skip = await _relation_page(info, "project_members", self.id, first, after)
@@ -206,6 +222,12 @@ class Artifact(Node):
             page_info=page_info(skip, len(edges), total),
             total_count=total,
         )
+
+    @strawberry.field(description="Learned impact on project success from the active impact model; null before training.")
+    async def impact(self, info: Info) -> Annotated["ArtifactImpact", strawberry.lazy("maestro_graph.graphql.ml")] | None:
+        from maestro_graph.graphql import ml
+
+        return await ml.artifact_impact(info, self.id)
 
     @strawberry.field(description="People who created this artifact.")
     async def creators(self, info: Info, first: int | None = None, after: str | None = None) -> PersonConnection:

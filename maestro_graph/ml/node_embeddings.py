@@ -1,0 +1,75 @@
+"""Sentence embeddings of projects and artifacts, stored on the nodes.
+
+Each node keeps `embedding` (384 floats for all-MiniLM-L6-v2) and `embedding_key`, a
+hash of the embedder's name and the text it embedded, so a run embeds only the nodes
+whose name or description changed since the last one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import neo4j
+import numpy as np
+
+from maestro_graph.ml.graph_export import node_text
+from maestro_graph.ml.text_embedding import Embedder
+
+_STATE = {
+    label: f"MATCH (n:{label}) RETURN n.id AS id, n.name AS name, n.description AS description, "
+    f"n.embedding_key AS key ORDER BY n.id"
+    for label in ("Project", "Artifact")
+}
+# setNodeVectorProperty stores a float32 vector, half the size of a list of floats.
+_WRITE = {
+    label: f"""
+UNWIND $rows AS row
+MATCH (n:{label} {{id: row.id}})
+CALL db.create.setNodeVectorProperty(n, 'embedding', row.vector)
+SET n.embedding_key = row.key
+"""
+    for label in ("Project", "Artifact")
+}
+
+
+@dataclass(frozen=True)
+class EmbedReport:
+    label: str
+    nodes: int
+    embedded: int
+
+
+def embedding_key(embedder: Embedder, text: str) -> str:
+    name = getattr(embedder, "name", type(embedder).__name__)
+    return hashlib.sha1(f"{name}\n{text}".encode()).hexdigest()
+
+
+def embed_nodes(
+    driver: neo4j.Driver,
+    database: str,
+    embedder: Embedder,
+    batch_size: int = 256,
+    on_progress: Callable[[str, int, int], None] | None = None,
+) -> list[EmbedReport]:
+    """Embed every project and artifact whose text changed; returns what was done per label."""
+    reports = []
+    for label in ("Project", "Artifact"):
+        records, _, _ = driver.execute_query(_STATE[label], database_=database, routing_=neo4j.RoutingControl.READ)
+        stale = []
+        for record in records:
+            text = node_text(record["name"], record["description"])
+            key = embedding_key(embedder, text)
+            if key != record["key"]:
+                stale.append((record["id"], text, key))
+        for start in range(0, len(stale), batch_size):
+            chunk = stale[start : start + batch_size]
+            vectors = np.asarray(embedder([text for _, text, _ in chunk]), dtype=np.float32)
+            rows = [{"id": node_id, "key": key, "vector": vector.tolist()}
+                    for (node_id, _, key), vector in zip(chunk, vectors)]
+            driver.execute_query(_WRITE[label], rows=rows, database_=database)
+            if on_progress:
+                on_progress(label, start + len(chunk), len(stale))
+        reports.append(EmbedReport(label, len(records), len(stale)))
+    return reports

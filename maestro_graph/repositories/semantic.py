@@ -1,0 +1,87 @@
+"""Vector search over node embeddings, similar projects, and fusion with full-text search."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import neo4j
+
+from maestro_graph.db.graph import fetch
+from maestro_graph.repositories import listing
+
+VECTOR_INDEXES = {"Project": "project_embedding", "Artifact": "artifact_embedding"}
+
+_VECTOR_SEARCH = """
+CALL db.index.vector.queryNodes($index, $k, $vector) YIELD node, score
+WHERE $artifact_kinds IS NULL OR NOT node:Artifact OR node.kind IN $artifact_kinds
+RETURN $label AS label, node {.*, embedding: null} AS node, score
+"""
+
+# The project itself comes back first (similarity 1), so ask for one more than needed.
+SIMILAR_PROJECTS = """
+UNWIND $ids AS id
+MATCH (p:Project {id: id}) WHERE p.embedding IS NOT NULL
+CALL (p) {
+  CALL db.index.vector.queryNodes('project_embedding', $k + 1, p.embedding) YIELD node, score
+  WITH node, score WHERE node <> p
+  RETURN collect({node: node {.*, embedding: null}, score: score})[..$k] AS similar
+}
+RETURN id, similar
+"""
+
+SIMILAR_TO_VECTOR = """
+CALL db.index.vector.queryNodes('project_embedding', $k, $vector) YIELD node, score
+WHERE NOT node.id IN $exclude
+RETURN node {.*, embedding: null} AS node, score
+"""
+
+
+async def vector_search(
+    tx: neo4j.AsyncManagedTransaction, vector: list[float], labels: list[str], artifact_kinds: list[str] | None, k: int
+) -> list[dict[str, Any]]:
+    hits = []
+    for label in labels:
+        if label in VECTOR_INDEXES:
+            hits += await fetch(tx, _VECTOR_SEARCH, index=VECTOR_INDEXES[label], k=k, vector=vector,
+                                label=label, artifact_kinds=artifact_kinds)
+    hits.sort(key=lambda hit: (-hit["score"], hit["node"]["id"]))
+    return hits[:k]
+
+
+def fuse_ranks(*rankings: list[dict[str, Any]], k: int, constant: int = 60) -> list[dict[str, Any]]:
+    """Reciprocal rank fusion: each list adds 1/(constant + rank) to a node's score.
+
+    Full-text (BM25) and cosine scores are on different scales; ranks are not, which is
+    why fusion uses ranks only.
+    """
+    fused: dict[tuple[str, str], dict[str, Any]] = {}
+    for ranking in rankings:
+        for rank, hit in enumerate(ranking, start=1):
+            key = (hit["label"], hit["node"]["id"])
+            entry = fused.setdefault(key, {"label": hit["label"], "node": hit["node"], "score": 0.0})
+            entry["score"] += 1.0 / (constant + rank)
+    ordered = sorted(fused.values(), key=lambda hit: (-hit["score"], hit["node"]["id"]))
+    return ordered[:k]
+
+
+async def hybrid_search(
+    tx: neo4j.AsyncManagedTransaction,
+    text: str,
+    vector: list[float],
+    labels: list[str],
+    artifact_kinds: list[str] | None,
+    k: int,
+) -> list[dict[str, Any]]:
+    depth = max(k * 3, 30)  # look deeper than k in each list so fusion has material
+    lexical = await listing.search(tx, text, labels, artifact_kinds, depth)
+    semantic = await vector_search(tx, vector, labels, artifact_kinds, depth)
+    return fuse_ranks(lexical, semantic, k=k)
+
+
+async def similar_projects(tx: neo4j.AsyncManagedTransaction, ids: list[str], k: int) -> dict[str, list[dict]]:
+    rows = await fetch(tx, SIMILAR_PROJECTS, ids=ids, k=k)
+    return {row["id"]: row["similar"] for row in rows}
+
+
+async def projects_near(tx: neo4j.AsyncManagedTransaction, vector: list[float], k: int, exclude: list[str]) -> list[dict]:
+    return await fetch(tx, SIMILAR_TO_VECTOR, vector=vector, k=k + len(exclude), exclude=exclude)
