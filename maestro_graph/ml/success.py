@@ -1,0 +1,149 @@
+"""Project success head and artifact impact.
+
+The success head is a classifier of removal (trees + linear, averaged) over
+  [GNN project embedding | project structure features | neighbourhood outcome features].
+The embedding comes from an encoder trained only on the link tasks, so it
+carries no project's own label; neighbourhood outcome features are out-of-fold
+for training rows. Together that keeps training rows honest for the trees.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from maestro_graph.ml.outcome_features import SMOOTHING, neighbourhood_outcome_features
+from maestro_graph.ml.protocol import known_matrix
+from maestro_graph.ml.usage_graph import UsageGraph
+
+
+@dataclass
+class SuccessInputs:
+    embedding: np.ndarray  # (n_projects, hidden) from the trained encoder
+    structure: np.ndarray  # (n_projects, k) label-free structure features (no text)
+    neighbourhood: np.ndarray  # (n_projects, 6) outcome features
+
+    def matrix(self) -> np.ndarray:
+        return np.hstack([self.embedding, self.structure, self.neighbourhood]).astype(np.float32)
+
+
+class SuccessHead:
+    """Mean of a gradient-boosted tree model and a standardised logistic regression.
+
+    The trees find interactions on large graphs; on small ones they stop early
+    and underfit, where the linear model stays reliable, so both vote.
+    """
+
+    def __init__(self, seed: int = 0, max_iter: int = 300, learning_rate: float = 0.05):
+        self.trees = HistGradientBoostingClassifier(
+            max_iter=max_iter, learning_rate=learning_rate, l2_regularization=1.0,
+            early_stopping=True, validation_fraction=0.15, random_state=seed)
+        self.linear = make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=2000))
+        self.constant: float | None = None
+
+    def fit(self, graph: UsageGraph, inputs: SuccessInputs) -> "SuccessHead":
+        labelled = np.flatnonzero(~np.isnan(graph.success))
+        removed = (graph.success[labelled] == 0).astype(int)
+        if len(np.unique(removed)) < 2:
+            self.constant = float(removed.mean()) if len(removed) else 0.0
+        else:
+            features = inputs.matrix()[labelled]
+            self.trees.fit(features, removed)
+            self.linear.fit(features, removed)
+        return self
+
+    def removal_probability(self, features: np.ndarray) -> np.ndarray:
+        if self.constant is not None:
+            return np.full(len(features), self.constant)
+        return 0.5 * (self.trees.predict_proba(features)[:, 1] + self.linear.predict_proba(features)[:, 1])
+
+
+def success_inputs(graph: UsageGraph, embedding: np.ndarray, structure: np.ndarray, seed: int = 0) -> SuccessInputs:
+    return SuccessInputs(embedding=embedding, structure=structure,
+                         neighbourhood=neighbourhood_outcome_features(graph, seed=seed))
+
+
+def artifact_impact(graph: UsageGraph, head: SuccessHead, inputs: SuccessInputs,
+                    embedding_without: np.ndarray, degree_column: int) -> np.ndarray:
+    """Artifact impact: mean change in predicted success probability of its user projects
+    when the artifact is taken out of their neighbourhood.
+
+        impact(a) = mean over projects p that use a of
+                    [ P(success | p with a) - P(success | p without a) ]
+
+    Positive impact means the model thinks projects do better *with* the
+    artifact. "Without a" changes every input of the success head that a
+    touches: the project's embedding (`embedding_without`, one row per USES
+    edge, from `first_order_embedding_without`), its USES degree (structure
+    column `degree_column`, stored as log1p), and the artifact mean/max outcome
+    rates and support of the neighbourhood features, recomputed from the same
+    training labels without a. Artifacts nobody uses get impact 0.
+    """
+    uses = graph.uses
+    if len(uses) == 0:
+        return np.zeros(graph.num_artifacts)
+    # Both sides of the comparison use rates from all training labels, so the
+    # difference reflects the artifact alone, not the out-of-fold noise.
+    base = SuccessInputs(inputs.embedding, inputs.structure,
+                         neighbourhood_outcome_features(graph, folds=0)).matrix()
+    p_success = 1.0 - head.removal_probability(base)
+    projects, artifacts = uses[:, 0], uses[:, 1]
+
+    ablated = base[projects].copy()
+    hidden = inputs.embedding.shape[1]
+    ablated[:, :hidden] = embedding_without
+    n_struct = inputs.structure.shape[1]
+    degree = np.expm1(inputs.structure[projects, degree_column])
+    ablated[:, hidden + degree_column] = np.log1p(np.maximum(degree - 1, 0))
+    neighbourhood = _artifact_rates_without(graph)
+    offset = hidden + n_struct
+    ablated[:, offset + 2] = neighbourhood[:, 0]
+    ablated[:, offset + 3] = neighbourhood[:, 1]
+    ablated[:, offset + 5] = neighbourhood[:, 2]
+    p_without = 1.0 - head.removal_probability(ablated)
+    delta = p_success[projects] - p_without
+    total = np.bincount(artifacts, weights=delta, minlength=graph.num_artifacts)
+    count = np.bincount(artifacts, minlength=graph.num_artifacts)
+    return np.where(count > 0, total / np.maximum(count, 1), 0.0)
+
+
+def _artifact_rates_without(graph: UsageGraph) -> np.ndarray:
+    """Per USES edge (p, a): p's artifact-rate mean, max and support with a left out.
+
+    Uses all training labels (the same rates unlabelled rows see at prediction time).
+    """
+    usage = known_matrix(graph.uses, graph.num_projects, graph.num_artifacts)
+    labelled = ~np.isnan(graph.success)
+    removed = np.where(labelled, graph.success == 0, False).astype(np.float64)
+    prior = float(removed[labelled].mean()) if labelled.any() else 0.0
+    n = usage.T @ labelled.astype(np.float64)
+    k = usage.T @ removed
+    rate = (k + SMOOTHING * prior) / (n + SMOOTHING)
+    support = np.log1p(n)
+    projects, artifacts = graph.uses[:, 0], graph.uses[:, 1]
+    count = np.asarray(usage.sum(axis=1)).ravel()
+    rate_sum = usage @ rate
+    support_sum = usage @ support
+    rest = count[projects] - 1
+    mean = np.where(rest > 0, (rate_sum[projects] - rate[artifacts]) / np.maximum(rest, 1), prior)
+    support_mean = np.where(rest > 0, (support_sum[projects] - support[artifacts]) / np.maximum(rest, 1), 0.0)
+    # Max without a: the best and second-best rate per project decide it.
+    scaled = sp.csr_matrix(usage.multiply(rate[None, :]))
+    best = np.full(graph.num_projects, prior)
+    second = np.full(graph.num_projects, prior)
+    for p in range(graph.num_projects):
+        values = scaled.data[scaled.indptr[p]:scaled.indptr[p + 1]]
+        if len(values) >= 2:
+            top2 = np.partition(values, len(values) - 2)[-2:]
+            best[p], second[p] = top2[1], top2[0]
+        elif len(values) == 1:
+            best[p] = values[0]
+    maximum = np.where(rate[artifacts] >= best[projects], second[projects], best[projects])
+    maximum = np.where(rest > 0, maximum, prior)
+    return np.column_stack([mean, maximum, support_mean])
