@@ -153,6 +153,26 @@ def embed() -> None:
         console.print(f"{report.label}: {report.embedded} of {report.nodes} embedded (the rest were current)")
 
 
+@app.command()
+def train(seed: Annotated[int, typer.Option(help="Seed of every random choice in training.")] = 0) -> None:
+    """Fit the model on the graph and publish its predictions as new active model versions."""
+    from maestro_graph.ml.text_embedding import MiniLMEmbedder
+    from maestro_graph.ml.training_run import train_and_publish
+
+    target = _target(get_settings())
+    _migrate(target)
+    with open_driver(target) as driver, console.status("training") as status:
+        try:
+            report = train_and_publish(driver, target.database, MiniLMEmbedder(), seed=seed,
+                                       progress=lambda step: status.update(step))
+        except ValueError as error:
+            console.print(f"[red]{error}[/red]")
+            raise typer.Exit(1) from None
+    for step, seconds in report.timings.items():
+        console.print(f"{step}: {seconds:.1f} s")
+    typer.echo(json.dumps({"versions": report.versions, "validation": report.validation}, default=float))
+
+
 @app.command("export-schema")
 def export_schema(check: Annotated[bool, typer.Option("--check", help="Exit 1 if schema.graphql differs.")] = False) -> None:
     """Write the GraphQL SDL to schema.graphql (or check that it is current)."""
@@ -199,6 +219,79 @@ def serve(
         console.print(f"Neo4j Browser on {target.browser_url} (user {target.user}, password in "
                       f"{settings.data_dir / 'neo4j' / 'password'})")
     uvicorn.run(create_app(settings, target), host=host, port=port, log_level="info")
+
+
+oauth_app = typer.Typer(help="OAuth clients of integrations, and the keys that sign their tokens.", no_args_is_help=True)
+app.add_typer(oauth_app, name="oauth")
+
+
+def _with_db(work):
+    """Run `work(db)` against the configured Neo4j (migrated first) and return its result."""
+    import asyncio
+
+    from maestro_graph.db.connection import open_async_driver
+    from maestro_graph.db.graph import GraphDB
+
+    target = _target(get_settings())
+    _migrate(target)
+
+    async def run():
+        db = GraphDB(open_async_driver(target, max_pool_size=2), target.database)
+        try:
+            return await work(db)
+        finally:
+            await db.close()
+
+    return asyncio.run(run())
+
+
+@oauth_app.command("create-client")
+def oauth_create_client(
+    name: Annotated[str, typer.Argument(help="What the integration is, e.g. 'ci-metadata-sync'.")],
+    scope: Annotated[str, typer.Option(help="Space-separated scopes it may ask for: read, write, admin.")] = "read",
+    person: Annotated[str | None, typer.Option(help="Id of the Person it acts as (its project roles apply).")] = None,
+) -> None:
+    """Register a client; prints {client_id, client_secret} as JSON. The secret is shown only now."""
+    from maestro_graph.auth.clients import ClientError, create_client
+
+    try:
+        created = _with_db(lambda db: create_client(db, name, scope, person))
+    except ClientError as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from None
+    typer.echo(json.dumps(created))
+    console.print("store the secret now: only its hash is kept")
+
+
+@oauth_app.command("list-clients")
+def oauth_list_clients() -> None:
+    """Every registered client (never a secret) as a JSON array."""
+    from maestro_graph.auth.clients import list_clients
+
+    typer.echo(json.dumps(_with_db(list_clients), indent=2))
+
+
+@oauth_app.command("revoke-client")
+def oauth_revoke_client(client_id: Annotated[str, typer.Argument()]) -> None:
+    """Stop a client: it can get no more tokens, and the tokens it holds stop working."""
+    from maestro_graph.auth.clients import ClientError, revoke_client
+
+    try:
+        revoked = _with_db(lambda db: revoke_client(db, client_id))
+    except ClientError as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(1) from None
+    typer.echo(json.dumps(revoked))
+
+
+@oauth_app.command("rotate-key")
+def oauth_rotate_key() -> None:
+    """Sign new tokens with a new key; the old one verifies until its last token expires."""
+    from maestro_graph.auth import keys
+    from maestro_graph.auth.services import key_retention_seconds
+
+    retention = key_retention_seconds(get_settings())
+    typer.echo(json.dumps(_with_db(lambda db: keys.rotate(db, retention))))
 
 
 if __name__ == "__main__":  # pragma: no cover

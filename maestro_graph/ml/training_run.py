@@ -1,0 +1,143 @@
+"""`maestro-graph train`: fit the model on the whole graph in Neo4j and publish its
+answers (recommendations, suggested people, outcome and impact predictions) as new
+model versions, so requests read precomputed results and never run the network."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import neo4j
+import numpy as np
+
+from maestro_graph.ml.baselines import item_cosine, usage_matrix
+from maestro_graph.ml.features import text_vectors
+from maestro_graph.ml.graph_export import export_usage_graph
+from maestro_graph.ml.node_embeddings import embed_nodes
+from maestro_graph.ml.pipeline import MaestroModel, ModelConfig
+from maestro_graph.ml.protocol import known_matrix
+from maestro_graph.ml.publish import TaskResult, publish
+from maestro_graph.ml.text_embedding import Embedder, embed_texts
+from maestro_graph.ml.usage_graph import UsageGraph
+
+TOP_K = 20
+BECAUSE = 3
+BATCH = 512
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class TrainReport:
+    versions: dict[str, str] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    validation: dict = field(default_factory=dict)
+
+
+class CachedEmbedder:
+    """An embedder that reuses the on-disk vector cache, so retraining re-embeds only new text."""
+
+    def __init__(self, embedder: Embedder):
+        self.embedder = embedder
+        self.name = getattr(embedder, "name", "embedder")
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        return embed_texts(texts, self.embedder)
+
+
+def _top_k(scores: np.ndarray, excluded: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: indices and scores of the k best items not excluded, best first."""
+    scores = np.where(excluded, -np.inf, scores)
+    k = min(k, scores.shape[1])
+    part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+    part_scores = np.take_along_axis(scores, part, axis=1)
+    order = np.argsort(-part_scores, axis=1, kind="stable")
+    return np.take_along_axis(part, order, axis=1), np.take_along_axis(part_scores, order, axis=1)
+
+
+def artifact_rows(graph: UsageGraph, model: MaestroModel, k: int = TOP_K) -> list[dict]:
+    """Top-k artifacts per project that uses at least one, with the used artifacts most
+    often co-used with each recommendation as its `because`."""
+    uses = known_matrix(graph.uses, graph.num_projects, graph.num_artifacts).tocsr()
+    cosine = item_cosine(usage_matrix(graph)).tocsr()
+    active = np.flatnonzero(np.diff(uses.indptr) > 0)
+    rows = []
+    for start in range(0, len(active), BATCH):
+        block = active[start : start + BATCH]
+        scores = np.asarray(model.artifact_scores(block), dtype=np.float64)
+        excluded = uses[block].toarray().astype(bool)
+        top, top_scores = _top_k(scores, excluded, k)
+        for project, items, item_scores in zip(block, top, top_scores):
+            used = uses.indices[uses.indptr[project] : uses.indptr[project + 1]]
+            for rank, (item, score) in enumerate(zip(items, item_scores), start=1):
+                if not np.isfinite(score):
+                    break
+                affinity = cosine[item, used].toarray().ravel()
+                strongest = np.argsort(-affinity, kind="stable")[:BECAUSE]
+                because = used[strongest[affinity[strongest] > 0]]
+                rows.append({"project": graph.project_ids[project], "item": graph.artifact_ids[item], "rank": rank,
+                             "score": float(score), "because": [graph.artifact_ids[b] for b in because]})
+    return rows
+
+
+def team_rows(graph: UsageGraph, model: MaestroModel, k: int = TOP_K) -> list[dict]:
+    """Top-k people (kind person, not yet members) per project that has any member or use."""
+    members = known_matrix(graph.members[:, ::-1], graph.num_projects, graph.num_people).tocsr()
+    has_links = np.zeros(graph.num_projects, dtype=bool)
+    has_links[graph.members[:, 1]] = True
+    has_links[graph.uses[:, 0]] = True
+    active = np.flatnonzero(has_links)
+    rows = []
+    for start in range(0, len(active), BATCH):
+        block = active[start : start + BATCH]
+        scores = np.asarray(model.person_scores(block), dtype=np.float64)
+        excluded = members[block].toarray().astype(bool) | graph.person_is_team[None, :]
+        top, top_scores = _top_k(scores, excluded, k)
+        for project, items, item_scores in zip(block, top, top_scores):
+            for rank, (item, score) in enumerate(zip(items, item_scores), start=1):
+                if np.isfinite(score):
+                    rows.append({"project": graph.project_ids[project], "item": graph.person_ids[item],
+                                 "rank": rank, "score": float(score)})
+    return rows
+
+
+def train_and_publish(
+    driver: neo4j.Driver, database: str, embedder: Embedder, seed: int = 0, progress: Progress = lambda _: None
+) -> TrainReport:
+    report = TrainReport()
+    cached = CachedEmbedder(embedder)
+
+    def timed(name: str, work):
+        progress(name)
+        started = time.perf_counter()
+        value = work()
+        report.timings[name] = round(time.perf_counter() - started, 2)
+        return value
+
+    timed("embed nodes", lambda: embed_nodes(driver, database, cached))
+    graph = timed("export graph", lambda: export_usage_graph(driver, database))
+    if graph.num_projects == 0 or len(graph.uses) == 0:
+        raise ValueError("the graph has no projects using artifacts: nothing to learn from")
+    project_text, artifact_text = timed("text features", lambda: text_vectors(graph, cached))
+    model = timed("fit model", lambda: MaestroModel(graph, project_text, artifact_text, ModelConfig(seed=seed)))
+    history = model.trained.history
+    report.validation = dict(history[-1]) if history else {}
+    params = {"seed": seed, "top_k": TOP_K, "projects": graph.num_projects, "artifacts": graph.num_artifacts,
+              "people": graph.num_people, "uses": int(len(graph.uses)), "members": int(len(graph.members))}
+    metrics = {"validation": report.validation, "timings": model.timings}
+
+    results = [
+        timed("score artifacts", lambda: TaskResult("artifacts", artifact_rows(graph, model), metrics, params)),
+        timed("score people", lambda: TaskResult("team", team_rows(graph, model), metrics, params)),
+    ]
+    success = timed("score outcomes", lambda: model.success_probability(np.arange(graph.num_projects)))
+    results.append(TaskResult("outcome", [{"item": pid, "score": float(p)} for pid, p in zip(graph.project_ids, success)],
+                              metrics, params))
+    impact = timed("artifact impact", model.artifact_impact)
+    order = np.argsort(-impact, kind="stable")
+    results.append(TaskResult("impact", [{"item": graph.artifact_ids[i], "score": float(impact[i]), "rank": rank}
+                                         for rank, i in enumerate(order, start=1)], metrics, params))
+    for result in results:
+        report.versions[result.task] = timed(f"publish {result.task}", lambda r=result: publish(driver, database, r))
+    return report

@@ -1,0 +1,55 @@
+"""`train` end to end on the demo graph: predictions land in Neo4j under one active
+version per task and the API serves them without running the model."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import count, data, wipe
+from maestro_graph.ingest.demo_seed import seed_demo
+from maestro_graph.ml.text_embedding import hashing_embedder
+from maestro_graph.ml.training_run import train_and_publish
+
+
+@pytest.fixture(scope="module")
+def trained(graph, client):
+    wipe(graph)
+    seed_demo(graph, "neo4j")
+    report = train_and_publish(graph, "neo4j", hashing_embedder(384), seed=0)
+    return report
+
+
+def test_every_task_has_one_active_version(trained, graph):
+    assert set(trained.versions) == {"artifacts", "team", "outcome", "impact"}
+    for task, version in trained.versions.items():
+        active = graph.execute_query("MATCH (m:Model {task: $t, active: true}) RETURN collect(m.version) AS v", t=task)
+        assert active.records[0]["v"] == [version]
+    assert count(graph, "MATCH (p:Project) RETURN count(p)") == count(
+        graph, "MATCH (:Prediction {task: 'outcome'})-[:ABOUT]->(p:Project) RETURN count(DISTINCT p)")
+
+
+def test_recommendations_never_repeat_known_edges(trained, graph):
+    assert count(graph, "MATCH (p:Project)-[:RECOMMENDED]->(a) WHERE (p)-[:USES]->(a) RETURN count(*)") == 0
+    assert count(graph, "MATCH (p:Project)-[:SUGGESTED]->(h) WHERE (h)-[:MEMBER_OF]->(p) RETURN count(*)") == 0
+    assert count(graph, "MATCH (p:Project)-[r:RECOMMENDED]->() RETURN count(r)") > 0
+
+
+def test_api_answers_carry_the_trained_version(trained, client):
+    result = data(client, '{ recommendArtifacts(projectId: "project:001", k: 3) { modelVersion coldStart because { id } } '
+                          'recommendTeam(projectId: "project:001", k: 3) { modelVersion } '
+                          'project(id: "project:001") { outcomePrediction { successProbability modelVersion } } '
+                          'artifactLeaderboard(first: 3) { impact { rank modelVersion } } }')
+    assert {r["modelVersion"] for r in result["recommendArtifacts"]} == {trained.versions["artifacts"]}
+    assert not any(r["coldStart"] for r in result["recommendArtifacts"])
+    assert {r["modelVersion"] for r in result["recommendTeam"]} == {trained.versions["team"]}
+    prediction = result["project"]["outcomePrediction"]
+    assert 0 <= prediction["successProbability"] <= 1 and prediction["modelVersion"] == trained.versions["outcome"]
+    assert [e["impact"]["rank"] for e in result["artifactLeaderboard"]] == [1, 2, 3]
+
+
+def test_retraining_replaces_the_active_version_wholesale(trained, graph):
+    again = train_and_publish(graph, "neo4j", hashing_embedder(384), seed=1)
+    versions = {r["v"] for r in graph.execute_query(
+        "MATCH ()-[r:RECOMMENDED]->() RETURN DISTINCT r.model_version AS v").records}
+    assert versions == {again.versions["artifacts"]}
+    assert count(graph, "MATCH (m:Model {task: 'artifacts'}) RETURN count(m)") == 2
