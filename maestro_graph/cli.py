@@ -173,6 +173,35 @@ def train(seed: Annotated[int, typer.Option(help="Seed of every random choice in
     typer.echo(json.dumps({"versions": report.versions, "validation": report.validation}, default=float))
 
 
+@app.command()
+def evaluate(
+    bundle_dir: Annotated[Path, typer.Argument(help="A CSV bundle with outcomes (see README).")],
+    seed: Annotated[int, typer.Option(help="Seed of the held-out splits and of training.")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+) -> None:
+    """Run the held-out protocol on a bundle: the model beside the classic baselines, in one run."""
+    from maestro_graph.ingest.bundle_files import BundleError
+    from maestro_graph.ml.bundle_evaluation import load_through_neo4j
+    from maestro_graph.ml.evaluate import evaluate as run_protocol
+    from maestro_graph.ml.evaluate import render_markdown
+
+    settings = get_settings()
+    try:
+        with console.status("importing into a scratch Neo4j"):
+            graph, report = load_through_neo4j(bundle_dir, settings.data_dir / "scratch-evaluate")
+    except BundleError as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from None
+    console.print(f"imported {report.rows_read} rows ({len(report.rejections)} rejected) in {report.seconds:.1f} s")
+    with console.status("training and scoring"):
+        results = run_protocol(graph, seed=seed)
+    results.pop("_model", None)
+    if as_json:
+        typer.echo(json.dumps(results, default=float, indent=2))
+    else:
+        typer.echo(render_markdown(results))
+
+
 @app.command("export-schema")
 def export_schema(check: Annotated[bool, typer.Option("--check", help="Exit 1 if schema.graphql differs.")] = False) -> None:
     """Write the GraphQL SDL to schema.graphql (or check that it is current)."""
@@ -189,12 +218,22 @@ def export_schema(check: Annotated[bool, typer.Option("--check", help="Exit 1 if
     console.print(f"wrote {SDL_PATH}")
 
 
+def _train_demo(driver, database: str) -> None:
+    """Embed and train on the demo graph, so its first view shows the models' answers."""
+    from maestro_graph.ml.text_embedding import MiniLMEmbedder
+    from maestro_graph.ml.training_run import train_and_publish
+
+    with console.status("training on the demo graph") as status:
+        train_and_publish(driver, database, MiniLMEmbedder(), progress=lambda step: status.update(step))
+    console.print("trained the demo models")
+
+
 @app.command()
 def serve(
     dev: Annotated[bool, typer.Option("--dev", help="GraphiQL, introspection and unmasked errors; loopback only.")] = False,
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     port: Annotated[int, typer.Option()] = 8000,
-    demo: Annotated[bool, typer.Option("--demo", help="Seed the demo graph first when the graph is empty.")] = False,
+    demo: Annotated[bool, typer.Option("--demo", help="Seed the demo graph (and train on it) when the graph is empty.")] = False,
 ) -> None:
     """Run the API with uvicorn (starting the managed Neo4j when NEO4J_URI is unset)."""
     import uvicorn
@@ -214,6 +253,12 @@ def serve(
             if empty.records[0]["empty"]:
                 seed_demo(driver, target.database)
                 console.print("seeded the demo graph")
+            # Train here only on a small graph: a real one is trained with `maestro-graph train`.
+            state = driver.execute_query(
+                "RETURN COUNT { (:Model {active: true}) } > 0 AS trained, COUNT { (:Project) } AS projects",
+                database_=target.database).records[0]
+            if not state["trained"] and state["projects"] <= 1000:
+                _train_demo(driver, target.database)
     console.print(f"GraphQL on http://{host}:{port}/graphql" + (" (GraphiQL)" if dev else ""))
     if target.browser_url:
         console.print(f"Neo4j Browser on {target.browser_url} (user {target.user}, password in "
