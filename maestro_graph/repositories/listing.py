@@ -7,28 +7,35 @@ reaches Cypher is ours; every value from a caller is a parameter.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import neo4j
 
 from maestro_graph.db.graph import fetch
 
-# Each label's filter: every clause is inert when its parameter is null.
-_FILTERS = {
-    "Project": """
-      ($text IS NULL OR toLower(n.name) CONTAINS $text OR toLower(coalesce(n.description, '')) CONTAINS $text)
-      AND ($section IS NULL OR n.section = $section)
-      AND ($status IS NULL OR n.status = $status)
-      AND ($tags IS NULL OR any(tag IN $tags WHERE tag IN coalesce(n.tags, [])))""",
-    "Artifact": """
-      ($text IS NULL OR toLower(n.name) CONTAINS $text OR toLower(coalesce(n.description, '')) CONTAINS $text)
-      AND ($section IS NULL OR n.section = $section)
-      AND ($kinds IS NULL OR n.kind IN $kinds)""",
-    "Person": """
-      ($text IS NULL OR toLower(coalesce(n.name, n.id)) CONTAINS $text)
-      AND ($kind IS NULL OR n.kind = $kind)""",
-    "Team": """
-      ($text IS NULL OR toLower(n.name) CONTAINS $text)""",
+# Each filter a caller can set, as a fixed Cypher predicate over `n`. Only the predicates of
+# the filters actually given go into a query: a predicate like `($x IS NULL OR n.x = $x)`
+# would keep Neo4j from using the index on n.x.
+_PREDICATES = {
+    "Project": {
+        "text": "(toLower(n.name) CONTAINS $text OR toLower(coalesce(n.description, '')) CONTAINS $text)",
+        "section": "n.section = $section",
+        "status": "n.status = $status",
+        "tags": "any(tag IN $tags WHERE tag IN coalesce(n.tags, []))",
+    },
+    "Artifact": {
+        "text": "(toLower(n.name) CONTAINS $text OR toLower(coalesce(n.description, '')) CONTAINS $text)",
+        "section": "n.section = $section",
+        "kinds": "n.kind IN $kinds",
+    },
+    "Person": {
+        "text": "toLower(coalesce(n.name, n.id)) CONTAINS $text",
+        "kind": "n.kind = $kind",
+    },
+    "Team": {
+        "text": "toLower(n.name) CONTAINS $text",
+    },
 }
 
 ORDER_EXPRESSIONS = {
@@ -39,13 +46,6 @@ ORDER_EXPRESSIONS = {
     "DEGREE": "COUNT { (n)--() }",
 }
 
-_PARAMS = {
-    "Project": ("text", "section", "status", "tags"),
-    "Artifact": ("text", "section", "kinds"),
-    "Person": ("text", "kind"),
-    "Team": ("text",),
-}
-
 
 @dataclass(frozen=True)
 class PageRequest:
@@ -53,37 +53,37 @@ class PageRequest:
     limit: int
 
 
-def _page_query(label: str, order: str, descending: bool) -> str:
-    expression = ORDER_EXPRESSIONS[order]
+def _where(label: str, given: tuple[str, ...]) -> str:
+    clauses = [_PREDICATES[label][name] for name in given]
+    return f"WHERE {' AND '.join(clauses)}" if clauses else ""
+
+
+@lru_cache(maxsize=None)
+def page_query(label: str, given: tuple[str, ...], order: str, descending: bool) -> str:
+    """The page query for this label, set of given filters and order; all parts are ours."""
     direction = "DESC" if descending else "ASC"
     return f"""
-MATCH (n:{label}) WHERE {_FILTERS[label]}
-WITH n ORDER BY {expression} {direction}, n.id {direction}
+MATCH (n:{label}) {_where(label, given)}
+WITH n ORDER BY {ORDER_EXPRESSIONS[order]} {direction}, n.id {direction}
 SKIP $skip LIMIT $limit
 RETURN n {{.*, embedding: null}} AS node
 """
 
 
-def _count_query(label: str) -> str:
-    return f"MATCH (n:{label}) WHERE {_FILTERS[label]} RETURN count(n) AS total"
+@lru_cache(maxsize=None)
+def count_query(label: str, given: tuple[str, ...]) -> str:
+    return f"MATCH (n:{label}) {_where(label, given)} RETURN count(n) AS total"
 
 
-PAGE_QUERIES = {
-    (label, order, descending): _page_query(label, order, descending)
-    for label in _FILTERS
-    for order in ORDER_EXPRESSIONS
-    for descending in (False, True)
-}
-COUNT_QUERIES = {label: _count_query(label) for label in _FILTERS}
-
-
-def _filter_params(label: str, filters: dict[str, Any]) -> dict[str, Any]:
-    params = {name: filters.get(name) for name in _PARAMS[label]}
-    if params.get("text"):
-        params["text"] = params["text"].lower()
-    else:
-        params["text"] = None
-    return params
+def _given_filters(label: str, filters: dict[str, Any]) -> dict[str, Any]:
+    """The filters that constrain anything, in a fixed order, with text lower-cased."""
+    given = {}
+    for name in _PREDICATES[label]:
+        value = filters.get(name)
+        if value is None or value == "":
+            continue
+        given[name] = value.lower() if name == "text" else value
+    return given
 
 
 async def page(
@@ -95,9 +95,10 @@ async def page(
     request: PageRequest,
 ) -> tuple[list[dict], int]:
     """One page of `label` nodes and the total number matching the filters."""
-    params = _filter_params(label, filters)
-    rows = await fetch(tx, PAGE_QUERIES[(label, order, descending)], skip=request.skip, limit=request.limit, **params)
-    total = await fetch(tx, COUNT_QUERIES[label], **params)
+    given = _given_filters(label, filters)
+    names = tuple(given)
+    rows = await fetch(tx, page_query(label, names, order, descending), skip=request.skip, limit=request.limit, **given)
+    total = await fetch(tx, count_query(label, names), **given)
     return [row["node"] for row in rows], total[0]["total"]
 
 
