@@ -42,8 +42,9 @@ ORDER_EXPRESSIONS = {
     "NAME": "n.name",
     "ID": "n.id",
     "CREATED_AT": "n.created_at",
-    # How connected a node is: users of an artifact, artifacts of a project, projects of a person.
-    "DEGREE": "COUNT { (n)--() }",
+    # How connected a node is in the domain graph: users of an artifact, artifacts and members
+    # of a project, projects of a person. Bookkeeping edges (metrics, predictions) don't count.
+    "DEGREE": "COUNT { (n)-[:USES|MEMBER_OF|CREATED|DERIVED_FROM|IN_TEAM]-() }",
 }
 
 
