@@ -1,4 +1,6 @@
-"""The Starlette application: /graphql (GraphiQL in the dev profile), /healthz, /readyz."""
+"""The Starlette application: /graphql (GraphiQL in the dev profile), /healthz, /readyz,
+the OAuth 2.0 authorization server for integrations (/oauth/*, /.well-known/*), the CI/CD
+webhooks (/webhooks/github, /webhooks/deployments), and the Explorer web page (/ui)."""
 
 from __future__ import annotations
 
@@ -8,17 +10,27 @@ from typing import Any
 
 import neo4j
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 
+from maestro_graph.auth import routes as oauth_routes
+from maestro_graph.auth.guard import PRINCIPAL_KEY, BearerGuard
+from maestro_graph.auth.services import AuthServices
+from maestro_graph.body_limit import BodySizeLimit
 from maestro_graph.config import Settings, get_settings
 from maestro_graph.db import migrations
 from maestro_graph.db.connection import Neo4jTarget, open_async_driver, resolve_target
 from maestro_graph.db.graph import GraphDB, start_counting
 from maestro_graph.graphql.context import Context
+from maestro_graph.graphql.cost import CostPolicy
 from maestro_graph.graphql.schema import build_schema
+from maestro_graph.integrations.deployments_endpoint import DeploymentsEndpoint
+from maestro_graph.integrations.github_webhook import GitHubWebhook
+from maestro_graph.ratelimit import TokenBuckets
+from maestro_graph.ui import routes as ui_routes
 
 log = logging.getLogger("maestro_graph.app")
 
@@ -27,7 +39,14 @@ _APPLIED_IDS = "MATCH (m:Migration) RETURN collect(m.id) AS ids"
 
 class GraphQLApp(GraphQL):
     def __init__(self, settings: Settings):
-        schema = build_schema(mask_errors=not settings.is_dev, introspection=settings.is_dev)
+        cost = CostPolicy(
+            max_cost=settings.max_query_cost, default_page=settings.page_size_default, max_page=settings.page_size_max,
+            budget=TokenBuckets(settings.cost_budget_per_minute),
+        )
+        schema = build_schema(mask_errors=not settings.is_dev, introspection=settings.is_dev,
+                              field_suggestions=settings.is_dev, cost=cost)
+        # Batching stays off (Strawberry's default): one operation per request, so limits
+        # and budgets apply to what a request really asks for.
         super().__init__(schema, graphql_ide="graphiql" if settings.is_dev else None, allow_queries_via_get=False)
         self.settings = settings
 
@@ -38,6 +57,7 @@ class GraphQLApp(GraphQL):
             request=request,
             response=response,
             round_trips=start_counting(),
+            principal=request.scope.get("state", {}).get(PRINCIPAL_KEY),
         )
 
 
@@ -67,16 +87,30 @@ def create_app(settings: Settings | None = None, target: Neo4jTarget | None = No
     async def lifespan(app: Starlette):
         resolved = target or resolve_target(settings)
         app.state.db = GraphDB(open_async_driver(resolved), resolved.database)
+        # For the Explorer's "open in Neo4j Browser" links (known for the managed Neo4j).
+        app.state.neo4j_browser_url = resolved.browser_url
+        app.state.neo4j_database = resolved.database
+        app.state.auth = AuthServices.build(settings, app.state.db)
         if settings.is_dev:
             log.warning("dev profile: GraphiQL and introspection are on, errors are not masked")
+            log.warning("dev profile: requests from loopback WITHOUT A TOKEN get FULL RIGHTS (read, write, admin)")
+        elif not settings.oauth_issuer.startswith("https://"):
+            log.warning("MAESTRO_OAUTH_ISSUER is %s: integrations should reach this service over https",
+                        settings.oauth_issuer)
         try:
             yield
         finally:
             await app.state.db.close()
 
     routes = [
-        Route("/graphql", GraphQLApp(settings), methods=["GET", "POST"]),
+        Route("/graphql", BearerGuard(GraphQLApp(settings), settings), methods=["GET", "POST"]),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
+        # CI/CD: GitHub proves itself with an HMAC signature, other systems with an OAuth token.
+        Route("/webhooks/github", GitHubWebhook(settings), methods=["POST"]),
+        Route("/webhooks/deployments", BearerGuard(DeploymentsEndpoint(settings), settings), methods=["POST"]),
+        *oauth_routes.ROUTES,
+        *ui_routes(settings),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    middleware = [Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)]
+    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)

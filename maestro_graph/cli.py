@@ -17,6 +17,7 @@ from maestro_graph import neo4j_server
 from maestro_graph.config import Settings, get_settings
 from maestro_graph.db import migrations
 from maestro_graph.db.connection import Neo4jTarget, Neo4jUnavailable, open_driver, resolve_target
+from maestro_graph.integrations.cli import app as webhooks_app
 
 app = typer.Typer(help="Maestro Graph: which ML artifacts, and which people, make projects succeed.", no_args_is_help=True)
 neo4j_app = typer.Typer(help="The managed local Neo4j (ignored when NEO4J_URI is set).", no_args_is_help=True)
@@ -128,6 +129,36 @@ def import_command(
             writer = csv.writer(handle)
             writer.writerow(["file", "line", "reason"])
             writer.writerows((r.file, r.line, r.reason) for r in report.rejections)
+
+
+@app.command("import-git")
+def import_git_command(
+    paths: Annotated[list[Path], typer.Argument(help="Local git repositories (work trees or bare).")],
+    project_id: Annotated[str | None, typer.Option(
+        "--project-id", help="Project of every repository given (default: each repository's name).")] = None,
+) -> None:
+    """Import git history: people, memberships, dependencies, model/dataset references, weekly metrics.
+
+    Importing again reads only the commits added since."""
+    from maestro_graph.ingest.git.importer import GitImportError, import_repositories
+
+    settings = get_settings()
+    target = _target(settings)
+    _migrate(target)
+    try:
+        with open_driver(target) as driver, console.status("importing git history"):
+            reports = import_repositories(driver, target.database, paths, project_id)
+    except GitImportError as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from None
+    table = Table("repository", "project", "mode", "commits", "people", "libraries", "models", "datasets", "weeks")
+    for r in reports:
+        table.add_row(r.repository_id, r.project_id, r.mode, str(r.commits), str(r.people), str(r.libraries),
+                      str(r.models), str(r.datasets), str(r.weeks))
+    console.print(table)
+    for r in reports:
+        for problem in r.problems[:20]:
+            console.print(f"  {r.repository_id}: {problem}")
 
 
 @app.command()
@@ -268,6 +299,7 @@ def serve(
 
 oauth_app = typer.Typer(help="OAuth clients of integrations, and the keys that sign their tokens.", no_args_is_help=True)
 app.add_typer(oauth_app, name="oauth")
+app.add_typer(webhooks_app, name="webhooks")
 
 
 def _with_db(work):

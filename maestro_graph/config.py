@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -40,6 +40,53 @@ class Settings(BaseSettings):
 
     # Bulk writes: rows per UNWIND transaction.
     import_batch_size: int = Field(5000, ge=1)
+
+    # The OAuth 2.0 authorization server for integrations. The issuer is the public URL
+    # clients reach this service on (https in production); every replica must share it.
+    oauth_issuer: str = "http://127.0.0.1:8000"
+    oauth_audience: str = "maestro-graph"
+    access_token_seconds: int = Field(600, ge=30, le=86_400)
+    # Clock skew tolerated on exp/nbf/iat, between us, external issuers and clients.
+    token_leeway_seconds: int = Field(30, ge=0, le=300)
+    # How long a replica trusts its in-process copy of the signing keys before rereading
+    # them from Neo4j (a key rotated elsewhere is picked up within this time).
+    signing_key_cache_seconds: int = Field(300, ge=1)
+
+    # Tokens from an external OpenID Connect issuer, accepted beside our own when set.
+    oidc_issuer: str | None = None
+    oidc_audience: str | None = None
+    oidc_jwks_url: str | None = None
+    # The claim whose value is the id of the acting Person node.
+    oidc_person_claim: str = "sub"
+    oidc_algorithms: list[str] = Field(default_factory=lambda: ["RS256", "ES256"])
+    oidc_jwks_cache_seconds: int = Field(3600, ge=1)
+    # At most one refetch per this many seconds when a token names an unknown `kid`.
+    oidc_jwks_min_refresh_seconds: int = Field(30, ge=0)
+
+    # Request hardening: body size, query cost (the objects an answer can hold, pages taken
+    # as full), and a per-client cost budget refilled continuously (in-process: per replica).
+    max_body_bytes: int = Field(262_144, ge=1024)
+    max_query_cost: int = Field(25_000, ge=1)
+    cost_budget_per_minute: int = Field(250_000, ge=1)
+    oauth_requests_per_minute: int = Field(120, ge=1)
+
+    # CI/CD integrations. Webhook secrets are stored encrypted under this Fernet key (every
+    # replica must share it; unset, one is generated into data_dir for a single host).
+    integration_secrets_key: SecretStr | None = None
+    # Delivery ids are kept this long to recognise redeliveries.
+    webhook_delivery_retention_days: int = Field(30, ge=1, le=3650)
+    # Environments whose deployments count for DORA when the sender does not say.
+    production_environments: list[str] = Field(default_factory=lambda: ["production", "prod", "live"])
+
+    @field_validator("oidc_algorithms")
+    @classmethod
+    def _asymmetric_only(cls, algorithms: list[str]) -> list[str]:
+        # A shared-secret or unsigned algorithm would let anyone holding the public key
+        # (or nothing at all) mint tokens.
+        refused = [alg for alg in algorithms if alg.lower() == "none" or alg.upper().startswith("HS")]
+        if refused or not algorithms:
+            raise ValueError(f"oidc_algorithms must be asymmetric signature algorithms (refused: {refused})")
+        return algorithms
 
     @property
     def is_dev(self) -> bool:

@@ -3,6 +3,7 @@ from the API, the bulk importer or the demo seed."""
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from collections.abc import Iterable
@@ -116,6 +117,11 @@ def valid_outcome(value: object, field: str = "survived_next_release") -> int:
     if text in ("0", "false", "0.0"):
         return 0
     raise InvalidInput(field, f"must be 0 or 1 (got {value!r})")
+
+
+def hash_email(email: str) -> str:
+    """How an email address is stored: SHA-256 of the trimmed, lowercased address, never the address."""
+    return hashlib.sha256(email.strip().lower().encode()).hexdigest()
 
 
 def valid_score(value: object, field: str) -> float:

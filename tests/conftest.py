@@ -7,6 +7,7 @@ empty, migrated graph.
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 
@@ -60,9 +61,11 @@ def count(driver, query: str, **params) -> int:
     return records[0][0]
 
 
-def make_client(target: Neo4jTarget, profile: str = "dev", **overrides) -> TestClient:
+def make_client(target: Neo4jTarget, profile: str = "dev", peer: str = "127.0.0.1", **overrides) -> TestClient:
+    """A client of a fresh app; requests come from `peer` (loopback unless a test says otherwise,
+    since the dev profile serves anonymous callers on loopback only)."""
     settings = Settings(profile=profile, data_dir=TEST_DATA_DIR, **overrides)
-    return TestClient(create_app(settings, target))
+    return TestClient(create_app(settings, target), client=(peer, 50000))
 
 
 @pytest.fixture(scope="module")
@@ -77,13 +80,52 @@ def gql(client: TestClient, query: str, variables: dict | None = None, **kwargs)
     return response.json()
 
 
-def data(client: TestClient, query: str, variables: dict | None = None) -> dict:
-    body = gql(client, query, variables)
+def data(client: TestClient, query: str, variables: dict | None = None, **kwargs) -> dict:
+    body = gql(client, query, variables, **kwargs)
     assert "errors" not in body, body["errors"]
     return body["data"]
 
 
-def error_of(client: TestClient, query: str, variables: dict | None = None) -> dict:
-    body = gql(client, query, variables)
+def error_of(client: TestClient, query: str, variables: dict | None = None, **kwargs) -> dict:
+    body = gql(client, query, variables, **kwargs)
     assert body.get("errors"), f"expected an error, got {body}"
     return body["errors"][0]
+
+
+# --- OAuth: clients, tokens, callers ---------------------------------------------------
+
+def register_client(target: Neo4jTarget, name: str = "integration", scope: str = "read",
+                    person: str | None = None) -> dict:
+    """A registered OAuth client, as `maestro-graph oauth create-client` makes one: {client_id, client_secret}."""
+    from maestro_graph.auth.clients import create_client
+    from maestro_graph.db.connection import open_async_driver
+    from maestro_graph.db.graph import GraphDB
+
+    async def create() -> dict:
+        db = GraphDB(open_async_driver(target, max_pool_size=2), target.database)
+        try:
+            return await create_client(db, name, scope, person)
+        finally:
+            await db.close()
+
+    return asyncio.run(create())
+
+
+def access_token(client: TestClient, credentials: dict, scope: str | None = None) -> str:
+    """A token from the client-credentials grant (client_secret_basic)."""
+    form = {"grant_type": "client_credentials", **({"scope": scope} if scope else {})}
+    response = client.post("/oauth/token", data=form, auth=(credentials["client_id"], credentials["client_secret"]))
+    assert response.status_code == 200, response.text
+    return response.json()["access_token"]
+
+
+def bearer(token: str) -> dict:
+    return {"headers": {"Authorization": f"Bearer {token}"}}
+
+
+@pytest.fixture(scope="module")
+def production(graph, neo4j_target):
+    """The production profile, called from a non-loopback address, with a budget no test exhausts by accident."""
+    with make_client(neo4j_target, profile="production", peer="203.0.113.7", cost_budget_per_minute=10_000_000,
+                     oauth_requests_per_minute=10_000) as test_client:
+        yield test_client

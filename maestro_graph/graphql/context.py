@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from maestro_graph.auth.principal import Principal
 from maestro_graph.config import Settings
 from maestro_graph.db.graph import GraphDB
 from maestro_graph.graphql.loaders import Loaders
@@ -18,6 +19,8 @@ class Context:
     request: Any = None
     response: Any = None
     round_trips: list[int] = field(default_factory=lambda: [0])
+    # Who is calling (set by the /graphql guard); None means nobody, and every permission refuses.
+    principal: Principal | None = None
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

@@ -1,12 +1,13 @@
 """Mutations: validated, idempotent upserts by id and deletes, each in one transaction.
 
 Input is checked before anything is sent to Neo4j; a missing endpoint is found inside
-the transaction and aborts it, so a failed mutation writes nothing.
+the transaction and aborts it, so a failed mutation writes nothing. A successful one
+writes its audit event in the same transaction. Who may call each mutation is declared
+on it (see `maestro_graph.auth.permissions`), never checked by hand in a resolver.
 """
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 from typing import Any
 
@@ -14,8 +15,11 @@ import strawberry
 from strawberry.types import Info
 
 from maestro_graph import domain
+from maestro_graph.auth import scopes
+from maestro_graph.auth.permissions import project_manage, project_write, scope
 from maestro_graph.db.graph import fetch
-from maestro_graph.domain import InvalidInput, NotFound
+from maestro_graph.domain import InvalidInput, NotFound, hash_email
+from maestro_graph.graphql.audit import audited
 from maestro_graph.graphql.errors import to_graphql_error
 from maestro_graph.graphql.types import (
     Artifact,
@@ -127,10 +131,6 @@ def artifact_props(data: ArtifactInput) -> tuple[str, dict]:
     return domain.valid_id(data.id), props
 
 
-def hash_email(email: str) -> str:
-    return hashlib.sha256(email.strip().lower().encode()).hexdigest()
-
-
 def person_props(data: PersonInput) -> tuple[str, dict]:
     props: dict[str, Any] = {"kind": data.kind.value}
     if _set(data.name):
@@ -158,10 +158,10 @@ async def _missing_endpoint(tx, endpoints: list[tuple[str, str, str]]) -> NotFou
     return None
 
 
-async def _run(info: Info, work) -> Any:
-    """Run a unit of write work; domain errors become GraphQL errors with codes."""
+async def _run(info: Info, work, targets: list[str], changed: list[str]) -> Any:
+    """Run a unit of write work and its audit event; domain errors become GraphQL errors with codes."""
     try:
-        result = await info.context.db.write(work)
+        result = await info.context.db.write(audited(info, work, targets, changed))
     except (InvalidInput, NotFound) as error:
         raise to_graphql_error(error) from None
     info.context.loaders.forget()
@@ -177,7 +177,7 @@ async def _upsert_node(info: Info, label: str, build, data) -> dict:
     async def work(tx):
         return await nodes.upsert(tx, label, node_id, props)
 
-    return await _run(info, work)
+    return await _run(info, work, [node_id], sorted(props))
 
 
 async def _link(info: Info, query: str, row: dict, endpoints: list[tuple[str, str, str]], read_back):
@@ -186,7 +186,8 @@ async def _link(info: Info, query: str, row: dict, endpoints: list[tuple[str, st
             raise await _missing_endpoint(tx, endpoints) or NotFound(endpoints[0][0], endpoints[0][1])
         return await read_back(tx)
 
-    return await _run(info, work)
+    changed = sorted(key for key, value in row.items() if value is not None and not key.endswith("_id"))
+    return await _run(info, work, [endpoint[1] for endpoint in endpoints], changed)
 
 
 async def _delete_node(info: Info, label: str, node_id: str) -> Deleted:
@@ -200,7 +201,7 @@ async def _delete_node(info: Info, label: str, node_id: str) -> Deleted:
             raise NotFound(label, node_id)
         return Deleted(id=node_id)
 
-    return await _run(info, work)
+    return await _run(info, work, [node_id], [])
 
 
 async def _unlink(info: Info, rel_type: str, a: tuple[str, str, str], b: tuple[str, str, str]) -> Deleted:
@@ -215,7 +216,7 @@ async def _unlink(info: Info, rel_type: str, a: tuple[str, str, str], b: tuple[s
             raise missing or NotFound(rel_type, f"{a_id}->{b_id}")
         return Deleted(id=f"{a_id}->{b_id}")
 
-    return await _run(info, work)
+    return await _run(info, work, [a_id, b_id], [])
 
 
 async def _two_nodes(tx, a: tuple[str, str], b: tuple[str, str]) -> tuple[dict, dict]:
@@ -230,23 +231,24 @@ _MEMBER_PROPS = "MATCH (:Person {id: $a})-[r:MEMBER_OF]->(:Project {id: $b}) RET
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Create or update a project by id.")
+    @strawberry.mutation(description="Create or update a project by id.", extensions=project_write(lambda a: a["input"].id))
     async def upsert_project(self, info: Info, input: ProjectInput) -> Project:
         return Project.from_node(await _upsert_node(info, "Project", project_props, input))
 
-    @strawberry.mutation(description="Create or update an artifact by id.")
+    @strawberry.mutation(description="Create or update an artifact by id.", extensions=scope(scopes.WRITE))
     async def upsert_artifact(self, info: Info, input: ArtifactInput) -> Artifact:
         return Artifact.from_node(await _upsert_node(info, "Artifact", artifact_props, input))
 
-    @strawberry.mutation(description="Create or update a person by id.")
+    @strawberry.mutation(description="Create or update a person by id.", extensions=scope(scopes.ADMIN))
     async def upsert_person(self, info: Info, input: PersonInput) -> Person:
         return Person.from_node(await _upsert_node(info, "Person", person_props, input))
 
-    @strawberry.mutation(description="Create or update a team by id.")
+    @strawberry.mutation(description="Create or update a team by id.", extensions=scope(scopes.ADMIN))
     async def upsert_team(self, info: Info, input: TeamInput) -> Team:
         return Team.from_node(await _upsert_node(info, "Team", team_props, input))
 
-    @strawberry.mutation(description="Record that a project uses an artifact; repeating it changes nothing.")
+    @strawberry.mutation(description="Record that a project uses an artifact; repeating it changes nothing.",
+                          extensions=project_write(lambda a: a["input"].project_id))
     async def record_usage(self, info: Info, input: UsageInput) -> UsageRecord:
         try:
             row = {
@@ -268,7 +270,8 @@ class Mutation:
         endpoints = [("Project", row["project_id"], "projectId"), ("Artifact", row["artifact_id"], "artifactId")]
         return await _link(info, edges.UPSERT_USES, row, endpoints, read_back)
 
-    @strawberry.mutation(description="Add a person to a project with a role (roles accumulate).")
+    @strawberry.mutation(description="Add a person to a project with a role (roles accumulate).",
+                          extensions=project_manage(lambda a: a["project_id"]))
     async def add_member(
         self, info: Info, person_id: strawberry.ID, project_id: strawberry.ID, role: MemberRole, since: datetime | None = None
     ) -> MembershipRecord:
@@ -290,7 +293,8 @@ class Mutation:
         endpoints = [("Person", row["person_id"], "personId"), ("Project", row["project_id"], "projectId")]
         return await _link(info, edges.UPSERT_MEMBER, row, endpoints, read_back)
 
-    @strawberry.mutation(description="Record that `artifactId` was derived from `sourceId` (e.g. a fine-tune of a base model).")
+    @strawberry.mutation(description="Record that `artifactId` was derived from `sourceId` (e.g. a fine-tune of a base model).",
+                          extensions=scope(scopes.WRITE))
     async def link_derivation(self, info: Info, artifact_id: strawberry.ID, source_id: strawberry.ID) -> Artifact:
         try:
             row = {"artifact_id": domain.valid_id(artifact_id, "artifactId"), "source_id": domain.valid_id(source_id, "sourceId")}
@@ -305,7 +309,7 @@ class Mutation:
         endpoints = [("Artifact", row["artifact_id"], "artifactId"), ("Artifact", row["source_id"], "sourceId")]
         return await _link(info, edges.UPSERT_DERIVED, row, endpoints, read_back)
 
-    @strawberry.mutation(description="Record that a person created an artifact.")
+    @strawberry.mutation(description="Record that a person created an artifact.", extensions=scope(scopes.WRITE))
     async def add_creator(self, info: Info, person_id: strawberry.ID, artifact_id: strawberry.ID) -> Artifact:
         try:
             row = {"person_id": domain.valid_id(person_id, "personId"), "artifact_id": domain.valid_id(artifact_id, "artifactId"), "at": None}
@@ -318,7 +322,7 @@ class Mutation:
         endpoints = [("Person", row["person_id"], "personId"), ("Artifact", row["artifact_id"], "artifactId")]
         return await _link(info, edges.UPSERT_CREATED, row, endpoints, read_back)
 
-    @strawberry.mutation(description="Put a person in a team.")
+    @strawberry.mutation(description="Put a person in a team.", extensions=scope(scopes.ADMIN))
     async def add_team_member(self, info: Info, person_id: strawberry.ID, team_id: strawberry.ID) -> Team:
         try:
             row = {"person_id": domain.valid_id(person_id, "personId"), "team_id": domain.valid_id(team_id, "teamId")}
@@ -331,38 +335,38 @@ class Mutation:
         endpoints = [("Person", row["person_id"], "personId"), ("Team", row["team_id"], "teamId")]
         return await _link(info, edges.UPSERT_IN_TEAM, row, endpoints, read_back)
 
-    @strawberry.mutation(description="Delete a project and its relationships.")
+    @strawberry.mutation(description="Delete a project and its relationships.", extensions=project_manage(lambda a: a["id"]))
     async def delete_project(self, info: Info, id: strawberry.ID) -> Deleted:
         return await _delete_node(info, "Project", id)
 
-    @strawberry.mutation(description="Delete an artifact and its relationships.")
+    @strawberry.mutation(description="Delete an artifact and its relationships.", extensions=scope(scopes.ADMIN))
     async def delete_artifact(self, info: Info, id: strawberry.ID) -> Deleted:
         return await _delete_node(info, "Artifact", id)
 
-    @strawberry.mutation(description="Delete a person and their relationships.")
+    @strawberry.mutation(description="Delete a person and their relationships.", extensions=scope(scopes.ADMIN))
     async def delete_person(self, info: Info, id: strawberry.ID) -> Deleted:
         return await _delete_node(info, "Person", id)
 
-    @strawberry.mutation(description="Delete a team and its relationships.")
+    @strawberry.mutation(description="Delete a team and its relationships.", extensions=scope(scopes.ADMIN))
     async def delete_team(self, info: Info, id: strawberry.ID) -> Deleted:
         return await _delete_node(info, "Team", id)
 
-    @strawberry.mutation
+    @strawberry.mutation(extensions=project_write(lambda a: a["project_id"]))
     async def remove_usage(self, info: Info, project_id: strawberry.ID, artifact_id: strawberry.ID) -> Deleted:
         return await _unlink(info, "USES", ("Project", project_id, "projectId"), ("Artifact", artifact_id, "artifactId"))
 
-    @strawberry.mutation
+    @strawberry.mutation(extensions=project_manage(lambda a: a["project_id"]))
     async def remove_member(self, info: Info, person_id: strawberry.ID, project_id: strawberry.ID) -> Deleted:
         return await _unlink(info, "MEMBER_OF", ("Person", person_id, "personId"), ("Project", project_id, "projectId"))
 
-    @strawberry.mutation
+    @strawberry.mutation(extensions=scope(scopes.WRITE))
     async def unlink_derivation(self, info: Info, artifact_id: strawberry.ID, source_id: strawberry.ID) -> Deleted:
         return await _unlink(info, "DERIVED_FROM", ("Artifact", artifact_id, "artifactId"), ("Artifact", source_id, "sourceId"))
 
-    @strawberry.mutation
+    @strawberry.mutation(extensions=scope(scopes.WRITE))
     async def remove_creator(self, info: Info, person_id: strawberry.ID, artifact_id: strawberry.ID) -> Deleted:
         return await _unlink(info, "CREATED", ("Person", person_id, "personId"), ("Artifact", artifact_id, "artifactId"))
 
-    @strawberry.mutation
+    @strawberry.mutation(extensions=scope(scopes.ADMIN))
     async def remove_team_member(self, info: Info, person_id: strawberry.ID, team_id: strawberry.ID) -> Deleted:
         return await _unlink(info, "IN_TEAM", ("Person", person_id, "personId"), ("Team", team_id, "teamId"))

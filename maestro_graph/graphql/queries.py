@@ -7,7 +7,10 @@ from enum import Enum
 import strawberry
 from strawberry.types import Info
 
+from maestro_graph.auth import scopes
+from maestro_graph.auth.permissions import scope
 from maestro_graph.domain import MAX_TEXT_LENGTH, InvalidInput
+from maestro_graph.graphql.audit import audit_events
 from maestro_graph.graphql.errors import to_graphql_error
 from maestro_graph.graphql.pagination import encode_cursor
 from maestro_graph.graphql.types import (
@@ -206,3 +209,8 @@ class Query:
 
         rows = await info.context.db.read(work)
         return [SearchHit(node=node_from_row(r["label"], r["node"]), score=r["score"]) for r in rows]
+
+    audit_events = strawberry.field(
+        resolver=audit_events, extensions=scope(scopes.ADMIN),
+        description="Successful writes, newest first (admin scope).",
+    )

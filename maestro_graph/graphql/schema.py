@@ -9,10 +9,14 @@ from strawberry.tools import merge_types
 from strawberry.extensions import AddValidationRules, MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter, SchemaExtension
 from graphql import GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.schema.config import StrawberryConfig
 
+from maestro_graph.auth.permissions import RequireReadScope
+from maestro_graph.graphql.cost import CostLimit, CostPolicy
 from maestro_graph.graphql.mutations import Mutation
 from maestro_graph.graphql.ml import MLQuery
 from maestro_graph.graphql.queries import Query as GraphQuery
+from maestro_graph.graphql.suggestions import HideSuggestions
 
 # The graph's own queries and the models' answers, served as one Query type.
 Query = merge_types("Query", (GraphQuery, MLQuery))
@@ -23,7 +27,8 @@ MAX_DEPTH = 10
 MAX_ALIASES = 30
 MAX_TOKENS = 2000
 # Errors we raise on purpose carry a code and stay visible; anything else is internal.
-_PUBLIC_CODES = {"BAD_USER_INPUT", "NOT_FOUND", "FORBIDDEN", "UNAUTHENTICATED", "SERVICE_UNAVAILABLE"}
+_PUBLIC_CODES = {"BAD_USER_INPUT", "NOT_FOUND", "FORBIDDEN", "UNAUTHENTICATED", "SERVICE_UNAVAILABLE",
+                 "QUERY_TOO_COSTLY", "RATE_LIMITED"}
 
 
 class CypherRoundTrips(SchemaExtension):
@@ -39,23 +44,34 @@ def _is_internal(error: GraphQLError) -> bool:
     code = (error.extensions or {}).get("code")
     if code in _PUBLIC_CODES:
         return False
-    # Validation and parse errors have no original error: they describe the query, not the server.
-    return error.original_error is not None
+    # Validation and parse errors have no original error, and errors in the variables (a
+    # value of the wrong type, an unknown enum value) have no path: both describe the
+    # request, not the server, and the caller needs them to fix it.
+    return error.original_error is not None and error.path is not None
 
 
-def build_schema(mask_errors: bool = True, introspection: bool = True) -> strawberry.Schema:
-    # Factories, so each request gets fresh extension instances.
+def build_schema(
+    mask_errors: bool = True, introspection: bool = True, field_suggestions: bool = True, cost: CostPolicy | None = None
+) -> strawberry.Schema:
+    # Factories, so each request gets fresh extension instances. The read-scope check comes
+    # before the cost check, so a refused caller spends none of its budget.
     extensions: list = [
         lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
         lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         CypherRoundTrips,
+        RequireReadScope,
     ]
+    if cost is not None:
+        extensions.append(lambda: CostLimit(cost))
     if mask_errors:
         extensions.append(lambda: MaskErrors(should_mask_error=_is_internal, error_message="Internal server error"))
     if not introspection:
         extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
-    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions)
+    if not field_suggestions:
+        extensions.append(HideSuggestions)
+    config = StrawberryConfig(disable_field_suggestions=not field_suggestions)
+    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions, config=config)
 
 
 

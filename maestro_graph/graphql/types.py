@@ -12,6 +12,8 @@ from strawberry.types import Info
 
 from maestro_graph.graphql.pagination import encode_cursor
 from maestro_graph.graphql.errors import to_graphql_error
+# An argument's type cannot be lazy; the metrics module imports nothing from this one.
+from maestro_graph.graphql.metrics import MetricName
 from maestro_graph.domain import InvalidInput
 
 
@@ -175,6 +177,33 @@ class Project(Node):
         from maestro_graph.graphql import ml
 
         return await ml.outcome_prediction(info, self.id)
+
+    @strawberry.field(description="Latest weekly process metrics from the project's git history; null before import-git.")
+    async def metrics(self, info: Info) -> Annotated["ProcessMetrics", strawberry.lazy("maestro_graph.graphql.metrics")] | None:
+        from maestro_graph.graphql import metrics
+
+        return await metrics.latest(info, self.id)
+
+    @strawberry.field(description="One weekly process metric over time, oldest first; `from` and `to` are inclusive.")
+    async def metric_series(
+        self,
+        info: Info,
+        name: MetricName,
+        from_: Annotated[datetime | None, strawberry.argument(name="from")] = None,
+        to: datetime | None = None,
+    ) -> list[Annotated["MetricPoint", strawberry.lazy("maestro_graph.graphql.metrics")]]:
+        from maestro_graph.graphql import metrics
+
+        return await metrics.series(info, self.id, name, from_, to)
+
+    @strawberry.field(description="DORA metrics over the `window` days up to `until` (default: now), "
+                                  "from production deployments reported by CI/CD.")
+    async def dora(
+        self, info: Info, window: int = 30, until: datetime | None = None
+    ) -> Annotated["DoraMetrics", strawberry.lazy("maestro_graph.graphql.metrics")]:
+        from maestro_graph.graphql import metrics
+
+        return await metrics.dora(info, self.id, window, until)
 
     @strawberry.field(description="People who are members of this project.")
     async def members(self, info: Info, first: int | None = None, after: str | None = None) -> ProjectMembersConnection:

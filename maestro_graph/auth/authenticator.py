@@ -1,0 +1,59 @@
+"""From a bearer token to the request's Principal.
+
+The token's (unverified) issuer only picks the verifier: ours or the configured external
+one. Whichever verifies it, a revoked `jti` is refused; for our tokens the client must
+still be registered, and the Person it acts for is read from the client, so changing
+that mapping takes effect at once.
+"""
+
+from __future__ import annotations
+
+from maestro_graph.auth import scopes, tokens
+from maestro_graph.auth.oidc import ExternalIssuer
+from maestro_graph.auth.principal import Principal
+from maestro_graph.auth.tokens import InvalidToken, OwnTokens
+from maestro_graph.db.graph import GraphDB
+from maestro_graph.repositories import token_revocations
+
+
+class Authenticator:
+    def __init__(self, db: GraphDB, own: OwnTokens, external: ExternalIssuer | None = None):
+        self.db = db
+        self.own = own
+        self.external = external
+
+    async def authenticate(self, token: str) -> Principal:
+        _, unverified = tokens.peek(token)
+        issuer = unverified.get("iss")
+        if issuer == self.own.issuer:
+            return await self._own(token)
+        if self.external is not None and issuer == self.external.issuer:
+            return await self._external(token)
+        raise InvalidToken("token from an unknown issuer")
+
+    async def _own(self, token: str) -> Principal:
+        claims = await self.own.verify(token)
+        status = await self.db.read(token_revocations.status, claims["jti"], claims["client_id"])
+        if status["revoked"]:
+            raise InvalidToken("token revoked")
+        if not status["client_active"]:
+            raise InvalidToken("client revoked")
+        return Principal(
+            subject=claims["sub"], scopes=scopes.effective(scopes.split(claims.get("scope"))), source="oauth",
+            client_id=claims["client_id"], person_id=status["person_id"], token_id=claims["jti"],
+        )
+
+    async def _external(self, token: str) -> Principal:
+        claims = await self.external.verify(token)
+        jti = claims.get("jti") if isinstance(claims.get("jti"), str) else None
+        if jti:
+            status = await self.db.read(token_revocations.status, jti, None)
+            if status["revoked"]:
+                raise InvalidToken("token revoked")
+        person = claims.get(self.external.person_claim)
+        client = claims.get("client_id") or claims.get("azp")
+        return Principal(
+            subject=claims["sub"], scopes=scopes.effective(scopes.split(claims.get("scope") or claims.get("scp"))),
+            source="oidc", client_id=client if isinstance(client, str) else None,
+            person_id=person if isinstance(person, str) and person else None, token_id=jti,
+        )

@@ -1,0 +1,111 @@
+"""Access tokens from an external OpenID Connect issuer (when one is configured).
+
+Its public keys come from the configured JWKS URL only, are cached in process, and are
+fetched again when they age out or when a token names a `kid` we have not seen (the
+issuer rotated), but never more often than the configured floor: a stream of made-up
+`kid`s cannot turn into a stream of requests to the issuer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import urllib.request
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import anyio
+from joserfc.errors import JoseError
+from joserfc.jwk import Key, KeySet
+
+from maestro_graph.auth import tokens
+from maestro_graph.config import Settings
+
+# Only public signature keys: a symmetric (`oct`) key in a JWKS would make the issuer's
+# published secret a signing key for anyone.
+_SIGNATURE_KEY_TYPES = {"RSA", "EC", "OKP"}
+
+Fetch = Callable[[str], Awaitable[dict[str, Any]]]
+
+
+async def fetch_json(url: str, timeout: float = 5.0) -> dict[str, Any]:
+    def get() -> dict[str, Any]:
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (configured URL)
+            return json.loads(response.read(1_000_000))
+
+    return await anyio.to_thread.run_sync(get)
+
+
+class RemoteKeySet:
+    def __init__(self, url: str, cache_seconds: int, min_refresh_seconds: int, fetch: Fetch = fetch_json):
+        self.url = url
+        self.cache_seconds = cache_seconds
+        self.min_refresh_seconds = min_refresh_seconds
+        self.fetch = fetch
+        self._keys: dict[str, Key] = {}
+        self._fetched_at: float | None = None  # last successful fetch
+        self._tried_at: float | None = None  # last attempt, successful or not
+        self._lock = asyncio.Lock()
+
+    async def key_for(self, kid: str | None) -> Key | None:
+        if not kid:
+            return None
+        if self._wants_fetch(kid):
+            await self._refresh()
+        return self._keys.get(kid)
+
+    def _wants_fetch(self, kid: str) -> bool:
+        now = time.monotonic()
+        if self._tried_at is not None and now - self._tried_at < self.min_refresh_seconds:
+            return False
+        stale = self._fetched_at is None or now - self._fetched_at >= self.cache_seconds
+        return stale or kid not in self._keys
+
+    async def _refresh(self) -> None:
+        async with self._lock:
+            tried = self._tried_at
+            if tried is not None and time.monotonic() - tried < self.min_refresh_seconds:
+                return  # another request refreshed while this one waited
+            self._tried_at = time.monotonic()
+            try:
+                keys = _signature_keys(await self.fetch(self.url))
+            except (OSError, ValueError, JoseError):
+                return  # keep the keys we have; the floor above keeps a dead issuer from being hammered
+            self._keys = keys
+            self._fetched_at = time.monotonic()
+
+
+def _signature_keys(document: dict[str, Any]) -> dict[str, Key]:
+    entries = [
+        entry for entry in document.get("keys", [])
+        if isinstance(entry, dict) and entry.get("kty") in _SIGNATURE_KEY_TYPES
+        and entry.get("use", "sig") == "sig" and entry.get("kid") and "d" not in entry
+    ]
+    key_set = KeySet.import_key_set({"keys": entries})
+    return {key.kid: key for key in key_set.keys}
+
+
+class ExternalIssuer:
+    def __init__(self, settings: Settings, keys: RemoteKeySet):
+        self.issuer = settings.oidc_issuer
+        self.audience = settings.oidc_audience
+        self.algorithms = tuple(settings.oidc_algorithms)
+        self.person_claim = settings.oidc_person_claim
+        self.leeway = settings.token_leeway_seconds
+        self.keys = keys
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ExternalIssuer | None:
+        if not settings.oidc_issuer:
+            return None
+        if not (settings.oidc_audience and settings.oidc_jwks_url):
+            raise ValueError("MAESTRO_OIDC_ISSUER needs MAESTRO_OIDC_AUDIENCE and MAESTRO_OIDC_JWKS_URL as well")
+        keys = RemoteKeySet(settings.oidc_jwks_url, settings.oidc_jwks_cache_seconds, settings.oidc_jwks_min_refresh_seconds)
+        return cls(settings, keys)
+
+    async def verify(self, token: str) -> dict[str, Any]:
+        return await tokens.verify(
+            token, find_key=self.keys.key_for, algorithms=self.algorithms, issuer=self.issuer,
+            audience=self.audience, leeway=self.leeway, required=("sub",),
+        )

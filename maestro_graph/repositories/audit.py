@@ -1,0 +1,66 @@
+"""The audit trail: one AuditEvent per successful write, written in the write's own
+transaction (so there is never a change without its event, nor an event without its
+change), and filtered pages of events, newest first.
+
+Events name the fields that changed, never their values: values can be personal data
+(e-mail hashes, free text) that an audit reader need not see.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import neo4j
+
+from maestro_graph.db.graph import fetch, fetch_one
+
+RECORD = """
+CREATE (e:AuditEvent {id: randomUUID(), at: datetime(), action: $action, actor: $actor,
+                      client_id: $client_id, person_id: $person_id, targets: $targets, changed: $changed})
+"""
+
+# Every clause is inert when its parameter is null.
+_WHERE = """
+WHERE ($actor IS NULL OR e.actor = $actor)
+  AND ($client_id IS NULL OR e.client_id = $client_id)
+  AND ($action IS NULL OR e.action = $action)
+  AND ($target IS NULL OR $target IN e.targets)
+  AND ($since IS NULL OR e.at >= $since)
+  AND ($until IS NULL OR e.at < $until)
+"""
+
+PAGE = f"""
+MATCH (e:AuditEvent) {_WHERE}
+WITH e ORDER BY e.at DESC, e.id DESC
+SKIP $skip LIMIT $limit
+RETURN e {{.*}} AS event
+"""
+
+COUNT = f"MATCH (e:AuditEvent) {_WHERE} RETURN count(e) AS total"
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    actor: str | None = None
+    client_id: str | None = None
+    action: str | None = None
+    target: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+async def record(
+    tx: neo4j.AsyncManagedTransaction, *, action: str, actor: str, client_id: str | None, person_id: str | None,
+    targets: list[str], changed: list[str],
+) -> None:
+    await fetch(tx, RECORD, action=action, actor=actor, client_id=client_id, person_id=person_id,
+                targets=targets, changed=changed)
+
+
+async def page(tx: neo4j.AsyncManagedTransaction, filters: AuditFilter, skip: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+    params = vars(filters)
+    rows = await fetch(tx, PAGE, skip=skip, limit=limit, **params)
+    total = await fetch_one(tx, COUNT, **params)
+    return [row["event"] for row in rows], total["total"]

@@ -1,0 +1,129 @@
+"""What `import-git` writes: repositories, commits, the people who made them, their
+memberships, and the artifacts the code depends on or refers to.
+
+    (:Project)-[:HAS_REPOSITORY]->(:GitRepository {id, name, remote, head, imported_at})
+    (:Commit {id: sha, at, authors, added, deleted, files, files_total, merge})-[:IN]->(:GitRepository)
+    (:Person)-[:MEMBER_OF {roles, since, git_role, commits, last_commit}]->(:Project)
+    (:Project)-[:USES {count, kinds, context, constraint, first_used, last_used}]->(:Artifact)
+
+Commit authors are a list of Person ids on the commit rather than relationships: a
+person's relationships are their projects, teams and creations, and thousands of
+AUTHORED edges would drown those (and every degree-based ordering) in noise.
+"""
+
+from __future__ import annotations
+
+PROJECT = """
+MERGE (p:Project {id: $project_id})
+ON CREATE SET p.name = $name, p.created_at = coalesce($created_at, datetime())
+WITH p
+MERGE (r:GitRepository {id: $repository_id})
+ON CREATE SET r.project_id = $project_id
+SET r.name = $name, r.remote = $remote
+MERGE (p)-[:HAS_REPOSITORY]->(r)
+"""
+
+REPOSITORY_STATE = "MATCH (r:GitRepository {id: $repository_id}) RETURN r.project_id AS project_id, r.head AS head"
+
+PEOPLE_BY_EMAIL_HASH = """
+UNWIND $hashes AS hash
+MATCH (h:Person {email_hash: hash})
+RETURN hash, min(h.id) AS id
+"""
+
+# A Person met before (through the API or a bundle) keeps its name; git fills gaps only.
+UPSERT_PEOPLE = """
+UNWIND $rows AS row
+MERGE (h:Person {id: row.id})
+ON CREATE SET h.created_at = datetime(), h.kind = 'person'
+SET h.name = coalesce(h.name, row.name), h.email_hash = coalesce(h.email_hash, row.email_hash)
+"""
+
+UPSERT_COMMITS = """
+MATCH (r:GitRepository {id: $repository_id})
+UNWIND $rows AS row
+MERGE (c:Commit {id: row.sha})
+SET c.at = row.at, c.authors = row.authors, c.added = row.added, c.deleted = row.deleted,
+    c.files = row.files, c.files_total = row.files_total, c.merge = row.merge
+MERGE (c)-[:IN]->(r)
+"""
+
+# After a full re-read (history was rewritten), commits no longer reachable leave the
+# repository; one left in no repository, and unknown to CI (no push batch), is deleted.
+DETACH_UNREACHABLE = """
+MATCH (:GitRepository {id: $repository_id})<-[i:IN]-(c:Commit)
+WHERE NOT c.id IN $shas
+DELETE i
+WITH DISTINCT c
+WHERE NOT (c)-[:IN]->() AND c.batch IS NULL
+DELETE c
+"""
+
+# Commits of the project through any of its repositories, each once (mirrors share commits).
+_PROJECT_COMMITS = """
+MATCH (:Project {id: $project_id})-[:HAS_REPOSITORY]->(:GitRepository)<-[:IN]-(c:Commit)
+WITH DISTINCT c
+"""
+
+COMMIT_SPAN = _PROJECT_COMMITS + "RETURN min(c.at) AS first, max(c.at) AS last, count(c) AS commits"
+
+COMMITS_SINCE = _PROJECT_COMMITS + """
+WHERE c.at >= $since
+RETURN c.id AS sha, c.at AS at, coalesce(c.authors, []) AS authors, coalesce(c.added, 0) AS added,
+       coalesce(c.deleted, 0) AS deleted, coalesce(c.files, []) AS files
+"""
+
+ACTIVITY = _PROJECT_COMMITS + """
+UNWIND c.authors AS person_id
+RETURN person_id, count(*) AS commits, count(CASE WHEN c.at >= $recent_since THEN 1 END) AS recent,
+       min(c.at) AS first, max(c.at) AS last
+"""
+
+# The role git derives is kept in `git_role`, so that when it changes (a contributor
+# becomes a maintainer) the old derived role is replaced while roles given by people stay.
+UPSERT_MEMBERS = """
+MATCH (p:Project {id: $project_id})
+UNWIND $rows AS row
+MATCH (h:Person {id: row.person_id})
+MERGE (h)-[m:MEMBER_OF]->(p)
+ON CREATE SET m.roles = [row.role], m.since = row.first
+ON MATCH SET m.roles = [role IN coalesce(m.roles, []) WHERE role <> coalesce(m.git_role, '') OR role = row.role]
+                       + CASE WHEN row.role IN coalesce(m.roles, []) THEN [] ELSE [row.role] END,
+             m.since = CASE WHEN m.since IS NULL OR row.first < m.since THEN row.first ELSE m.since END
+SET m.git_role = row.role, m.commits = row.commits, m.last_commit = row.last
+"""
+
+# People whose commits are all gone (history rewritten) lose what git gave them; a
+# membership left with no role at all is removed.
+RETIRE_MEMBERS = """
+MATCH (h:Person)-[m:MEMBER_OF]->(:Project {id: $project_id})
+WHERE m.git_role IS NOT NULL AND NOT h.id IN $people
+SET m.roles = [role IN coalesce(m.roles, []) WHERE role <> m.git_role]
+REMOVE m.git_role, m.commits, m.last_commit
+WITH m WHERE size(m.roles) = 0
+DELETE m
+"""
+
+# A dependency or reference seen at HEAD. `count`, `context` and `constraint` describe
+# HEAD and are replaced; `kinds` accumulate; first/last use widen, so an artifact the
+# project stopped using keeps the last time it was seen.
+UPSERT_USES = """
+MATCH (p:Project {id: $project_id})
+UNWIND $rows AS row
+MERGE (a:Artifact {id: row.id})
+ON CREATE SET a.created_at = datetime(), a.name = row.name, a.kind = row.kind, a.uri = row.uri
+SET a.version = CASE WHEN row.version IS NULL THEN a.version ELSE row.version END
+MERGE (p)-[u:USES]->(a)
+ON CREATE SET u.count = row.count, u.kinds = row.kinds, u.context = row.context, u.constraint = row.constraint,
+              u.first_used = row.used_at, u.last_used = row.used_at
+ON MATCH SET u.count = row.count, u.context = row.context, u.constraint = row.constraint,
+             u.kinds = coalesce(u.kinds, []) + [kind IN row.kinds WHERE NOT kind IN coalesce(u.kinds, [])],
+             u.first_used = CASE WHEN u.first_used IS NULL OR row.used_at < u.first_used THEN row.used_at ELSE u.first_used END,
+             u.last_used = CASE WHEN u.last_used IS NULL OR row.used_at > u.last_used THEN row.used_at ELSE u.last_used END
+"""
+
+# Written last: until the head moves, a failed import is simply retried from the old head.
+MARK_IMPORTED = """
+MATCH (r:GitRepository {id: $repository_id})
+SET r.head = $head, r.imported_at = datetime()
+"""
