@@ -6,7 +6,7 @@ from pathlib import Path
 
 import strawberry
 from strawberry.tools import merge_types
-from strawberry.extensions import AddValidationRules, MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter, SchemaExtension
+from strawberry.extensions import AddValidationRules, MaskErrors, ParserCache, ValidationCache, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter, SchemaExtension
 from graphql import GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.schema.config import StrawberryConfig
@@ -56,6 +56,9 @@ def build_schema(
     # Factories, so each request gets fresh extension instances. The read-scope check comes
     # before the cost check, so a refused caller spends none of its budget.
     extensions: list = [
+        # Clients repeat the same few documents: parse and validate each once per process.
+        lambda: ParserCache(maxsize=256),
+        lambda: ValidationCache(maxsize=256),
         lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
         lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
