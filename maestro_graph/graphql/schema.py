@@ -31,6 +31,15 @@ _PUBLIC_CODES = {"BAD_USER_INPUT", "NOT_FOUND", "FORBIDDEN", "UNAUTHENTICATED", 
                  "QUERY_TOO_COSTLY", "RATE_LIMITED"}
 
 
+# The depth and alias limiters build a validation rule class when constructed. Built once
+# here, the rules are the same objects on every request, which lets ValidationCache hit
+# (its key includes the rules); fresh limiters per request would make every lookup miss.
+_LIMIT_RULES = [
+    *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
+    *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
+]
+
+
 class CypherRoundTrips(SchemaExtension):
     """Reports in `extensions.cypher.roundTrips` how many queries the request ran."""
 
@@ -59,8 +68,7 @@ def build_schema(
         # Clients repeat the same few documents: parse and validate each once per process.
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
-        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: AddValidationRules(_LIMIT_RULES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         CypherRoundTrips,
         RequireReadScope,
