@@ -12,7 +12,6 @@ from maestro_graph.auth.permissions import scope
 from maestro_graph.domain import MAX_TEXT_LENGTH, InvalidInput
 from maestro_graph.graphql.audit import audit_events
 from maestro_graph.graphql.errors import to_graphql_error
-from maestro_graph.graphql.pagination import encode_cursor
 from maestro_graph.graphql.types import (
     Artifact,
     ArtifactConnection,
@@ -30,8 +29,8 @@ from maestro_graph.graphql.types import (
     Team,
     TeamConnection,
     TeamEdge,
+    connection,
     node_from_row,
-    page_info,
 )
 from maestro_graph.repositories import listing
 
@@ -161,8 +160,7 @@ class Query:
         filter: ProjectFilter | None = None, order_by: OrderBy | None = None,
     ) -> ProjectConnection:
         rows, total, skip = await _page(info, "Project", first, after, filter, order_by)
-        edges = [ProjectEdge(cursor=encode_cursor(skip + i), node=Project.from_node(r)) for i, r in enumerate(rows)]
-        return ProjectConnection(edges=edges, page_info=page_info(skip, len(rows), total), total_count=total)
+        return connection(ProjectConnection, rows, total, skip, lambda cursor, r: ProjectEdge(cursor=cursor, node=Project.from_node(r)))
 
     @strawberry.field
     async def artifacts(
@@ -170,8 +168,7 @@ class Query:
         filter: ArtifactFilter | None = None, order_by: OrderBy | None = None,
     ) -> ArtifactConnection:
         rows, total, skip = await _page(info, "Artifact", first, after, filter, order_by)
-        edges = [ArtifactEdge(cursor=encode_cursor(skip + i), node=Artifact.from_node(r)) for i, r in enumerate(rows)]
-        return ArtifactConnection(edges=edges, page_info=page_info(skip, len(rows), total), total_count=total)
+        return connection(ArtifactConnection, rows, total, skip, lambda cursor, r: ArtifactEdge(cursor=cursor, node=Artifact.from_node(r)))
 
     @strawberry.field
     async def people(
@@ -179,8 +176,7 @@ class Query:
         filter: PersonFilter | None = None, order_by: OrderBy | None = None,
     ) -> PersonConnection:
         rows, total, skip = await _page(info, "Person", first, after, filter, order_by)
-        edges = [PersonEdge(cursor=encode_cursor(skip + i), node=Person.from_node(r)) for i, r in enumerate(rows)]
-        return PersonConnection(edges=edges, page_info=page_info(skip, len(rows), total), total_count=total)
+        return connection(PersonConnection, rows, total, skip, lambda cursor, r: PersonEdge(cursor=cursor, node=Person.from_node(r)))
 
     @strawberry.field
     async def teams(
@@ -188,8 +184,7 @@ class Query:
         filter: TeamFilter | None = None, order_by: OrderBy | None = None,
     ) -> TeamConnection:
         rows, total, skip = await _page(info, "Team", first, after, filter, order_by)
-        edges = [TeamEdge(cursor=encode_cursor(skip + i), node=Team.from_node(r)) for i, r in enumerate(rows)]
-        return TeamConnection(edges=edges, page_info=page_info(skip, len(rows), total), total_count=total)
+        return connection(TeamConnection, rows, total, skip, lambda cursor, r: TeamEdge(cursor=cursor, node=Team.from_node(r)))
 
     @strawberry.field(description="Full-text search over names and descriptions, best matches first.")
     async def search(

@@ -83,6 +83,15 @@ def page_info(skip: int, count: int, total: int) -> PageInfo:
     )
 
 
+def connection(connection_type, rows: list, total: int, skip: int, make_edge):
+    """A page as a connection: `make_edge(cursor, row)` builds each edge."""
+    return connection_type(
+        edges=[make_edge(encode_cursor(skip + i), row) for i, row in enumerate(rows)],
+        page_info=page_info(skip, len(rows), total),
+        total_count=total,
+    )
+
+
 @strawberry.type(description="How a project uses an artifact.")
 class Usage:
     count: int | None
@@ -153,14 +162,8 @@ class Project(Node):
     @strawberry.field(description="Artifacts this project uses.")
     async def uses(self, info: Info, first: int | None = None, after: str | None = None) -> ProjectUsesConnection:
         edges, total, skip = await _relation_page(info, "project_uses", self.id, first, after)
-        return ProjectUsesConnection(
-            edges=[
-                ProjectUsesEdge(cursor=encode_cursor(skip + i), node=Artifact.from_node(e["node"]), usage=Usage.from_rel(e["rel"]))
-                for i, e in enumerate(edges)
-            ],
-            page_info=page_info(skip, len(edges), total),
-            total_count=total,
-        )
+        return connection(ProjectUsesConnection, edges, total, skip, lambda cursor, e: ProjectUsesEdge(
+            cursor=cursor, node=Artifact.from_node(e["node"]), usage=Usage.from_rel(e["rel"])))
 
     @strawberry.field(description="Projects nearest in meaning (text embeddings), most similar first.")
     async def similar_projects(
@@ -208,14 +211,8 @@ class Project(Node):
     @strawberry.field(description="People who are members of this project.")
     async def members(self, info: Info, first: int | None = None, after: str | None = None) -> ProjectMembersConnection:
         edges, total, skip = await _relation_page(info, "project_members", self.id, first, after)
-        return ProjectMembersConnection(
-            edges=[
-                ProjectMemberEdge(cursor=encode_cursor(skip + i), node=Person.from_node(e["node"]), membership=Membership.from_rel(e["rel"]))
-                for i, e in enumerate(edges)
-            ],
-            page_info=page_info(skip, len(edges), total),
-            total_count=total,
-        )
+        return connection(ProjectMembersConnection, edges, total, skip, lambda cursor, e: ProjectMemberEdge(
+            cursor=cursor, node=Person.from_node(e["node"]), membership=Membership.from_rel(e["rel"])))
 
 
 @strawberry.type(description="A reusable ML artifact: model, dataset, notebook, pipeline, feature, library, prompt.")
@@ -243,14 +240,8 @@ class Artifact(Node):
     @strawberry.field(description="Projects that use this artifact.")
     async def used_by(self, info: Info, first: int | None = None, after: str | None = None) -> ArtifactUsersConnection:
         edges, total, skip = await _relation_page(info, "artifact_used_by", self.id, first, after)
-        return ArtifactUsersConnection(
-            edges=[
-                ArtifactUserEdge(cursor=encode_cursor(skip + i), node=Project.from_node(e["node"]), usage=Usage.from_rel(e["rel"]))
-                for i, e in enumerate(edges)
-            ],
-            page_info=page_info(skip, len(edges), total),
-            total_count=total,
-        )
+        return connection(ArtifactUsersConnection, edges, total, skip, lambda cursor, e: ArtifactUserEdge(
+            cursor=cursor, node=Project.from_node(e["node"]), usage=Usage.from_rel(e["rel"])))
 
     @strawberry.field(description="Learned impact on project success from the active impact model; null before training.")
     async def impact(self, info: Info) -> Annotated["ArtifactImpact", strawberry.lazy("maestro_graph.graphql.ml")] | None:
@@ -290,14 +281,8 @@ class Person(Node):
     @strawberry.field(description="Projects this person is a member of.")
     async def projects(self, info: Info, first: int | None = None, after: str | None = None) -> PersonProjectsConnection:
         edges, total, skip = await _relation_page(info, "person_projects", self.id, first, after)
-        return PersonProjectsConnection(
-            edges=[
-                PersonProjectEdge(cursor=encode_cursor(skip + i), node=Project.from_node(e["node"]), membership=Membership.from_rel(e["rel"]))
-                for i, e in enumerate(edges)
-            ],
-            page_info=page_info(skip, len(edges), total),
-            total_count=total,
-        )
+        return connection(PersonProjectsConnection, edges, total, skip, lambda cursor, e: PersonProjectEdge(
+            cursor=cursor, node=Project.from_node(e["node"]), membership=Membership.from_rel(e["rel"])))
 
     @strawberry.field(description="Artifacts this person created.")
     async def created(self, info: Info, first: int | None = None, after: str | None = None) -> ArtifactConnection:
@@ -306,11 +291,7 @@ class Person(Node):
     @strawberry.field(description="Teams this person belongs to.")
     async def teams(self, info: Info, first: int | None = None, after: str | None = None) -> TeamConnection:
         edges, total, skip = await _relation_page(info, "person_teams", self.id, first, after)
-        return TeamConnection(
-            edges=[TeamEdge(cursor=encode_cursor(skip + i), node=Team.from_node(e["node"])) for i, e in enumerate(edges)],
-            page_info=page_info(skip, len(edges), total),
-            total_count=total,
-        )
+        return connection(TeamConnection, edges, total, skip, lambda cursor, e: TeamEdge(cursor=cursor, node=Team.from_node(e["node"])))
 
 
 @strawberry.type
@@ -334,20 +315,12 @@ class Team(Node):
 
 async def _people(info: Info, relation: str, anchor: str, first: int | None, after: str | None) -> PersonConnection:
     edges, total, skip = await _relation_page(info, relation, anchor, first, after)
-    return PersonConnection(
-        edges=[PersonEdge(cursor=encode_cursor(skip + i), node=Person.from_node(e["node"])) for i, e in enumerate(edges)],
-        page_info=page_info(skip, len(edges), total),
-        total_count=total,
-    )
+    return connection(PersonConnection, edges, total, skip, lambda cursor, e: PersonEdge(cursor=cursor, node=Person.from_node(e["node"])))
 
 
 async def _artifacts(info: Info, relation: str, anchor: str, first: int | None, after: str | None) -> ArtifactConnection:
     edges, total, skip = await _relation_page(info, relation, anchor, first, after)
-    return ArtifactConnection(
-        edges=[ArtifactEdge(cursor=encode_cursor(skip + i), node=Artifact.from_node(e["node"])) for i, e in enumerate(edges)],
-        page_info=page_info(skip, len(edges), total),
-        total_count=total,
-    )
+    return connection(ArtifactConnection, edges, total, skip, lambda cursor, e: ArtifactEdge(cursor=cursor, node=Artifact.from_node(e["node"])))
 
 
 @strawberry.type
