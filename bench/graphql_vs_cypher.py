@@ -13,19 +13,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
-import socket
 import statistics
-import threading
 import time
 from pathlib import Path
 
 import httpx
 import neo4j
-import uvicorn
 
+from live_server import percentile, serve
 from maestro_graph import neo4j_server
-from maestro_graph.app import create_app
-from maestro_graph.config import Settings
 from maestro_graph.db import migrations
 from maestro_graph.db.connection import Neo4jTarget, open_async_driver, open_driver
 from maestro_graph.ingest.bundle_import import import_bundle
@@ -75,23 +71,6 @@ CASES = {
         "text",
     ),
 }
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
-
-
-def serve(target: Neo4jTarget) -> tuple[uvicorn.Server, str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    app = create_app(Settings(profile="dev", data_dir=DATA_DIR), target)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    threading.Thread(target=server.run, daemon=True).start()
-    while not server.started:
-        time.sleep(0.05)
-    return server, f"http://127.0.0.1:{port}/graphql"
 
 
 def variable_pool(driver: neo4j.Driver, rng: random.Random, n: int) -> dict[str, list]:
@@ -184,7 +163,7 @@ def main() -> None:
             import_bundle(driver, "neo4j", Path(args.bundle))
         pool = variable_pool(driver, random.Random(0), args.iterations)
 
-    server, url = serve(target)
+    server, url = serve(target, DATA_DIR)
     try:
         rows = asyncio.run(measure(target, url, pool, args.iterations, args.concurrency))
     finally:

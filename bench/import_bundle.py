@@ -58,7 +58,7 @@ def main() -> None:
         rerun = import_bundle(driver, "neo4j", bundle)
         baseline = baseline_rows_per_second(driver, bundle)
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"| measure | value |\n|---|---|")
+    print("| measure | value |\n|---|---|")
     print(f"| bundle | {bundle.name} |")
     print(f"| rows read | {report.rows_read:,} |")
     print(f"| rows rejected | {len(report.rejections):,} |")

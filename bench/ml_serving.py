@@ -12,18 +12,14 @@ from __future__ import annotations
 import argparse
 import random
 import resource
-import socket
 import statistics
-import threading
 import time
 from pathlib import Path
 
 import httpx
-import uvicorn
 
+from live_server import percentile, serve
 from maestro_graph import neo4j_server
-from maestro_graph.app import create_app
-from maestro_graph.config import Settings
 from maestro_graph.db import migrations
 from maestro_graph.db.connection import Neo4jTarget, open_driver
 from maestro_graph.ingest.bundle_import import import_bundle
@@ -34,23 +30,6 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = Path.home() / ".cache" / "maestro-graph" / "bench-data"
 RECOMMEND = "query($id: ID!) { recommendArtifacts(projectId: $id, k: 10) { artifact { id name } score modelVersion } }"
 BASELINE = "query($id: ID!) { project(id: $id) { id name } }"
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
-
-
-def serve(target: Neo4jTarget) -> tuple[uvicorn.Server, str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    app = create_app(Settings(profile="dev", data_dir=DATA_DIR), target)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    threading.Thread(target=server.run, daemon=True).start()
-    while not server.started:
-        time.sleep(0.05)
-    return server, f"http://127.0.0.1:{port}/graphql"
 
 
 def latencies(url: str, query: str, ids: list[str]) -> list[float]:
@@ -92,7 +71,7 @@ def main() -> None:
             "MATCH (p:Project) WHERE (p)-[:RECOMMENDED]->() RETURN p.id AS id ORDER BY id").records]
     ids = random.Random(0).sample(warm, min(args.requests, len(warm)))
 
-    server, url = serve(target)
+    server, url = serve(target, DATA_DIR)
     try:
         latencies(url, RECOMMEND, ids[:20])  # warm the pool and caches
         base = latencies(url, BASELINE, ids)

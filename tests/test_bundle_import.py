@@ -10,7 +10,6 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import count, wipe
-from maestro_graph.db import migrations
 from maestro_graph.ingest.bundle_files import BundleError
 from maestro_graph.ingest.bundle_import import import_bundle
 

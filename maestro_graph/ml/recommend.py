@@ -8,7 +8,6 @@ people are ranked by that similarity; the answer says it was a cold start.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 

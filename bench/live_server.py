@@ -1,0 +1,32 @@
+"""A live uvicorn serving the app on a free loopback port, in a thread of the benchmark."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from pathlib import Path
+
+import uvicorn
+
+from maestro_graph.app import create_app
+from maestro_graph.config import Settings
+from maestro_graph.db.connection import Neo4jTarget
+
+
+def serve(target: Neo4jTarget, data_dir: Path) -> tuple[uvicorn.Server, str]:
+    """Start the dev-profile app against `target`; returns the server and its /graphql URL."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    app = create_app(Settings(profile="dev", data_dir=data_dir), target)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    threading.Thread(target=server.run, daemon=True).start()
+    while not server.started:
+        time.sleep(0.05)
+    return server, f"http://127.0.0.1:{port}/graphql"
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]

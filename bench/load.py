@@ -1,0 +1,237 @@
+"""Mixed read/write load against a running Maestro Graph, and a check that no acknowledged
+write was lost.
+
+    python bench/load.py --url http://127.0.0.1:8000/graphql [--clients 50] [--seconds 30]
+                         [--write-share 0.3] [--token TOKEN]
+
+Each client loops for the given time: reads (a project with its uses and members, a
+filtered page, a full-text search) and writes (a new project, a usage of a seed artifact by
+one of the client's own new projects). A write counts as acknowledged when it got HTTP 200
+with no errors; afterwards every acknowledged write is looked up through the API. A client
+that gets 503 waits briefly before its next request, as a client honouring Retry-After would.
+
+Without --token the server must run in the dev profile (loopback callers get full rights);
+with one, the token needs the write scope and a role on the projects it writes.
+Also imported by tests/test_load_and_faults.py, which checks the graph itself as well.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import statistics
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+import httpx
+
+PROJECT = """query ProjectView($id: ID!) { project(id: $id) { id name
+  uses(first: 10) { totalCount edges { node { id name kind } usage { count } } }
+  members(first: 10) { totalCount } } }"""
+PAGE = """query ProjectPage($section: String) { projects(first: 20, filter: {section: $section},
+  orderBy: {field: NAME, direction: ASC}) { totalCount edges { node { id name } } } }"""
+SEARCH = """query Search($text: String!) { search(text: $text, first: 10) { score node { id name } } }"""
+NEW_PROJECT = """mutation NewProject($input: ProjectInput!) { upsertProject(input: $input) { id } }"""
+USE = """mutation RecordUsage($input: UsageInput!) { recordUsage(input: $input) {
+  project { id } artifact { id } usage { count } } }"""
+NEW_ARTIFACT = """mutation SeedArtifact($input: ArtifactInput!) { upsertArtifact(input: $input) { id } }"""
+
+WORDS = ["churn", "forecast", "vision", "ranking", "fraud", "speech", "pricing", "search"]
+SECTIONS = ["alpha", "beta", "gamma"]
+
+
+@dataclass
+class Seed:
+    projects: list[str]
+    artifacts: list[str]
+
+
+@dataclass
+class LoadReport:
+    seconds: float = 0.0
+    statuses: Counter = field(default_factory=Counter)
+    # (operation, code) of every GraphQL error in an answer, whatever its HTTP status.
+    error_codes: Counter = field(default_factory=Counter)
+    transport_errors: Counter = field(default_factory=Counter)
+    latencies_ms: dict[str, list[float]] = field(default_factory=dict)
+    unavailable_ms: list[float] = field(default_factory=list)
+    projects: list[str] = field(default_factory=list)  # acknowledged upsertProject ids
+    usages: list[tuple[str, str]] = field(default_factory=list)  # acknowledged (project, artifact)
+    ok_after: list[float] = field(default_factory=list)  # times (monotonic) of successful answers
+
+    @property
+    def requests(self) -> int:
+        return sum(self.statuses.values()) + sum(self.transport_errors.values())
+
+    def server_errors(self) -> dict[int, int]:
+        """5xx answers other than 503 (which is the service saying "retry", by design)."""
+        return {status: n for status, n in self.statuses.items() if status >= 500 and status != 503}
+
+
+def _post_json(query: str, variables: dict) -> dict:
+    return {"query": query, "variables": variables}
+
+
+async def seed(client: httpx.AsyncClient, url: str, prefix: str, projects: int = 20, artifacts: int = 40) -> Seed:
+    """Seed projects and artifacts through the API itself, so a run needs nothing but the URL."""
+    rng = random.Random(0)
+    project_ids = [f"{prefix}-seed-p{i}" for i in range(projects)]
+    artifact_ids = [f"{prefix}-seed-a{i}" for i in range(artifacts)]
+    for i, artifact_id in enumerate(artifact_ids):
+        body = {"id": artifact_id, "name": f"{rng.choice(WORDS)} model {i}", "kind": "MODEL"}
+        await _must(client, url, NEW_ARTIFACT, {"input": body})
+    for i, project_id in enumerate(project_ids):
+        body = {"id": project_id, "name": f"{rng.choice(WORDS)} project {i}", "section": SECTIONS[i % len(SECTIONS)]}
+        await _must(client, url, NEW_PROJECT, {"input": body})
+    return Seed(project_ids, artifact_ids)
+
+
+async def _must(client: httpx.AsyncClient, url: str, query: str, variables: dict) -> dict:
+    response = await client.post(url, json=_post_json(query, variables))
+    body = response.json()
+    if response.status_code != 200 or body.get("errors"):
+        raise RuntimeError(f"seeding failed: {response.status_code} {body}")
+    return body["data"]
+
+
+class MixedLoad:
+    def __init__(self, url: str, seed: Seed, prefix: str, clients: int = 50, write_share: float = 0.3,
+                 headers: dict | None = None, unavailable_pause: float = 0.2):
+        self.url, self.seed, self.prefix = url, seed, prefix
+        self.clients, self.write_share = clients, write_share
+        self.headers = headers or {}
+        self.unavailable_pause = unavailable_pause
+        self.report = LoadReport()
+
+    async def run(self, seconds: float, stop: asyncio.Event | None = None) -> LoadReport:
+        """Drive the load for `seconds` (or until `stop` is set)."""
+        stop = stop or asyncio.Event()
+        limits = httpx.Limits(max_connections=self.clients, max_keepalive_connections=self.clients)
+        started = time.monotonic()
+        async with httpx.AsyncClient(timeout=30, limits=limits, headers=self.headers) as client:
+            deadline = started + seconds
+            await asyncio.gather(*(self._client(client, n, deadline, stop) for n in range(self.clients)))
+        self.report.seconds = time.monotonic() - started
+        return self.report
+
+    async def _client(self, client: httpx.AsyncClient, number: int, deadline: float, stop: asyncio.Event) -> None:
+        rng = random.Random(number)
+        own: list[str] = []
+        sequence = 0
+        while time.monotonic() < deadline and not stop.is_set():
+            if rng.random() < self.write_share:
+                if own and rng.random() < 0.4:
+                    pair = (rng.choice(own), rng.choice(self.seed.artifacts))
+                    variables = {"input": {"projectId": pair[0], "artifactId": pair[1], "count": 1, "kind": "load"}}
+                    if await self._call(client, "RecordUsage", USE, variables):
+                        self.report.usages.append(pair)
+                else:
+                    sequence += 1
+                    project_id = f"{self.prefix}-c{number}-{sequence}"
+                    variables = {"input": {"id": project_id, "name": f"load project {number}.{sequence}",
+                                           "section": "load", "tags": ["load"]}}
+                    if await self._call(client, "NewProject", NEW_PROJECT, variables):
+                        self.report.projects.append(project_id)
+                        own.append(project_id)
+            else:
+                kind = rng.random()
+                if kind < 0.5:
+                    await self._call(client, "ProjectView", PROJECT, {"id": rng.choice(self.seed.projects + own)})
+                elif kind < 0.8:
+                    await self._call(client, "ProjectPage", PAGE, {"section": rng.choice(SECTIONS)})
+                else:
+                    await self._call(client, "Search", SEARCH, {"text": rng.choice(WORDS)})
+
+    async def _call(self, client: httpx.AsyncClient, operation: str, query: str, variables: dict) -> bool:
+        """One request; True when it was answered 200 with data and no errors."""
+        started = time.monotonic()
+        try:
+            response = await client.post(self.url, json=_post_json(query, variables))
+        except httpx.HTTPError as error:
+            self.report.transport_errors[type(error).__name__] += 1
+            await asyncio.sleep(self.unavailable_pause)
+            return False
+        elapsed_ms = (time.monotonic() - started) * 1000
+        self.report.statuses[response.status_code] += 1
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        for error in body.get("errors") or []:
+            self.report.error_codes[(operation, (error.get("extensions") or {}).get("code"))] += 1
+        if response.status_code == 503:
+            self.report.unavailable_ms.append(elapsed_ms)
+            await asyncio.sleep(self.unavailable_pause)
+            return False
+        ok = response.status_code == 200 and not body.get("errors") and body.get("data") is not None
+        if ok:
+            self.report.latencies_ms.setdefault(operation, []).append(elapsed_ms)
+            self.report.ok_after.append(time.monotonic())
+        return ok
+
+
+async def missing_through_api(client: httpx.AsyncClient, url: str, report: LoadReport) -> tuple[list, list]:
+    """Acknowledged projects and usages the API cannot find afterwards."""
+    missing_projects, missing_usages = [], []
+    ids = list(dict.fromkeys(report.projects))
+    wanted: dict[str, set[str]] = {}
+    for project_id, artifact_id in report.usages:
+        wanted.setdefault(project_id, set()).add(artifact_id)
+    for start in range(0, len(ids), 25):
+        chunk = ids[start:start + 25]
+        fields = " ".join(f'p{i}: project(id: "{pid}") {{ id uses(first: 100) {{ edges {{ node {{ id }} }} }} }}'
+                          for i, pid in enumerate(chunk))
+        data = await _must(client, url, f"{{ {fields} }}", {})
+        for i, project_id in enumerate(chunk):
+            node = data[f"p{i}"]
+            if node is None:
+                missing_projects.append(project_id)
+                continue
+            used = {edge["node"]["id"] for edge in node["uses"]["edges"]}
+            missing_usages += [(project_id, a) for a in wanted.get(project_id, set()) - used]
+    return missing_projects, missing_usages
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] if ordered else float("nan")
+
+
+def markdown(report: LoadReport, clients: int, lost: int) -> str:
+    lines = [f"{clients} clients for {report.seconds:.1f} s: {report.requests} requests "
+             f"({report.requests / report.seconds:.0f} req/s), statuses {dict(report.statuses)}, "
+             f"{len(report.projects) + len(report.usages)} acknowledged writes, {lost} lost\n",
+             "| operation | answered | p50 ms | p95 ms | p99 ms |", "|---|---|---|---|---|"]
+    for operation, values in sorted(report.latencies_ms.items()):
+        lines.append(f"| {operation} | {len(values)} | {statistics.median(values):.1f} | "
+                     f"{percentile(values, 0.95):.1f} | {percentile(values, 0.99):.1f} |")
+    return "\n".join(lines)
+
+
+async def _main(args: argparse.Namespace) -> int:
+    headers = {"Authorization": f"Bearer {args.token}"} if args.token else {}
+    prefix = f"load{int(time.time())}"
+    async with httpx.AsyncClient(timeout=30, headers=headers) as client:
+        seeded = await seed(client, args.url, prefix)
+    report = await MixedLoad(args.url, seeded, prefix, args.clients, args.write_share, headers).run(args.seconds)
+    async with httpx.AsyncClient(timeout=30, headers=headers) as client:
+        missing_projects, missing_usages = await missing_through_api(client, args.url, report)
+    lost = len(missing_projects) + len(missing_usages)
+    print(markdown(report, args.clients, lost))
+    return 1 if lost or report.server_errors() else 0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--url", default="http://127.0.0.1:8000/graphql")
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--write-share", type=float, default=0.3)
+    parser.add_argument("--token")
+    raise SystemExit(asyncio.run(_main(parser.parse_args())))
+
+
+if __name__ == "__main__":
+    main()
