@@ -34,6 +34,9 @@ def main(argv: list[str]) -> int:
     print(f"\nload {load_s:.1f} s; text embedding {timings['text_embedding_s']:.1f} s; "
           f"baselines {timings['baselines_s']:.1f} s; model train (all three tasks) {timings['model_train_s']:.1f} s "
           f"(encoder {timings['model_encoder_s']:.1f} s); impact {timings['impact_s']:.1f} s")
+    history = results.get("validation_history") or []
+    if history:
+        print(f"encoder epochs {history[-1]['epoch']} (stops on epochs and validation patience only)")
     if "blend_weights" in results:
         print("blend weights:", json.dumps(results["blend_weights"], indent=None, default=float))
     print("highest-impact artifacts:", ", ".join(f"{a} {v:+.4f}" for a, v in results["impact_top"][:5]))

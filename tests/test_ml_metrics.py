@@ -40,3 +40,13 @@ def test_auc_and_ap():
     assert metrics.roc_auc(labels, np.array([0.9, 0.8, 0.2, 0.1])) == 0.0
     assert metrics.average_precision(labels, np.array([0.1, 0.2, 0.8, 0.9])) == 1.0
     assert np.isnan(metrics.roc_auc(np.array([1, 1]), np.array([0.1, 0.2])))
+
+
+def test_top_k_matches_a_full_stable_sort_with_ties_infinities_and_nan():
+    rng = np.random.default_rng(0)
+    scores = rng.integers(0, 4, size=(50, 300)).astype(float)  # heavy ties
+    scores[rng.random(scores.shape) < 0.05] = -np.inf
+    scores[rng.random(scores.shape) < 0.02] = np.nan
+    scores[0] = np.nan  # a row with nothing rankable
+    expected = np.argsort(-scores, axis=1, kind="stable")[:, :10]
+    assert np.array_equal(metrics.top_k(scores, 10), expected)

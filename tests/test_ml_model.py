@@ -5,6 +5,8 @@ from scipy.stats import spearmanr
 from maestro_graph.ml import protocol
 from maestro_graph.ml.evaluate import evaluate, render_markdown
 from maestro_graph.ml.features import text_vectors
+from maestro_graph.ml.outcome_features import neighbourhood_outcome_features
+from maestro_graph.ml.outcome_scores import outcome_scores
 from maestro_graph.ml.pipeline import MaestroModel, ModelConfig
 from maestro_graph.ml.synthetic import planted_graph
 from maestro_graph.ml.text_embedding import embed_texts, hashing_embedder
@@ -13,7 +15,7 @@ from maestro_graph.ml.train import TrainConfig
 
 def _small_config(seed=0):
     return ModelConfig(seed=seed, train=TrainConfig(hidden=16, max_epochs=60, eval_every=10, patience=3,
-                                                    lr=0.03, val_queries=100, time_budget_s=20))
+                                                    lr=0.03, val_queries=100))
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +40,31 @@ def test_impact_ranking_follows_planted_quality(fitted):
     used = np.bincount(split.train.uses[:, 1], minlength=graph.num_artifacts) >= 3
     rho = spearmanr(impact[used], quality[used]).correlation
     assert rho > 0.3
+
+
+def test_impact_is_shrunk_by_support(fitted):
+    from maestro_graph.ml.success import artifact_impact
+
+    graph, _, split, model = fitted
+    args = (split.train, model.success_head, model.success_inputs, model.embedding_without_each_use(), 0)
+    plain, shrunk = artifact_impact(*args, prior_projects=0.0), artifact_impact(*args, prior_projects=5.0)
+    users = np.bincount(split.train.uses[:, 1], minlength=graph.num_artifacts)
+    assert np.allclose(shrunk, plain * users / (users + 5.0))
+    assert np.allclose(model.artifact_impact(), shrunk)
+
+
+def test_outcome_inputs_of_a_labelled_project_never_see_its_own_label():
+    graph, _ = planted_graph(seed=4, n_projects=400)
+    labelled = np.flatnonzero(~np.isnan(graph.success))
+    flipped = labelled[7]
+    success = graph.success.copy()
+    success[flipped] = 1.0 - success[flipped]
+    other = graph.with_edges(success=success)
+    for compute in (lambda g: outcome_scores(g).scores, lambda g: neighbourhood_outcome_features(g)):
+        before, after = compute(graph), compute(other)
+        assert np.allclose(before[flipped], after[flipped])
+        # The labels are used: rows that may see the flipped label do move.
+        assert not np.allclose(np.delete(before, flipped, axis=0), np.delete(after, flipped, axis=0))
 
 
 def test_recommendations_exclude_known_edges(fitted):

@@ -104,3 +104,18 @@ def test_from_bundle_skips_unknown_ids_and_allows_empty_relations(tmp_path):
     assert graph.person_is_team.tolist() == [False, True]
     assert graph.success.tolist() == [1.0, 0.0]
     assert graph.project_text[0] == "a: A tool" and graph.artifact_text[1] == "y"
+    # The first row of a repeated pair decides its attribute.
+    assert graph.uses_kind == ["depends", "depends"]
+    assert graph.members_role == ["maintainer", "maintainer"]
+
+
+def test_edge_attributes_follow_their_edges_through_splits():
+    graph, _ = planted_graph(seed=3)
+    kinds = ["depends" if (p + a) % 3 else "recommends" for p, a in graph.uses.tolist()]
+    graph = graph.with_edges(uses_kind=kinds)
+    split = protocol.artifact_split(graph, seed=0, n_queries=50)
+    assert len(split.train.uses_kind) == len(split.train.uses) < len(graph.uses)
+    expected = ["depends" if (p + a) % 3 else "recommends" for p, a in split.train.uses.tolist()]
+    assert split.train.uses_kind == expected
+    # A constructor that knows no attributes keeps working and says so with an empty list.
+    assert protocol.team_split(graph, seed=0, n_queries=20).train.members_role == []

@@ -13,12 +13,30 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 
 
 def top_k(scores: np.ndarray, k: int) -> np.ndarray:
-    """Indices of the k best scores of each row, best first (ties: lower index first)."""
+    """Indices of the k best scores of each row, best first (ties: lower index first; NaN last).
+
+    Same answer as a stable sort of each whole row, but only the candidates at or
+    above each row's k-th best value are sorted, which is what makes ranking tens
+    of thousands of items per query cheap.
+    """
     scores = np.atleast_2d(np.asarray(scores, dtype=np.float64))
-    k = min(k, scores.shape[1])
-    # Stable sort of negated scores keeps lower indices first among equal scores.
-    order = np.argsort(-scores, axis=1, kind="stable")
-    return order[:, :k]
+    n_rows, n_items = scores.shape
+    k = min(k, n_items)
+    if k <= 0:
+        return np.zeros((n_rows, 0), dtype=np.int64)
+    negated = -scores
+    if 4 * k >= n_items:
+        return np.argsort(negated, axis=1, kind="stable")[:, :k]
+    kth = np.partition(negated, k - 1, axis=1)[:, k - 1]
+    out = np.empty((n_rows, k), dtype=np.int64)
+    for row in range(n_rows):
+        candidates = np.flatnonzero(negated[row] <= kth[row])  # NaN never qualifies
+        if len(candidates) < k:  # NaNs among the best k: fall back to the full stable sort
+            out[row] = np.argsort(negated[row], kind="stable")[:k]
+            continue
+        # Stable sort of candidates already in index order keeps lower indices first among ties.
+        out[row] = candidates[np.argsort(negated[row, candidates], kind="stable")[:k]]
+    return out
 
 
 def recall_at_k(ranked: Sequence[Sequence[int]], hidden: Sequence[Sequence[int]], k: int = 10) -> float:

@@ -68,5 +68,35 @@ def neighbourhood_outcome_features(graph: UsageGraph, folds: int = 5, seed: int 
         rows = labelled_idx[fold_of == fold]
         visible = labelled.copy()
         visible[rows] = False
-        out[rows] = _features_from(removed, visible, usage, membership, prior)[rows]
+        # The prior is a rate over labels too: the fold's own labels stay out of it.
+        fold_prior = float(removed[visible].mean()) if visible.any() else 0.0
+        out[rows] = _features_from(removed, visible, usage, membership, fold_prior)[rows]
     return out.astype(np.float32)
+
+
+def published_artifact_features(graph: UsageGraph) -> np.ndarray:
+    """(n_projects, 2) label-free: [has an artifact of the same name, log1p(projects using that artifact)].
+
+    A project whose name is also an artifact's name is taken to publish that
+    artifact; the more other projects build on it, the less likely the project
+    is dropped. Names are compared case-insensitively as the text before the
+    first ": " (the `name: description` form of the node text). Data whose
+    names never match gets zeros, which the head learns to ignore.
+    """
+    by_name: dict[str, int] = {}
+    for index, text in enumerate(graph.artifact_text):
+        by_name.setdefault(_name(text), index)
+    users = np.bincount(graph.uses[:, 1], minlength=graph.num_artifacts).astype(np.float64)
+    own_use = np.zeros(graph.num_projects)
+    published = np.array([by_name.get(_name(text), -1) for text in graph.project_text], dtype=np.int64)
+    has = published >= 0
+    if len(graph.uses):
+        # A project's own use of its artifact says nothing about others relying on it.
+        self_use = graph.uses[published[graph.uses[:, 0]] == graph.uses[:, 1], 0]
+        own_use[self_use] = 1.0
+    reliance = np.where(has, users[np.maximum(published, 0)] - own_use, 0.0)
+    return np.column_stack([has.astype(np.float64), np.log1p(np.maximum(reliance, 0.0))]).astype(np.float32)
+
+
+def _name(text: str) -> str:
+    return text.split(": ", 1)[0].strip().lower()

@@ -5,7 +5,8 @@ Steps (all on training data only):
 2. train the GNN encoder on the rest (link tasks, early stopping on validation);
 3. fit linear blends of the GNN score with classic signals on the validation queries;
 4. re-embed the full training graph with the trained encoder and score with the blends;
-5. fit the success head on the embeddings plus structure and neighbourhood features.
+5. fit the success head on the embeddings, structure (with the published-artifact
+   features), neighbourhood outcome features and out-of-fold view scores.
 """
 
 from __future__ import annotations
@@ -19,10 +20,13 @@ import torch
 from maestro_graph.ml import blend as blending
 from maestro_graph.ml.features import node_features
 from maestro_graph.ml.model import GraphTensors, build_graph_tensors
+from maestro_graph.ml.outcome_features import published_artifact_features
+from maestro_graph.ml.outcome_scores import VIEWS
 from maestro_graph.ml.protocol import known_matrix
 from maestro_graph.ml.signals import artifact_signals, team_signals
 from maestro_graph.ml.success import SuccessHead, artifact_impact, success_inputs
-from maestro_graph.ml.train import TrainConfig, TrainedModel, carve_validation, train_usage_model
+from maestro_graph.ml.train import (TrainConfig, TrainedModel, carve_validation, deterministic_torch,
+                                    train_usage_model)
 from maestro_graph.ml.usage_graph import UsageGraph
 
 
@@ -31,18 +35,19 @@ class ModelConfig:
     train: TrainConfig = field(default_factory=TrainConfig)
     blend: bool = True  # False: rank with the GNN scores alone
     seed: int = 0
+    outcome_views: tuple[str, ...] = VIEWS  # sparse views whose out-of-fold scores feed the success head
 
 
 def _gnn_artifact_signal(trained: TrainedModel, z):
     def score(rows: np.ndarray) -> np.ndarray:
-        with torch.no_grad():
+        with torch.no_grad(), deterministic_torch(trained.config.threads):
             return trained.model.uses_scores(z, torch.from_numpy(np.asarray(rows))).numpy().astype(np.float64)
     return score
 
 
 def _gnn_person_signal(trained: TrainedModel, z):
     def score(rows: np.ndarray) -> np.ndarray:
-        with torch.no_grad():
+        with torch.no_grad(), deterministic_torch(trained.config.threads):
             return trained.model.member_scores(z, torch.from_numpy(np.asarray(rows))).numpy().astype(np.float64)
     return score
 
@@ -84,22 +89,42 @@ class MaestroModel:
         self.z = self.trained.embed(self.tensors)
         self.gnn_artifacts = _gnn_artifact_signal(self.trained, self.z)
         self.gnn_people = _gnn_person_signal(self.trained, self.z)
-        self.artifact_scores, self.person_scores = self.gnn_artifacts, self.gnn_people
+        self._artifact_scorer, self._person_scorer = self.gnn_artifacts, self.gnn_people
         if self.config.blend:
             uses = known_matrix(graph.uses, graph.num_projects, graph.num_artifacts)
             members = known_matrix(graph.members[:, ::-1], graph.num_projects, graph.num_people)
-            self.artifact_scores = self.blends["artifacts"].scorer(
+            self._artifact_scorer = self.blends["artifacts"].scorer(
                 {"gnn": self.gnn_artifacts, **artifact_signals(graph, project_text, artifact_text)}, uses)
-            self.person_scores = self.blends["team"].scorer(
+            self._person_scorer = self.blends["team"].scorer(
                 {"gnn": self.gnn_people, **team_signals(graph, project_text)}, members,
                 extra_excluded=graph.person_is_team)
 
         text_dim = project_text.shape[1]
-        self._structure = features.project[:, text_dim:]
-        self.success_inputs = success_inputs(graph, self.z["project"].numpy(), self._structure, self.config.seed)
+        self._structure = np.hstack([features.project[:, text_dim:], published_artifact_features(graph)])
+        self.success_inputs = success_inputs(graph, self.z["project"].numpy(), self._structure, self.config.seed,
+                                             views=tuple(self.config.outcome_views))
         self.success_head = SuccessHead(seed=self.config.seed).fit(graph, self.success_inputs)
         self.timings["success_s"] = time.perf_counter() - t
         self.timings["total_s"] = time.perf_counter() - started
+
+    def artifact_scores(self, rows: np.ndarray) -> np.ndarray:
+        """(len(rows), n_artifacts) scores for the projects `rows`; higher ranks first.
+
+        Known edges are NOT excluded: artifacts a row already uses get a finite
+        score like any other (with the blend, exactly 0.0, the neutral value of a
+        standardised signal; without it, the GNN score), so callers that rank must
+        mask them, as `protocol.rank_artifacts` does.
+        """
+        return self._artifact_scorer(np.asarray(rows))
+
+    def person_scores(self, rows: np.ndarray) -> np.ndarray:
+        """(len(rows), n_people) scores for the projects `rows`; higher ranks first.
+
+        Known edges are NOT excluded: existing members and people of kind team
+        get a finite score (with the blend, exactly 0.0; without it, the GNN
+        score), so callers that rank must mask them, as `protocol.person_ranks` does.
+        """
+        return self._person_scorer(np.asarray(rows))
 
     def removal_probability(self, projects: np.ndarray) -> np.ndarray:
         """Predicted chance that each project is removed (fails)."""
@@ -120,7 +145,7 @@ class MaestroModel:
         base = self.z["project"].numpy()[uses[:, 0]]
         if self.trained.model.encoder.kind != "lightgcn" or len(uses) == 0:
             return base
-        with torch.no_grad():
+        with torch.no_grad(), deterministic_torch(self.trained.config.threads):
             layers = self.trained.model.encoder.layer_outputs(self.tensors)
         edges = self.tensors.homogeneous_edges
         degree = torch.bincount(edges[1], minlength=layers[0].shape[0]).float().numpy()

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from maestro_graph.ml.baselines import ArtifactOverlap, ItemKNN, _dense, membership_matrix
+import scipy.sparse as sp
+from sklearn.preprocessing import normalize
+
+from maestro_graph.ml.baselines import ArtifactOverlap, ItemKNN, _dense, membership_matrix, usage_matrix
 
 
 class TextCosine:
@@ -32,6 +35,62 @@ class CoMembership:
         return _dense(self.membership[projects] @ self.together)
 
 
+class ProjectKNN:
+    """Score(p, a) = sum over other projects q of cosine(p, q) * [q uses a] (user-based co-use).
+
+    Complements item-kNN: it weighs whole usage profiles, so a project with a
+    distinctive mix borrows from projects with the same mix.
+    """
+
+    def __init__(self, graph):
+        self.usage = usage_matrix(graph)
+        self.rows = normalize(self.usage.astype(np.float64), norm="l2", axis=1).tocsr()
+        self.rows_t = self.rows.T.tocsr()
+        self.usage_t = self.usage.T.tocsr().astype(np.float64)
+
+    def __call__(self, projects: np.ndarray) -> np.ndarray:
+        projects = np.asarray(projects)
+        similarity = _dense(self.rows[projects] @ self.rows_t)
+        similarity[np.arange(len(projects)), projects] = 0.0  # a project is not its own neighbour
+        return np.asarray(self.usage_t @ similarity.T).T
+
+
+class PeersReuse:
+    """Score(p, a) = how many projects of p's members (other than p) use a.
+
+    The same people tend to build on the same artifacts, whatever the project.
+    """
+
+    def __init__(self, graph):
+        self.membership = membership_matrix(graph)
+        self.usage_t = usage_matrix(graph).T.tocsr().astype(np.float64)
+        self.membership_t = self.membership.T.tocsr()
+
+    def __call__(self, projects: np.ndarray) -> np.ndarray:
+        projects = np.asarray(projects)
+        related = _dense(self.membership[projects] @ self.membership_t)
+        related[np.arange(len(projects)), projects] = 0.0  # only the members' *other* projects count
+        return np.asarray(self.usage_t @ related.T).T
+
+
+class SectionPopularity:
+    """Score(p, a) = share of the projects in p's section that use a (popularity within the section)."""
+
+    def __init__(self, graph):
+        sections = sorted(set(graph.project_section))
+        index = {name: i for i, name in enumerate(sections)}
+        self.section_of = np.array([index[name] for name in graph.project_section], dtype=np.int64)
+        onehot = sp.csr_matrix((np.ones(graph.num_projects), (self.section_of, np.arange(graph.num_projects))),
+                               shape=(len(sections), graph.num_projects))
+        counts = np.asarray(onehot.sum(axis=1)).ravel()
+        # Kept sparse: data with many small sections would make a dense table large.
+        self.share = sp.diags(1.0 / np.maximum(counts, 1)) @ (onehot @ usage_matrix(graph)).astype(np.float64)
+        self.share = self.share.tocsr()
+
+    def __call__(self, projects: np.ndarray) -> np.ndarray:
+        return _dense(self.share[self.section_of[np.asarray(projects)]])
+
+
 def _unit(matrix: np.ndarray) -> np.ndarray:
     matrix = np.asarray(matrix, dtype=np.float32)
     if matrix.shape[1] == 0:
@@ -42,9 +101,15 @@ def _unit(matrix: np.ndarray) -> np.ndarray:
 def artifact_signals(graph, project_text: np.ndarray, artifact_text: np.ndarray) -> dict:
     """Signals for artifact ranking; log1p tames the long tail of co-use counts."""
     knn = ItemKNN(graph)
+    project_knn = ProjectKNN(graph)
+    peers = PeersReuse(graph)
+    section = SectionPopularity(graph)
     popularity = np.log1p(np.bincount(graph.uses[:, 1], minlength=graph.num_artifacts)).astype(np.float64)
     return {
         "item_knn": lambda rows: np.log1p(knn(rows)),
+        "project_knn": lambda rows: np.log1p(project_knn(rows)),
+        "peers_reuse": lambda rows: np.log1p(peers(rows)),
+        "section_popularity": section,
         "popularity": lambda rows: np.tile(popularity, (len(rows), 1)),
         "text": TextCosine(project_text, artifact_text),
     }

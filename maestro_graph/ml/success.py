@@ -1,10 +1,12 @@
 """Project success head and artifact impact.
 
 The success head is a classifier of removal (trees + linear, averaged) over
-  [GNN project embedding | project structure features | neighbourhood outcome features].
+  [GNN project embedding | project structure features | neighbourhood outcome
+   features | out-of-fold logistic scores of the sparse views (outcome_scores.py)].
 The embedding comes from an encoder trained only on the link tasks, so it
-carries no project's own label; neighbourhood outcome features are out-of-fold
-for training rows. Together that keeps training rows honest for the trees.
+carries no project's own label; the neighbourhood features and the view scores
+are out-of-fold for training rows. Together that keeps training rows honest
+for the trees.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from maestro_graph.ml.outcome_features import SMOOTHING, neighbourhood_outcome_features
+from maestro_graph.ml.outcome_scores import VIEWS, OutcomeScores, outcome_scores
 from maestro_graph.ml.protocol import known_matrix
 from maestro_graph.ml.usage_graph import UsageGraph
 
@@ -28,9 +31,16 @@ class SuccessInputs:
     embedding: np.ndarray  # (n_projects, hidden) from the trained encoder
     structure: np.ndarray  # (n_projects, k) label-free structure features (no text)
     neighbourhood: np.ndarray  # (n_projects, 6) outcome features
+    views: OutcomeScores | None = None  # logistic scores per sparse view
+    all_labels: bool = False  # True: view scores from the all-label models for every row (what-if only)
+
+    def view_scores(self) -> np.ndarray:
+        if self.views is None:
+            return np.zeros((len(self.embedding), 0), dtype=np.float32)
+        return self.views.all_label_scores if self.all_labels else self.views.scores
 
     def matrix(self) -> np.ndarray:
-        return np.hstack([self.embedding, self.structure, self.neighbourhood]).astype(np.float32)
+        return np.hstack([self.embedding, self.structure, self.neighbourhood, self.view_scores()]).astype(np.float32)
 
 
 class SuccessHead:
@@ -64,34 +74,48 @@ class SuccessHead:
         return 0.5 * (self.trees.predict_proba(features)[:, 1] + self.linear.predict_proba(features)[:, 1])
 
 
-def success_inputs(graph: UsageGraph, embedding: np.ndarray, structure: np.ndarray, seed: int = 0) -> SuccessInputs:
+def success_inputs(graph: UsageGraph, embedding: np.ndarray, structure: np.ndarray, seed: int = 0,
+                   views: tuple[str, ...] | None = None) -> SuccessInputs:
+    """All head inputs; `views=None` takes every view of outcome_scores, () none."""
+    chosen = None if views == () else outcome_scores(graph, seed=seed, views=VIEWS if views is None else views)
     return SuccessInputs(embedding=embedding, structure=structure,
-                         neighbourhood=neighbourhood_outcome_features(graph, seed=seed))
+                         neighbourhood=neighbourhood_outcome_features(graph, seed=seed), views=chosen)
+
+
+IMPACT_PRIOR_PROJECTS = 5.0  # pseudo-projects of zero effect each artifact starts with
 
 
 def artifact_impact(graph: UsageGraph, head: SuccessHead, inputs: SuccessInputs,
-                    embedding_without: np.ndarray, degree_column: int) -> np.ndarray:
-    """Artifact impact: mean change in predicted success probability of its user projects
-    when the artifact is taken out of their neighbourhood.
+                    embedding_without: np.ndarray, degree_column: int,
+                    prior_projects: float = IMPACT_PRIOR_PROJECTS) -> np.ndarray:
+    """Artifact impact: the change in predicted success probability of the projects
+    that use an artifact when the artifact is taken out of their neighbourhood,
+    shrunk towards 0 by how few projects use it.
 
-        impact(a) = mean over projects p that use a of
-                    [ P(success | p with a) - P(success | p without a) ]
+        delta(p, a) = P(success | p with a) - P(success | p without a)
+        impact(a)   = sum over projects p that use a of delta(p, a)  /  (n_a + prior_projects)
+
+    where n_a is the number of projects using a in the graph. This is the
+    posterior mean of a's effect when its effect starts at 0 with the weight of
+    `prior_projects` projects: an artifact used by one project keeps at most
+    1 / (1 + prior_projects) of that project's delta, one used by hundreds keeps
+    nearly the plain mean. Artifacts nobody uses get impact 0.
 
     Positive impact means the model thinks projects do better *with* the
     artifact. "Without a" changes every input of the success head that a
     touches: the project's embedding (`embedding_without`, one row per USES
-    edge, from `first_order_embedding_without`), its USES degree (structure
-    column `degree_column`, stored as log1p), and the artifact mean/max outcome
-    rates and support of the neighbourhood features, recomputed from the same
-    training labels without a. Artifacts nobody uses get impact 0.
+    edge, first order), its USES degree (structure column `degree_column`,
+    stored as log1p), and the artifact mean/max outcome rates and support of the
+    neighbourhood features, recomputed from the same training labels without a.
+    Inputs that do not depend on single USES edges stay as they are.
     """
     uses = graph.uses
     if len(uses) == 0:
         return np.zeros(graph.num_artifacts)
     # Both sides of the comparison use rates from all training labels, so the
     # difference reflects the artifact alone, not the out-of-fold noise.
-    base = SuccessInputs(inputs.embedding, inputs.structure,
-                         neighbourhood_outcome_features(graph, folds=0)).matrix()
+    base = SuccessInputs(inputs.embedding, inputs.structure, neighbourhood_outcome_features(graph, folds=0),
+                         inputs.views, all_labels=True).matrix()
     p_success = 1.0 - head.removal_probability(base)
     projects, artifacts = uses[:, 0], uses[:, 1]
 
@@ -106,11 +130,15 @@ def artifact_impact(graph: UsageGraph, head: SuccessHead, inputs: SuccessInputs,
     ablated[:, offset + 2] = neighbourhood[:, 0]
     ablated[:, offset + 3] = neighbourhood[:, 1]
     ablated[:, offset + 5] = neighbourhood[:, 2]
+    if inputs.views is not None and "artifacts" in inputs.views.views:
+        # The artifacts view is linear in the USES columns: without a, its logit loses a's weight.
+        column = offset + inputs.neighbourhood.shape[1] + inputs.views.views.index("artifacts")
+        ablated[:, column] -= inputs.views.artifact_weights(graph)
     p_without = 1.0 - head.removal_probability(ablated)
     delta = p_success[projects] - p_without
     total = np.bincount(artifacts, weights=delta, minlength=graph.num_artifacts)
     count = np.bincount(artifacts, minlength=graph.num_artifacts)
-    return np.where(count > 0, total / np.maximum(count, 1), 0.0)
+    return total / (count + max(float(prior_projects), 0.0) + (count == 0))
 
 
 def _artifact_rates_without(graph: UsageGraph) -> np.ndarray:

@@ -4,6 +4,11 @@ Nodes are projects, artifacts and people, each addressed by a dense integer
 index (their position in the id lists). Edges are (E, 2) int64 arrays of
 indices. The same object can be built from a CSV bundle (`from_bundle`) or,
 through the plain constructor, from any other source such as Neo4j queries.
+
+Two edge sets may carry one string attribute per edge, aligned with the edge
+array: `uses_kind` (e.g. depends / recommends) and `members_role` (e.g.
+maintainer / uploader). Both default to empty, meaning "not known"; a source
+that has no such attribute simply leaves them out.
 """
 
 from __future__ import annotations
@@ -41,6 +46,8 @@ class UsageGraph:
     created: np.ndarray = field(default_factory=lambda: edge_array([]))  # (person_idx, artifact_idx)
     derived: np.ndarray = field(default_factory=lambda: edge_array([]))  # (artifact_idx, source_artifact_idx)
     success: np.ndarray | None = None  # per project: 1 survived, 0 removed, nan unknown
+    uses_kind: list[str] = field(default_factory=list)  # per USES edge, or empty when unknown
+    members_role: list[str] = field(default_factory=list)  # per MEMBER_OF edge, or empty when unknown
 
     def __post_init__(self) -> None:
         self.person_is_team = np.asarray(self.person_is_team, dtype=bool).reshape(-1)
@@ -51,6 +58,8 @@ class UsageGraph:
         if self.success is None:
             self.success = np.full(self.num_projects, np.nan)
         self.success = np.asarray(self.success, dtype=np.float64).reshape(-1)
+        self.uses_kind = list(self.uses_kind)
+        self.members_role = list(self.members_role)
         self._check()
 
     @property
@@ -89,9 +98,22 @@ class UsageGraph:
                 continue
             if (edges.min(axis=0) < 0).any() or (edges.max(axis=0) >= np.asarray(bounds)).any():
                 raise ValueError(f"{name} edge index out of range")
+        for name, values, edges in (("uses_kind", self.uses_kind, self.uses),
+                                    ("members_role", self.members_role, self.members)):
+            if values and len(values) != len(edges):
+                raise ValueError(f"{name} has {len(values)} entries, expected 0 or {len(edges)}")
 
     def with_edges(self, **changes) -> "UsageGraph":
-        """A copy with some edge arrays or the success vector replaced (node lists are shared)."""
+        """A copy with some edge arrays or the success vector replaced (node lists are shared).
+
+        When `uses` or `members` is replaced without its attribute list, each kept
+        edge keeps the attribute it had here and a new edge gets "" (edges are
+        unique pairs, so the pair identifies the attribute).
+        """
+        for edges_name, attr_name in (("uses", "uses_kind"), ("members", "members_role")):
+            if edges_name in changes and attr_name not in changes:
+                changes[attr_name] = _carry_attribute(getattr(self, edges_name), getattr(self, attr_name),
+                                                      edge_array(changes[edges_name]))
         return replace(self, **changes)
 
     @classmethod
@@ -126,14 +148,14 @@ class UsageGraph:
         a_index = {aid: i for i, aid in enumerate(artifact_ids)}
         h_index = {hid: i for i, hid in enumerate(person_ids)}
 
-        uses = _edges(iter_rows(bundle_dir, "uses", required=("project_id", "artifact_id")),
-                      "project_id", p_index, "artifact_id", a_index)
-        members = _edges(iter_rows(bundle_dir, "members", required=("person_id", "project_id")),
-                         "person_id", h_index, "project_id", p_index)
-        created = _edges(iter_rows(bundle_dir, "created", required=("person_id", "artifact_id")),
-                         "person_id", h_index, "artifact_id", a_index)
-        derived = _edges(iter_rows(bundle_dir, "derived", required=("artifact_id", "source_artifact_id")),
-                         "artifact_id", a_index, "source_artifact_id", a_index)
+        uses, uses_kind = _edges(iter_rows(bundle_dir, "uses", required=("project_id", "artifact_id")),
+                                 "project_id", p_index, "artifact_id", a_index, attribute="kind")
+        members, members_role = _edges(iter_rows(bundle_dir, "members", required=("person_id", "project_id")),
+                                       "person_id", h_index, "project_id", p_index, attribute="role")
+        created, _ = _edges(iter_rows(bundle_dir, "created", required=("person_id", "artifact_id")),
+                            "person_id", h_index, "artifact_id", a_index)
+        derived, _ = _edges(iter_rows(bundle_dir, "derived", required=("artifact_id", "source_artifact_id")),
+                            "artifact_id", a_index, "source_artifact_id", a_index)
 
         success = np.full(len(project_ids), np.nan)
         for row in iter_rows(bundle_dir, "outcomes", required=("project_id",)):
@@ -158,6 +180,8 @@ class UsageGraph:
             created=created,
             derived=derived,
             success=success,
+            uses_kind=uses_kind,
+            members_role=members_role,
         )
 
 
@@ -178,10 +202,34 @@ def _dedupe(ids: list[str]) -> tuple[list[str], list[int]]:
     return kept_ids, kept_positions
 
 
-def _edges(rows, left_key, left_index, right_key, right_index) -> np.ndarray:
-    pairs = set()
+def _edges(rows, left_key, left_index, right_key, right_index,
+           attribute: str | None = None) -> tuple[np.ndarray, list[str]]:
+    """Sorted unique edges and, when `attribute` is a column of the file, its lower-cased value per edge.
+
+    A pair listed twice keeps the attribute of its first row, so file order decides, not chance.
+    """
+    first: dict[tuple[int, int], str] = {}
+    seen_attribute = False
     for row in rows:
         left, right = left_index.get(row[left_key]), right_index.get(row[right_key])
         if left is not None and right is not None:
-            pairs.add((left, right))
-    return edge_array(sorted(pairs))
+            value = row.get(attribute) if attribute else None
+            seen_attribute = seen_attribute or value is not None
+            first.setdefault((left, right), (value or "").lower())
+    pairs = sorted(first)
+    values = [first[pair] for pair in pairs] if seen_attribute else []
+    return edge_array(pairs), values
+
+
+def _carry_attribute(old_edges: np.ndarray, old_values: list[str], new_edges: np.ndarray) -> list[str]:
+    """Attributes of `new_edges` looked up by pair in (`old_edges`, `old_values`); "" for unknown pairs."""
+    if not old_values or len(new_edges) == 0:
+        return []
+    width = int(max(old_edges[:, 1].max(initial=0), new_edges[:, 1].max(initial=0))) + 1
+    old_keys = old_edges[:, 0] * width + old_edges[:, 1]
+    new_keys = new_edges[:, 0] * width + new_edges[:, 1]
+    order = np.argsort(old_keys, kind="stable")
+    position = np.clip(np.searchsorted(old_keys[order], new_keys), 0, len(order) - 1)
+    found = old_keys[order][position] == new_keys
+    source = order[position]
+    return [old_values[i] if hit else "" for i, hit in zip(source.tolist(), found.tolist())]
