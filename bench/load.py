@@ -56,10 +56,15 @@ class LoadReport:
     error_codes: Counter = field(default_factory=Counter)
     transport_errors: Counter = field(default_factory=Counter)
     latencies_ms: dict[str, list[float]] = field(default_factory=dict)
-    unavailable_ms: list[float] = field(default_factory=list)
+    unavailable: list[tuple[float, float]] = field(default_factory=list)  # (sent at, ms) of each 503
     projects: list[str] = field(default_factory=list)  # acknowledged upsertProject ids
     usages: list[tuple[str, str]] = field(default_factory=list)  # acknowledged (project, artifact)
     ok_after: list[float] = field(default_factory=list)  # times (monotonic) of successful answers
+    slowest: list[tuple[float, float, str]] = field(default_factory=list)  # (sent at, ms, operation), 10 slowest
+
+    @property
+    def unavailable_ms(self) -> list[float]:
+        return [ms for _, ms in self.unavailable]
 
     @property
     def requests(self) -> int:
@@ -162,13 +167,15 @@ class MixedLoad:
         for error in body.get("errors") or []:
             self.report.error_codes[(operation, (error.get("extensions") or {}).get("code"))] += 1
         if response.status_code == 503:
-            self.report.unavailable_ms.append(elapsed_ms)
+            self.report.unavailable.append((started, elapsed_ms))
             await asyncio.sleep(self.unavailable_pause)
             return False
         ok = response.status_code == 200 and not body.get("errors") and body.get("data") is not None
         if ok:
             self.report.latencies_ms.setdefault(operation, []).append(elapsed_ms)
             self.report.ok_after.append(time.monotonic())
+            self.report.slowest = sorted(self.report.slowest + [(started, elapsed_ms, operation)],
+                                         key=lambda s: -s[1])[:10]
         return ok
 
 
@@ -200,8 +207,9 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def markdown(report: LoadReport, clients: int, lost: int) -> str:
+    failures = f", transport errors {dict(report.transport_errors)}" if report.transport_errors else ""
     lines = [f"{clients} clients for {report.seconds:.1f} s: {report.requests} requests "
-             f"({report.requests / report.seconds:.0f} req/s), statuses {dict(report.statuses)}, "
+             f"({report.requests / report.seconds:.0f} req/s), statuses {dict(report.statuses)}{failures}, "
              f"{len(report.projects) + len(report.usages)} acknowledged writes, {lost} lost\n",
              "| operation | answered | p50 ms | p95 ms | p99 ms |", "|---|---|---|---|---|"]
     for operation, values in sorted(report.latencies_ms.items()):
@@ -220,7 +228,7 @@ async def _main(args: argparse.Namespace) -> int:
         missing_projects, missing_usages = await missing_through_api(client, args.url, report)
     lost = len(missing_projects) + len(missing_usages)
     print(markdown(report, args.clients, lost))
-    return 1 if lost or report.server_errors() else 0
+    return 1 if lost or report.server_errors() or report.transport_errors else 0
 
 
 def main() -> None:

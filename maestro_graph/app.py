@@ -1,4 +1,4 @@
-"""The Starlette application: /graphql (GraphiQL in the dev profile), /healthz, /readyz,
+"""The Starlette application: /graphql (GraphiQL in the dev profile), /healthz, /readyz, /metrics,
 the OAuth 2.0 authorization server for integrations (/oauth/*, /.well-known/*), the CI/CD
 webhooks (/webhooks/github, /webhooks/deployments), and the Explorer web page (/ui)."""
 
@@ -22,15 +22,19 @@ from maestro_graph.auth.services import AuthServices
 from maestro_graph.body_limit import BodySizeLimit
 from maestro_graph.config import Settings, get_settings
 from maestro_graph.db import migrations
-from maestro_graph.db.connection import Neo4jTarget, open_async_driver, resolve_target
+from maestro_graph.db.connection import Neo4jTarget, open_api_driver, resolve_target
 from maestro_graph.db.graph import GraphDB, start_counting
 from maestro_graph.graphql.context import Context
 from maestro_graph.graphql.cost import CostPolicy
 from maestro_graph.graphql.schema import build_schema
 from maestro_graph.integrations.deployments_endpoint import DeploymentsEndpoint
 from maestro_graph.integrations.github_webhook import GitHubWebhook
+from maestro_graph.observability import tracing
+from maestro_graph.observability.middleware import Observability
+from maestro_graph.observability.scrape import metrics_endpoint
 from maestro_graph.ratelimit import TokenBuckets
 from maestro_graph.ui import routes as ui_routes
+from maestro_graph.unavailable import EXCEPTION_HANDLERS
 
 log = logging.getLogger("maestro_graph.app")
 
@@ -71,7 +75,8 @@ async def readyz(request: Request) -> JSONResponse:
     db: GraphDB = request.app.state.db
     expected = {m.id for m in migrations.load_migrations()}
     try:
-        rows = await db.query(_APPLIED_IDS)
+        # One attempt, no retries: a probe must answer within its own timeout.
+        rows = await db.query_once(_APPLIED_IDS)
     except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError, OSError) as error:
         return JSONResponse({"status": "unavailable", "neo4j": "unreachable", "error": type(error).__name__}, 503)
     missing = sorted(expected - set(rows[0]["ids"]))
@@ -86,7 +91,8 @@ def create_app(settings: Settings | None = None, target: Neo4jTarget | None = No
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
         resolved = target or resolve_target(settings)
-        app.state.db = GraphDB(open_async_driver(resolved), resolved.database)
+        tracing.configure(settings)
+        app.state.db = GraphDB(open_api_driver(resolved, settings), resolved.database)
         # For the Explorer's "open in Neo4j Browser" links (known for the managed Neo4j).
         app.state.neo4j_browser_url = resolved.browser_url
         app.state.neo4j_database = resolved.database
@@ -100,17 +106,23 @@ def create_app(settings: Settings | None = None, target: Neo4jTarget | None = No
         try:
             yield
         finally:
+            # uvicorn gets here on SIGTERM only after in-flight requests have finished (or
+            # the grace period ran out), so no request loses its connection to Neo4j.
+            log.info("shutting down: closing the Neo4j driver")
             await app.state.db.close()
+            tracing.shutdown()
 
     routes = [
         Route("/graphql", BearerGuard(GraphQLApp(settings), settings), methods=["GET", "POST"]),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
+        Route("/metrics", metrics_endpoint),
         # CI/CD: GitHub proves itself with an HMAC signature, other systems with an OAuth token.
         Route("/webhooks/github", GitHubWebhook(settings), methods=["POST"]),
         Route("/webhooks/deployments", BearerGuard(DeploymentsEndpoint(settings), settings), methods=["POST"]),
         *oauth_routes.ROUTES,
         *ui_routes(settings),
     ]
-    middleware = [Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)]
-    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    # Observability first: the outermost layer, so its timing and request id cover the rest.
+    middleware = [Middleware(Observability), Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)]
+    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan, exception_handlers=EXCEPTION_HANDLERS)

@@ -104,6 +104,7 @@ def import_command(
     """Import a CSV bundle; bad rows are reported and skipped, good ones written."""
     from maestro_graph.ingest.bundle_files import BundleError
     from maestro_graph.ingest.bundle_import import import_bundle
+    from maestro_graph.observability import batch
 
     settings = get_settings()
     target = _target(settings)
@@ -113,8 +114,12 @@ def import_command(
             report = import_bundle(driver, target.database, bundle_dir, batch_size or settings.import_batch_size,
                                    show_progress=sys.stderr.isatty())
     except BundleError as error:
+        batch.IMPORT_RUNS.labels("failed").inc()
+        batch.publish(settings, "import")
         console.print(f"[red]{error}[/red]")
         raise typer.Exit(2) from None
+    batch.record_import(report)
+    batch.publish(settings, "import")
     table = Table("file", "read", "written", "rejected")
     for name, file_report in report.files.items():
         table.add_row(name, str(file_report.read), str(file_report.written), str(file_report.rejected))
@@ -189,16 +194,27 @@ def train(seed: Annotated[int, typer.Option(help="Seed of every random choice in
     """Fit the model on the graph and publish its predictions as new active model versions."""
     from maestro_graph.ml.text_embedding import MiniLMEmbedder
     from maestro_graph.ml.training_run import train_and_publish
+    from maestro_graph.observability import batch
 
-    target = _target(get_settings())
+    settings = get_settings()
+    target = _target(settings)
     _migrate(target)
+
+    def on_step(step: str) -> None:
+        status.update(step)
+        batch.record_training_step(step)
+        batch.publish(settings, "train")
+
     with open_driver(target) as driver, console.status("training") as status:
         try:
-            report = train_and_publish(driver, target.database, MiniLMEmbedder(), seed=seed,
-                                       progress=lambda step: status.update(step))
+            report = train_and_publish(driver, target.database, MiniLMEmbedder(), seed=seed, progress=on_step)
         except ValueError as error:
+            batch.TRAINING_RUNS.labels("failed").inc()
+            batch.publish(settings, "train")
             console.print(f"[red]{error}[/red]")
             raise typer.Exit(1) from None
+    batch.record_training(report.timings)
+    batch.publish(settings, "train")
     for step, seconds in report.timings.items():
         console.print(f"{step}: {seconds:.1f} s")
     typer.echo(json.dumps({"versions": report.versions, "validation": report.validation}, default=float))
@@ -265,6 +281,8 @@ def serve(
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     port: Annotated[int, typer.Option()] = 8000,
     demo: Annotated[bool, typer.Option("--demo", help="Seed the demo graph (and train on it) when the graph is empty.")] = False,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes sharing the port (in containers, prefer "
+                                                     "one worker per replica).")] = 1,
 ) -> None:
     """Run the API with uvicorn (starting the managed Neo4j when NEO4J_URI is unset)."""
     import uvicorn
@@ -294,7 +312,24 @@ def serve(
     if target.browser_url:
         console.print(f"Neo4j Browser on {target.browser_url} (user {target.user}, password in "
                       f"{settings.data_dir / 'neo4j' / 'password'})")
-    uvicorn.run(create_app(settings, target), host=host, port=port, log_level="info")
+    from maestro_graph.observability import logs
+
+    # Our middleware writes the access log (with request id, route and GraphQL operation).
+    options = dict(host=host, port=port, access_log=False,
+                   log_config=logs.logging_config(settings.log_format, settings.log_level),
+                   timeout_graceful_shutdown=settings.shutdown_grace_seconds,
+                   timeout_keep_alive=settings.keep_alive_seconds)
+    if workers == 1:
+        uvicorn.run(create_app(settings, target), **options)
+        return
+    # Each worker builds its own app from the environment, so what this command decided goes there.
+    os.environ["MAESTRO_PROFILE"] = settings.profile
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        import tempfile
+
+        # Workers write their metrics here and /metrics sums them; a fresh folder per start.
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="maestro-graph-metrics-")
+    uvicorn.run("maestro_graph.app:create_app", factory=True, workers=workers, **options)
 
 
 oauth_app = typer.Typer(help="OAuth clients of integrations, and the keys that sign their tokens.", no_args_is_help=True)

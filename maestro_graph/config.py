@@ -78,6 +78,30 @@ class Settings(BaseSettings):
     # Environments whose deployments count for DORA when the sender does not say.
     production_environments: list[str] = Field(default_factory=lambda: ["production", "prod", "live"])
 
+    # Operations. While Neo4j is down a request should fail within a couple of seconds with
+    # a 503, not hang: these bound connecting, waiting for a pooled connection, and retrying
+    # a unit of work on transient errors (deadlocks, a cluster electing a new leader).
+    neo4j_pool_size: int = Field(50, ge=1)
+    neo4j_connection_timeout_seconds: float = Field(2.0, gt=0)
+    neo4j_acquisition_timeout_seconds: float = Field(3.0, gt=0)
+    neo4j_retry_seconds: float = Field(1.5, ge=0)
+    # One JSON object per log line (for log shippers), or plain text for a terminal.
+    log_format: Literal["json", "text"] = "json"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # OpenTelemetry spans for requests and Neo4j transactions: `otlp` exports to the
+    # collector named by the standard OTEL_EXPORTER_OTLP_* variables, `console` prints them.
+    tracing: Literal["off", "otlp", "console"] = "off"
+    # How long `serve` lets in-flight requests finish after SIGTERM before closing them.
+    shutdown_grace_seconds: float = Field(20.0, gt=0)
+    # Idle keep-alive connections are kept this long: longer than a proxy or load balancer in
+    # front keeps its own (nginx 60 s, most cloud balancers 60 s), so the server never closes a
+    # connection just as the proxy sends a request on it (which the proxy answers with a 502).
+    keep_alive_seconds: int = Field(75, ge=1)
+    # Batch commands (import, train) do not live long enough to be scraped: they push their
+    # counters to a Prometheus Pushgateway and/or write them for node_exporter's textfile collector.
+    metrics_pushgateway: str | None = None
+    metrics_textfile: Path | None = None
+
     @field_validator("oidc_algorithms")
     @classmethod
     def _asymmetric_only(cls, algorithms: list[str]) -> list[str]:

@@ -56,13 +56,29 @@ def open_driver(target: Neo4jTarget) -> neo4j.Driver:
     return neo4j.GraphDatabase.driver(target.uri, auth=(target.user, target.password), **_QUIET)
 
 
-def open_async_driver(target: Neo4jTarget, max_pool_size: int = 50) -> neo4j.AsyncDriver:
+def open_async_driver(
+    target: Neo4jTarget, max_pool_size: int = 50, *, connection_timeout: float = 5.0,
+    acquisition_timeout: float = 10.0, retry_seconds: float = 30.0,
+) -> neo4j.AsyncDriver:
     return neo4j.AsyncGraphDatabase.driver(
         target.uri,
         auth=(target.user, target.password),
         max_connection_pool_size=max_pool_size,
         # Fail fast when Neo4j is gone instead of hanging a request for the default minute.
-        connection_acquisition_timeout=10.0,
-        connection_timeout=5.0,
+        # The acquisition timeout includes opening a connection, so it must exceed connection_timeout.
+        connection_acquisition_timeout=max(acquisition_timeout, connection_timeout),
+        connection_timeout=connection_timeout,
+        max_transaction_retry_time=retry_seconds,
+        # Short first retry delay: a deadlock usually clears within milliseconds, and a short
+        # retry window should still allow a few attempts (the driver's default waits 1 s first).
+        initial_retry_delay=0.25,
         **_QUIET,
+    )
+
+
+def open_api_driver(target: Neo4jTarget, settings: Settings) -> neo4j.AsyncDriver:
+    """The serving driver: bounded waits everywhere, so an outage answers 503 in seconds."""
+    return open_async_driver(
+        target, settings.neo4j_pool_size, connection_timeout=settings.neo4j_connection_timeout_seconds,
+        acquisition_timeout=settings.neo4j_acquisition_timeout_seconds, retry_seconds=settings.neo4j_retry_seconds,
     )

@@ -1,14 +1,22 @@
 """The API's access to Neo4j: managed transactions, reads routed to readers, and a
 per-request count of Cypher round trips (so a test, a log line or a metric can say
-how many queries a GraphQL request cost)."""
+how many queries a GraphQL request cost).
+
+Every unit of work carries the request id in its transaction metadata (visible in
+`SHOW TRANSACTIONS` and Neo4j's query log), and is timed for /metrics."""
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
 
 import neo4j
+
+from maestro_graph.db.availability import is_unavailable
+from maestro_graph.observability import metrics, request_id, tracing
 
 T = TypeVar("T")
 
@@ -31,8 +39,11 @@ def _count() -> None:
 async def fetch(tx: neo4j.AsyncManagedTransaction, query: str, **params: Any) -> list[dict[str, Any]]:
     """Run one parameterised query in `tx` and return its rows as dicts."""
     _count()
+    started = time.perf_counter()
     result = await tx.run(query, params)
-    return [record.data() async for record in result]
+    rows = [record.data() async for record in result]
+    metrics.CYPHER_DURATION.observe(time.perf_counter() - started)
+    return rows
 
 
 async def fetch_one(tx: neo4j.AsyncManagedTransaction, query: str, **params: Any) -> dict[str, Any] | None:
@@ -48,13 +59,39 @@ class GraphDB:
         self.database = database
 
     async def read(self, work: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
-        async with self.driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as session:
-            return await session.execute_read(work, *args, **kwargs)
+        async with self._observed("read"):
+            async with self.driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as session:
+                return await session.execute_read(_tagged(work), *args, **kwargs)
 
     async def write(self, work: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
         """Run `work` in one write transaction, retried on transient errors; all or nothing."""
-        async with self.driver.session(database=self.database) as session:
-            return await session.execute_write(work, *args, **kwargs)
+        async with self._observed("write"):
+            async with self.driver.session(database=self.database) as session:
+                return await session.execute_write(_tagged(work), *args, **kwargs)
+
+    async def query_once(self, query: str, **params: Any) -> list[dict[str, Any]]:
+        """One read query in an auto-commit transaction, never retried: for health checks and
+        scrapes, which must answer within their own timeout rather than the retry window."""
+        async with self._observed("read"):
+            async with self.driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as session:
+                query_obj = neo4j.Query(query, metadata=_metadata())
+                result = await session.run(query_obj, params)
+                return [record.data() async for record in result]
+
+    @contextlib.asynccontextmanager
+    async def _observed(self, mode: str) -> AsyncIterator[None]:
+        started = time.perf_counter()
+        outcome = "ok"
+        metrics.SESSIONS_IN_USE.inc()
+        try:
+            with tracing.span(f"neo4j {mode}", {"db.system": "neo4j", "db.name": self.database}):
+                yield
+        except BaseException as error:
+            outcome = "unavailable" if is_unavailable(error) else "error"
+            raise
+        finally:
+            metrics.SESSIONS_IN_USE.dec()
+            metrics.TRANSACTION_DURATION.labels(mode, outcome).observe(time.perf_counter() - started)
 
     async def query(self, query: str, **params: Any) -> list[dict[str, Any]]:
         """A single read query outside any unit of work."""
@@ -66,3 +103,24 @@ class GraphDB:
 
     async def close(self) -> None:
         await self.driver.close()
+
+
+def _metadata() -> dict[str, str] | None:
+    rid = request_id.current()
+    return {"app": "maestro-graph", "request_id": rid} if rid else None
+
+
+def _tagged(work: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]:
+    """`work` with the current request id as transaction metadata (the driver reads it from
+    the function's attributes, as `neo4j.unit_of_work` sets them). A wrapper per call, since
+    one function serves many requests at once."""
+    metadata = _metadata()
+    if metadata is None:
+        return work
+
+    async def tagged(tx: neo4j.AsyncManagedTransaction, *args: Any, **kwargs: Any) -> T:
+        return await work(tx, *args, **kwargs)
+
+    tagged.metadata = {**(getattr(work, "metadata", None) or {}), **metadata}  # type: ignore[attr-defined]
+    tagged.timeout = getattr(work, "timeout", None)  # type: ignore[attr-defined]
+    return tagged

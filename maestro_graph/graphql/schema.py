@@ -17,6 +17,8 @@ from maestro_graph.graphql.mutations import Mutation
 from maestro_graph.graphql.ml import MLQuery
 from maestro_graph.graphql.queries import Query as GraphQuery
 from maestro_graph.graphql.suggestions import HideSuggestions
+from maestro_graph.graphql.unavailable import ServiceUnavailableAs503
+from maestro_graph.observability.graphql_metrics import GraphQLMetrics
 
 # The graph's own queries and the models' answers, served as one Query type.
 Query = merge_types("Query", (GraphQuery, MLQuery))
@@ -81,6 +83,9 @@ def build_schema(
         extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
     if not field_suggestions:
         extensions.append(HideSuggestions)
+    # Last, so their hooks unwind first: the 503 mapping codes an outage's errors, then the
+    # metrics see them coded, and only then does MaskErrors mask what is left.
+    extensions += [GraphQLMetrics, ServiceUnavailableAs503]
     config = StrawberryConfig(disable_field_suggestions=not field_suggestions)
     return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions, config=config)
 
