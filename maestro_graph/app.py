@@ -124,5 +124,9 @@ def create_app(settings: Settings | None = None, target: Neo4jTarget | None = No
         *ui_routes(settings),
     ]
     # Observability first: the outermost layer, so its timing and request id cover the rest.
-    middleware = [Middleware(Observability), Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)]
+    body_limits = {"/webhooks/github": settings.max_webhook_body_bytes}
+    middleware = [
+        Middleware(Observability),
+        Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, path_limits=body_limits),
+    ]
     return Starlette(routes=routes, middleware=middleware, lifespan=lifespan, exception_handlers=EXCEPTION_HANDLERS)

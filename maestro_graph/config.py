@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     # Request hardening: body size, query cost (the objects an answer can hold, pages taken
     # as full), and a per-client cost budget refilled continuously (in-process: per replica).
     max_body_bytes: int = Field(262_144, ge=1024)
+    # GitHub sends webhook payloads of up to 25 MB (a large push); nothing else needs that much.
+    max_webhook_body_bytes: int = Field(26_214_400, ge=1024)
     max_query_cost: int = Field(25_000, ge=1)
     cost_budget_per_minute: int = Field(250_000, ge=1)
     oauth_requests_per_minute: int = Field(120, ge=1)

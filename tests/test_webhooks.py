@@ -346,3 +346,15 @@ def test_generic_malformed_bodies_and_unknown_projects(production, callers, grap
     assert not_json.status_code == 400
     assert post_deployment(production, {**GENERIC, "projectId": "nope"}, admin).status_code == 404
     assert count(graph, EVERYTHING) == before
+
+
+def test_a_large_push_is_read_not_refused_for_size(world):
+    # A push of many commits is far over the API's body limit; GitHub sends up to 25 MB.
+    commits = [(f"{i:040x}", f"commit {i} " + "x" * 200) for i in range(2000)]  # GitHub lists at most 2048
+    payload = push_payload(f"{9999:040x}", commits)
+    body = json.dumps(payload).encode()
+    assert len(body) > 262_144
+    response = deliver(world, "push", payload, body=body)
+    assert response.status_code == 200, response.text
+    # The same size anywhere else is still refused.
+    assert world["client"].post("/graphql", content=body, headers={"Content-Type": "application/json"}).status_code == 413
