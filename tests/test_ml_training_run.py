@@ -34,13 +34,17 @@ def test_recommendations_never_repeat_known_edges(trained, graph):
     assert count(graph, "MATCH (p:Project)-[r:RECOMMENDED]->() RETURN count(r)") > 0
 
 
-def test_api_answers_carry_the_trained_version(trained, client):
+def test_api_answers_carry_the_trained_version(trained, client, graph):
     result = data(client, '{ recommendArtifacts(projectId: "project:001", k: 3) { modelVersion coldStart because { id } } '
                           'recommendTeam(projectId: "project:001", k: 3) { modelVersion } '
                           'project(id: "project:001") { outcomePrediction { successProbability modelVersion } } '
                           'artifactLeaderboard(first: 3) { impact { rank modelVersion } } }')
     assert {r["modelVersion"] for r in result["recommendArtifacts"]} == {trained.versions["artifacts"]}
     assert not any(r["coldStart"] for r in result["recommendArtifacts"])
+    used = {r["id"] for r in graph.execute_query(
+        "MATCH (:Project {id: 'project:001'})-[:USES]->(a) RETURN a.id AS id").records}
+    because = {b["id"] for r in result["recommendArtifacts"] for b in r["because"]}
+    assert because and because <= used  # explanations are artifacts the project already uses
     assert {r["modelVersion"] for r in result["recommendTeam"]} == {trained.versions["team"]}
     prediction = result["project"]["outcomePrediction"]
     assert 0 <= prediction["successProbability"] <= 1 and prediction["modelVersion"] == trained.versions["outcome"]

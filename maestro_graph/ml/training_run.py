@@ -70,10 +70,11 @@ def artifact_rows(graph: UsageGraph, model: MaestroModel, k: int = TOP_K) -> lis
         top, top_scores = _top_k(scores, excluded, k)
         for project, items, item_scores in zip(block, top, top_scores):
             used = uses.indices[uses.indptr[project] : uses.indptr[project + 1]]
-            for rank, (item, score) in enumerate(zip(items, item_scores), start=1):
+            # One sparse slice per project (its recommendations x its used artifacts), not per pair.
+            affinities = cosine[items][:, used].toarray()
+            for rank, (item, score, affinity) in enumerate(zip(items, item_scores, affinities), start=1):
                 if not np.isfinite(score):
                     break
-                affinity = cosine[item, used].toarray().ravel()
                 strongest = np.argsort(-affinity, kind="stable")[:BECAUSE]
                 because = used[strongest[affinity[strongest] > 0]]
                 rows.append({"project": graph.project_ids[project], "item": graph.artifact_ids[item], "rank": rank,
