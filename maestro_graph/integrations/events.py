@@ -122,6 +122,19 @@ def sha(payload: dict, key: str, where: str = "", required: bool = True) -> str 
     return value.lower()
 
 
+def changes(commits: Any, sha_key: str, time_key: str, time_required: bool = True) -> list[Change]:
+    """A payload's list of commits as Changes; GitHub and generic senders name the keys differently."""
+    if not isinstance(commits, list) or len(commits) > MAX_CHANGES:
+        raise MalformedPayload(f"commits must be a list of at most {MAX_CHANGES}")
+    found = []
+    for i, commit in enumerate(commits):
+        if not isinstance(commit, dict):
+            raise MalformedPayload(f"commits[{i}] must be an object")
+        found.append(Change(sha(commit, sha_key, f"commits[{i}]."),
+                            timestamp(commit, time_key, f"commits[{i}].", required=time_required)))
+    return found
+
+
 def is_production(environment: str, flag: Any, production_environments: frozenset[str]) -> bool:
     """The sender's own flag when it has one, else the environment's name."""
     if isinstance(flag, bool):

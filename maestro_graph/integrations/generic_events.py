@@ -23,10 +23,9 @@ from typing import Any
 from maestro_graph.domain import InvalidInput, valid_id
 from maestro_graph.integrations.events import (
     DEPLOYMENT_STATES,
-    MAX_CHANGES,
-    Change,
     DeploymentEvent,
     MalformedPayload,
+    changes,
     is_production,
     sha,
     text,
@@ -53,16 +52,7 @@ def deployment(body: Any, production_environments: frozenset[str], now: datetime
     if flag is not None and not isinstance(flag, bool):
         raise MalformedPayload("production must be true or false")
     commits = body.get("commits")
-    changes = None
-    if commits is not None:
-        if not isinstance(commits, list) or len(commits) > MAX_CHANGES:
-            raise MalformedPayload(f"commits must be a list of at most {MAX_CHANGES}")
-        changes = []
-        for i, commit in enumerate(commits):
-            if not isinstance(commit, dict):
-                raise MalformedPayload(f"commits[{i}] must be an object")
-            changes.append(Change(sha(commit, "sha", f"commits[{i}]."),
-                                  timestamp(commit, "committedAt", f"commits[{i}].", required=False)))
+    listed = None if commits is None else changes(commits, "sha", "committedAt", time_required=False)
     event = DeploymentEvent(
         # The sender's ids are only unique to it and its project.
         deployment_id=f"{SOURCE}:{project_id}:{deployment_id}",
@@ -75,6 +65,6 @@ def deployment(body: Any, production_environments: frozenset[str], now: datetime
         ref=text(body, "ref", required=False, max_length=200),
         url=text(body, "url", required=False, max_length=2000),
         source=SOURCE,
-        changes=None if changes is None else tuple(changes),
+        changes=None if listed is None else tuple(listed),
     )
     return project_id, event

@@ -11,10 +11,10 @@ from typing import Any
 
 from maestro_graph.integrations.events import (
     DEPLOYMENT_STATES,
-    MAX_CHANGES,
     Change,
     DeploymentEvent,
     MalformedPayload,
+    changes,
     PipelineRunEvent,
     PushEvent,
     identifier,
@@ -46,15 +46,8 @@ def push(payload: dict, repository: str) -> PushEvent | None:
     if payload.get("deleted") is True or payload.get("after") == _ZERO_SHA:
         return None
     head = sha(payload, "after")
-    commits = payload.get("commits")
-    if not isinstance(commits, list) or len(commits) > MAX_CHANGES:
-        raise MalformedPayload(f"commits must be a list of at most {MAX_CHANGES}")
-    changes = []
-    for i, commit in enumerate(commits):
-        if not isinstance(commit, dict):
-            raise MalformedPayload(f"commits[{i}] must be an object")
-        changes.append(Change(sha(commit, "id", f"commits[{i}]."), timestamp(commit, "timestamp", f"commits[{i}].")))
-    return PushEvent(repository, text(payload, "ref"), head, tuple(changes))
+    pushed = changes(payload.get("commits"), "id", "timestamp")
+    return PushEvent(repository, text(payload, "ref"), head, tuple(pushed))
 
 
 def deployment_status(payload: dict, repository: str, production_environments: frozenset[str]) -> DeploymentEvent:
