@@ -20,7 +20,8 @@ from pathlib import Path
 import httpx
 import neo4j
 
-from live_server import percentile, serve
+from live_server import serve
+from load import percentile
 from maestro_graph import neo4j_server
 from maestro_graph.db import migrations
 from maestro_graph.db.connection import Neo4jTarget, open_async_driver, open_driver

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from pathlib import Path
@@ -12,13 +11,12 @@ import uvicorn
 from maestro_graph.app import create_app
 from maestro_graph.config import Settings
 from maestro_graph.db.connection import Neo4jTarget
+from maestro_graph.net import free_loopback_port
 
 
 def serve(target: Neo4jTarget, data_dir: Path) -> tuple[uvicorn.Server, str]:
     """Start the dev-profile app against `target`; returns the server and its /graphql URL."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_loopback_port()
     app = create_app(Settings(profile="dev", data_dir=data_dir), target)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     threading.Thread(target=server.run, daemon=True).start()
@@ -26,7 +24,3 @@ def serve(target: Neo4jTarget, data_dir: Path) -> tuple[uvicorn.Server, str]:
         time.sleep(0.05)
     return server, f"http://127.0.0.1:{port}/graphql"
 
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]

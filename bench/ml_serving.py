@@ -18,7 +18,8 @@ from pathlib import Path
 
 import httpx
 
-from live_server import percentile, serve
+from live_server import serve
+from load import percentile
 from maestro_graph import neo4j_server
 from maestro_graph.db import migrations
 from maestro_graph.db.connection import Neo4jTarget, open_driver

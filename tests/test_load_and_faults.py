@@ -21,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import shutil
-import socket
 import sys
 import threading
 import time
@@ -33,6 +32,7 @@ import pytest
 import uvicorn
 
 from conftest import TEST_DATA_DIR
+from maestro_graph.net import free_loopback_port
 from maestro_graph import neo4j_server
 from maestro_graph.app import create_app
 from maestro_graph.config import Settings
@@ -59,16 +59,10 @@ LOAD_SECONDS = 10
 FAIL_FAST_SECONDS = 4.0
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class OwnNeo4j:
     def __init__(self, data_dir: Path):
         self.data_dir = data_dir
-        self.bolt_port, self.http_port = _free_port(), _free_port()
+        self.bolt_port, self.http_port = free_loopback_port(), free_loopback_port()
         self.target: Neo4jTarget | None = None
 
     def start(self) -> None:
@@ -107,7 +101,7 @@ class LiveServer:
     def __init__(self, target: Neo4jTarget, data_dir: Path):
         settings = Settings(profile="dev", data_dir=data_dir)
         self.app = create_app(settings, target)
-        port = _free_port()
+        port = free_loopback_port()
         self.base = f"http://127.0.0.1:{port}"
         self.url = f"{self.base}/graphql"
         # As `serve` runs it (keep-alive outlasting the clients' idle connections, a grace period).

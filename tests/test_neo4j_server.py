@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import stat
 import urllib.request
 from pathlib import Path
@@ -13,6 +12,7 @@ import neo4j
 import pytest
 from neo4j.exceptions import AuthError
 
+from maestro_graph.net import free_loopback_port
 from maestro_graph import neo4j_server
 
 pytestmark = pytest.mark.skipif(
@@ -21,19 +21,13 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _pid(data_dir: Path) -> int:
     return json.loads((data_dir / "neo4j" / "state.json").read_text())["pid"]
 
 
 def test_start_query_browser_stop(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
-    bolt_port, http_port = _free_port(), _free_port()
+    bolt_port, http_port = free_loopback_port(), free_loopback_port()
     try:
         conn = neo4j_server.start(data_dir, bolt_port=bolt_port, http_port=http_port)
         assert conn.uri == f"bolt://127.0.0.1:{bolt_port}"
@@ -64,7 +58,7 @@ def test_start_query_browser_stop(tmp_path: Path) -> None:
 
         # Another data dir cannot take ports that are in use.
         with pytest.raises(neo4j_server.Neo4jServerError, match="in use"):
-            neo4j_server.start(tmp_path / "other", bolt_port=bolt_port, http_port=_free_port())
+            neo4j_server.start(tmp_path / "other", bolt_port=bolt_port, http_port=free_loopback_port())
 
         assert neo4j_server.stop(data_dir) is True
         assert neo4j_server.status(data_dir) is None
@@ -78,12 +72,12 @@ def test_failed_start_reports_log_tail(tmp_path: Path, monkeypatch: pytest.Monke
     # An invalid heap size is rejected before any JVM starts.
     monkeypatch.setenv("NEO4J_HEAP", "lots")
     with pytest.raises(neo4j_server.Neo4jServerError, match="NEO4J_HEAP"):
-        neo4j_server.start(tmp_path, bolt_port=_free_port(), http_port=_free_port())
+        neo4j_server.start(tmp_path, bolt_port=free_loopback_port(), http_port=free_loopback_port())
 
     # A JVM that dies at once surfaces its output and leaves no state behind.
     monkeypatch.delenv("NEO4J_HEAP")
     monkeypatch.setattr(neo4j_server, "_JVM_FLAGS", ["-XX:+NoSuchJvmOption"])
     with pytest.raises(neo4j_server.Neo4jServerError, match="NoSuchJvmOption"):
-        neo4j_server.start(tmp_path, bolt_port=_free_port(), http_port=_free_port(), timeout_s=60)
+        neo4j_server.start(tmp_path, bolt_port=free_loopback_port(), http_port=free_loopback_port(), timeout_s=60)
     assert neo4j_server.status(tmp_path) is None
     assert not (tmp_path / "neo4j" / "state.json").exists()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import re
-import socket
 import threading
 import time
 from dataclasses import replace
@@ -23,6 +22,7 @@ import pytest
 import uvicorn
 
 from conftest import TEST_DATA_DIR, register_client, wipe
+from maestro_graph.net import free_loopback_port
 from maestro_graph.app import create_app
 from maestro_graph.config import Settings
 from maestro_graph.db.connection import Neo4jTarget
@@ -61,9 +61,7 @@ def weekly_metrics(driver, weeks: int = 12) -> None:
 @contextlib.contextmanager
 def live(settings: Settings, target: Neo4jTarget):
     """The app on a free loopback port in a thread; yields its base URL."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_loopback_port()
     uv = uvicorn.Server(uvicorn.Config(create_app(settings, target), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=uv.run, daemon=True)
     thread.start()

@@ -9,7 +9,6 @@ removed afterwards; the graph the service uses is never touched.
 from __future__ import annotations
 
 import shutil
-import socket
 from pathlib import Path
 
 from maestro_graph import neo4j_server
@@ -18,12 +17,7 @@ from maestro_graph.db.connection import Neo4jTarget, open_driver
 from maestro_graph.ingest.bundle_import import ImportReport, import_bundle
 from maestro_graph.ml.graph_export import export_usage_graph
 from maestro_graph.ml.usage_graph import UsageGraph
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from maestro_graph.net import free_loopback_port
 
 
 def load_through_neo4j(bundle_dir: Path, scratch_dir: Path) -> tuple[UsageGraph, ImportReport]:
@@ -31,7 +25,7 @@ def load_through_neo4j(bundle_dir: Path, scratch_dir: Path) -> tuple[UsageGraph,
     if scratch_dir.exists():
         neo4j_server.stop(scratch_dir)
         shutil.rmtree(scratch_dir)
-    conn = neo4j_server.start(scratch_dir, bolt_port=_free_port(), http_port=_free_port())
+    conn = neo4j_server.start(scratch_dir, bolt_port=free_loopback_port(), http_port=free_loopback_port())
     try:
         target = Neo4jTarget(conn.uri, conn.user, conn.password, "neo4j")
         with open_driver(target) as driver:
