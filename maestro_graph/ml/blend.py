@@ -18,26 +18,73 @@ from sklearn.linear_model import LogisticRegression
 Signal = Callable[[np.ndarray], np.ndarray]
 
 
-def _standardise(scores: np.ndarray, excluded: np.ndarray) -> np.ndarray:
-    masked = np.where(excluded, np.nan, scores)
-    mean = np.nanmean(masked, axis=1, keepdims=True)
-    std = np.nanstd(masked, axis=1, keepdims=True)
-    out = (scores - mean) / np.maximum(std, 1e-9)
-    return np.where(excluded, 0.0, out)
+class Exclusions:
+    """The items each query row must not rank (its known links, plus items excluded for every
+    row), kept sparse: a row excludes a handful of its n items, so per-row statistics over
+    the candidates are the whole row's minus a small correction, never a masked dense copy."""
+
+    def __init__(self, known: sp.csr_matrix, rows: np.ndarray, extra: np.ndarray | None):
+        linked = sp.csr_matrix(known[rows])
+        linked.sum_duplicates()
+        row_of = np.repeat(np.arange(len(rows)), np.diff(linked.indptr))
+        keep = linked.data > 0
+        if extra is not None:
+            keep &= ~extra[linked.indices]  # counted once, with the shared columns
+        self.n_items = known.shape[1]
+        self.row_of, self.col_of = row_of[keep], linked.indices[keep]
+        self.shared = np.flatnonzero(extra) if extra is not None else np.zeros(0, dtype=np.int64)
+        self.candidates = self.n_items - np.bincount(self.row_of, minlength=len(rows)) - len(self.shared)
+
+    def dense(self) -> np.ndarray:
+        mask = np.zeros((len(self.candidates), self.n_items), dtype=bool)
+        mask[self.row_of, self.col_of] = True
+        mask[:, self.shared] = True
+        return mask
+
+    def zero(self, scores: np.ndarray) -> None:
+        scores[self.row_of, self.col_of] = 0.0
+        scores[:, self.shared] = 0.0
+
+    def moments(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Mean and (population) standard deviation of each row over its candidates.
+
+        `x` is (rows, n_items), or (1, n_items) for a signal equal on every row.
+        """
+        rows = len(self.candidates)
+        full = np.broadcast_to(x, (rows, self.n_items))
+        linked = full[self.row_of, self.col_of]
+        shared = full[:, self.shared]
+        total = np.broadcast_to(x.sum(axis=1), rows) - np.bincount(self.row_of, linked, rows) - shared.sum(axis=1)
+        count = np.maximum(self.candidates, 1)
+        mean = total / count
+        # Squares about the row mean, so large offsets (a popularity floor) cost no precision.
+        if x.shape[0] == rows:
+            deviation = x - mean[:, None]
+            squares = np.einsum("ij,ij->i", deviation, deviation)
+        else:  # the same values on every row: only the mean differs between rows
+            base = x - x.mean()
+            squares = (base @ base.T).ravel() + self.n_items * (x.mean() - mean) ** 2
+        linked_dev = linked - mean[self.row_of]
+        shared_dev = shared - mean[:, None]
+        squares = squares - np.bincount(self.row_of, linked_dev**2, rows) - (shared_dev**2).sum(axis=1)
+        return mean, np.sqrt(np.maximum(squares, 0.0) / count)
 
 
-def _excluded(known: sp.csr_matrix, rows: np.ndarray, extra: np.ndarray | None) -> np.ndarray:
-    mask = np.asarray(known[rows].todense()) > 0
-    if extra is not None:
-        mask |= extra[None, :]
-    return mask
+def _signal(fn: Signal, rows: np.ndarray) -> np.ndarray:
+    return np.atleast_2d(np.asarray(fn(rows), dtype=np.float64))
 
 
 def signal_stack(signals: dict[str, Signal], rows: np.ndarray, known: sp.csr_matrix,
                  extra_excluded: np.ndarray | None = None) -> np.ndarray:
-    """(n_signals, batch, n_items) per-row standardised signal scores."""
-    excluded = _excluded(known, rows, extra_excluded)
-    return np.stack([_standardise(np.asarray(fn(rows), dtype=np.float64), excluded) for fn in signals.values()])
+    """(n_signals, batch, n_items) per-row standardised signal scores (0.0 where excluded)."""
+    exclusions = Exclusions(known, rows, extra_excluded)
+    stack = np.empty((len(signals), len(rows), known.shape[1]))
+    for i, fn in enumerate(signals.values()):
+        x = _signal(fn, rows)
+        mean, std = exclusions.moments(x)
+        stack[i] = (x - mean[:, None]) / np.maximum(std, 1e-9)[:, None]
+        exclusions.zero(stack[i])
+    return stack
 
 
 class LinearBlend:
@@ -51,8 +98,18 @@ class LinearBlend:
     def scorer(self, signals: dict[str, Signal], known: sp.csr_matrix,
                extra_excluded: np.ndarray | None = None) -> Signal:
         def score(rows: np.ndarray) -> np.ndarray:
-            stack = signal_stack(signals, rows, known, extra_excluded)
-            return np.tensordot(self.weights, stack, axes=1)
+            # sum_s w_s (x_s - mean_s) / std_s, accumulated one signal at a time: the same
+            # values as weighting `signal_stack`, without holding every signal at once. The
+            # mean comes off before scaling, so a constant row (std 0) adds exactly nothing.
+            rows = np.asarray(rows)
+            exclusions = Exclusions(known, rows, extra_excluded)
+            total = np.zeros((len(rows), known.shape[1]))
+            for weight, fn in zip(self.weights, signals.values()):
+                x = _signal(fn, rows)
+                mean, std = exclusions.moments(x)
+                total += (weight / np.maximum(std, 1e-9))[:, None] * (x - mean[:, None])
+            exclusions.zero(total)
+            return total
 
         return score
 
@@ -66,7 +123,7 @@ def fit_blend(signals: dict[str, Signal], rows: np.ndarray, targets: list[np.nda
     for start in range(0, len(rows), batch):
         block = rows[start:start + batch]
         stack = signal_stack(signals, block, known, extra_excluded)
-        excluded = _excluded(known, block, extra_excluded)
+        excluded = Exclusions(known, block, extra_excluded).dense()
         n_items = stack.shape[2]
         for i in range(len(block)):
             positives = set(int(t) for t in targets[start + i])

@@ -110,7 +110,7 @@ def artifact_signals(graph, project_text: np.ndarray, artifact_text: np.ndarray)
         "project_knn": lambda rows: np.log1p(project_knn(rows)),
         "peers_reuse": lambda rows: np.log1p(peers(rows)),
         "section_popularity": section,
-        "popularity": lambda rows: np.tile(popularity, (len(rows), 1)),
+        "popularity": lambda rows: popularity[None, :],  # the same on every row
         "text": TextCosine(project_text, artifact_text),
     }
 
@@ -129,6 +129,6 @@ def team_signals(graph, project_text: np.ndarray) -> dict:
     return {
         "artifact_overlap": lambda rows: np.log1p(np.maximum(overlap(rows), 0.0)),
         "co_membership": lambda rows: np.log1p(together(rows)),
-        "popularity": lambda rows: np.tile(popularity, (len(rows), 1)),
+        "popularity": lambda rows: popularity[None, :],  # the same on every row
         "text": TextCosine(project_text, person_text_vectors(graph, project_text)),
     }

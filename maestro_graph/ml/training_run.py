@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import neo4j
 import numpy as np
+import scipy.sparse as sp
 
 from maestro_graph.ml.baselines import item_cosine, usage_matrix
 from maestro_graph.ml.features import text_vectors
@@ -56,6 +57,23 @@ def _top_k(scores: np.ndarray, excluded: np.ndarray, k: int) -> tuple[np.ndarray
     return np.take_along_axis(part, order, axis=1), np.take_along_axis(part_scores, order, axis=1)
 
 
+def _because(cosine: sp.csr_matrix, uses: sp.csr_matrix, projects: np.ndarray, items: np.ndarray) -> list[list[int]]:
+    """For each project's recommended items (a row of `items`), per item: up to BECAUSE of the
+    project's used artifacts most often co-used with it, strongest first (ties: lower index)."""
+    per_project = items.shape[1]
+    # One sparse product for the whole block: row (project, item) keeps the item's cosine to
+    # each artifact the project uses, and nothing else.
+    affinity = cosine[items.ravel()].multiply(uses[np.repeat(projects, per_project)]).tocsr()
+    affinity.sort_indices()
+    reasons = []
+    for row in range(affinity.shape[0]):
+        start, end = affinity.indptr[row], affinity.indptr[row + 1]
+        values, columns = affinity.data[start:end], affinity.indices[start:end]
+        strongest = np.argsort(-values, kind="stable")[:BECAUSE]
+        reasons.append(columns[strongest[values[strongest] > 0]].tolist())
+    return reasons
+
+
 def artifact_rows(graph: UsageGraph, model: MaestroModel, k: int = TOP_K) -> list[dict]:
     """Top-k artifacts per project that uses at least one, with the used artifacts most
     often co-used with each recommendation as its `because`."""
@@ -68,15 +86,12 @@ def artifact_rows(graph: UsageGraph, model: MaestroModel, k: int = TOP_K) -> lis
         scores = np.asarray(model.artifact_scores(block), dtype=np.float64)
         excluded = uses[block].toarray().astype(bool)
         top, top_scores = _top_k(scores, excluded, k)
+        reasons = iter(_because(cosine, uses, block, top))
         for project, items, item_scores in zip(block, top, top_scores):
-            used = uses.indices[uses.indptr[project] : uses.indptr[project + 1]]
-            # One sparse slice per project (its recommendations x its used artifacts), not per pair.
-            affinities = cosine[items][:, used].toarray()
-            for rank, (item, score, affinity) in enumerate(zip(items, item_scores, affinities), start=1):
+            for rank, (item, score) in enumerate(zip(items, item_scores), start=1):
+                because = next(reasons)
                 if not np.isfinite(score):
-                    break
-                strongest = np.argsort(-affinity, kind="stable")[:BECAUSE]
-                because = used[strongest[affinity[strongest] > 0]]
+                    continue  # the project uses (nearly) every artifact: fewer than k to offer
                 rows.append({"project": graph.project_ids[project], "item": graph.artifact_ids[item], "rank": rank,
                              "score": float(score), "because": [graph.artifact_ids[b] for b in because]})
     return rows
