@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     # Every list in the API is a bounded page.
     page_size_default: int = Field(20, ge=1)
     page_size_max: int = Field(100, ge=1)
+    # A node fetched by id is read with the relation pages selected under it in one query
+    # (graphql/prefetch.py); off, every nesting level is its own batched query.
+    graphql_prefetch: bool = True
 
     # Bulk writes: rows per UNWIND transaction.
     import_batch_size: int = Field(5000, ge=1)

@@ -10,6 +10,7 @@ from strawberry.types import Info
 from maestro_graph.auth import scopes
 from maestro_graph.auth.permissions import scope
 from maestro_graph.domain import MAX_TEXT_LENGTH, InvalidInput
+from maestro_graph.graphql import prefetch
 from maestro_graph.graphql.audit import audit_events
 from maestro_graph.graphql.errors import to_graphql_error
 from maestro_graph.graphql.types import (
@@ -132,7 +133,7 @@ async def _page(info: Info, label: str, first, after, filter_input, order_by: Or
 
 
 async def _node(info: Info, label: str, node_id: str):
-    row = await info.context.loaders.node.load((label, node_id))
+    row = await prefetch.node_with_pages(info, label, node_id)
     return None if row is None else node_from_row(label, row)
 
 

@@ -1,0 +1,159 @@
+"""Read a node and the relation pages a request selects under it in one query.
+
+Left to themselves, the resolvers cost one round trip per nesting level (the
+DataLoaders batch each level). For a node fetched by id, this module looks at
+the selection before resolving it, plans every relation connection below it
+whose arguments it can read (literal or variable `first`/`after`, no
+directives), reads the whole plan in one query (`repositories/neighbourhood`)
+and primes the DataLoaders with the answer. The resolvers then run as always
+and find their pages in the cache; whatever the plan left out (fields under a
+directive, a bad argument, levels past the limits) they load the usual way, so
+the answer is the same with or without prefetching, only the round trips differ.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode, IntValueNode, NullValueNode
+from graphql import StringValueNode, VariableNode
+from graphql import GraphQLResolveInfo
+from strawberry.types import Info
+from strawberry.types.nodes import get_variable_values
+
+from maestro_graph.domain import InvalidInput
+from maestro_graph.repositories import neighbourhood
+from maestro_graph.repositories.neighbourhood import PagePlan
+from maestro_graph.repositories.relations import RELATIONS
+
+# GraphQL type -> connection field -> relation it pages (the resolvers in graphql/types.py).
+CONNECTION_FIELDS: dict[str, dict[str, str]] = {
+    "Project": {"uses": "project_uses", "members": "project_members"},
+    "Artifact": {"usedBy": "artifact_used_by", "creators": "artifact_creators",
+                 "derivedFrom": "artifact_derived_from", "derivatives": "artifact_derivatives"},
+    "Person": {"projects": "person_projects", "created": "person_created", "teams": "person_teams"},
+    "Team": {"members": "team_members"},
+}
+# Bounds on one prefetch, so a request never fetches much more than the pages it reads:
+# relation levels below the node, and rows in all (the product of the page sizes).
+MAX_LEVELS = 3
+MAX_ROWS = 5000
+
+
+class _Unknown(Exception):
+    """An argument the plan cannot read ahead of execution: leave that field to its resolver."""
+
+
+def _value(info: GraphQLResolveInfo, node: Any) -> Any:
+    if node is None or isinstance(node, NullValueNode):
+        return None
+    if isinstance(node, VariableNode):
+        return get_variable_values(info).get(node.name.value)
+    if isinstance(node, IntValueNode):
+        return int(node.value)
+    if isinstance(node, StringValueNode):
+        return node.value
+    raise _Unknown
+
+
+def _fields(info: GraphQLResolveInfo, selections, type_name: str):
+    """The fields selected on `type_name`, through fragments; none under a directive."""
+    for selection in selections or ():
+        if selection.directives:
+            continue  # @skip / @include: decided at execution, so not planned
+        if isinstance(selection, FieldNode):
+            yield selection
+        elif isinstance(selection, InlineFragmentNode):
+            condition = selection.type_condition.name.value if selection.type_condition else type_name
+            if condition in (type_name, "Node"):
+                yield from _fields(info, selection.selection_set.selections, type_name)
+        elif isinstance(selection, FragmentSpreadNode):
+            fragment = info.fragments.get(selection.name.value)
+            if fragment is not None and fragment.type_condition.name.value in (type_name, "Node"):
+                yield from _fields(info, fragment.selection_set.selections, type_name)
+
+
+def _edge_node_selections(info: GraphQLResolveInfo, connection: FieldNode, type_name: str):
+    """Selections under `edges { node { … } }` of a connection field."""
+    for edges in _fields(info, connection.selection_set.selections if connection.selection_set else (), ""):
+        if edges.name.value != "edges" or edges.selection_set is None:
+            continue
+        for node in _fields(info, edges.selection_set.selections, ""):
+            if node.name.value == "node" and node.selection_set is not None:
+                yield from node.selection_set.selections
+
+
+def plan(info: GraphQLResolveInfo, selections, type_name: str, level: int = 1) -> list[PagePlan]:
+    """The relation pages selected under a node of `type_name`, merged by (relation, skip, limit)."""
+    if level > MAX_LEVELS:
+        return []
+    plans: dict[tuple[str, int, int], PagePlan] = {}
+    connections = CONNECTION_FIELDS.get(type_name, {})
+    for selected in _fields(info, selections, type_name):
+        relation = connections.get(selected.name.value)
+        if relation is None:
+            continue
+        try:
+            arguments = {arg.name.value: _value(info, arg.value) for arg in selected.arguments or ()}
+            win = info.context.window(arguments.get("first"), arguments.get("after"))
+        except (_Unknown, InvalidInput):
+            continue  # the resolver reports the error (or reads the page) itself
+        page = plans.setdefault((relation, win.skip, win.limit), PagePlan(relation, win.skip, win.limit))
+        neighbour = RELATIONS[relation].neighbour
+        below = plan(info, list(_edge_node_selections(info, selected, neighbour)), neighbour, level + 1)
+        page.children = _merge(page.children + below)
+    return list(plans.values())
+
+
+def _merge(plans: list[PagePlan]) -> list[PagePlan]:
+    merged: dict[tuple[str, int, int], PagePlan] = {}
+    for page in plans:
+        if page.key in merged:
+            merged[page.key].children = _merge(merged[page.key].children + page.children)
+        else:
+            merged[page.key] = page
+    return list(merged.values())
+
+
+def _rows(plans: list[PagePlan], fan_out: int = 1) -> int:
+    return sum(fan_out * p.limit + _rows(p.children, fan_out * max(p.limit, 1)) for p in plans)
+
+
+def _within_budget(plans: list[PagePlan]) -> list[PagePlan]:
+    """Drop the deepest levels until the plan's worst case fits MAX_ROWS."""
+    while plans and _rows(plans) > MAX_ROWS:
+        deepest = max(_depths(plans))
+        plans = _cut(plans, deepest - 1)
+    return plans
+
+
+def _depths(plans: list[PagePlan], level: int = 1):
+    for p in plans:
+        yield level
+        yield from _depths(p.children, level + 1)
+
+
+def _cut(plans: list[PagePlan], keep: int) -> list[PagePlan]:
+    if keep <= 0:
+        return []
+    return [PagePlan(p.relation, p.skip, p.limit, _cut(p.children, keep - 1)) for p in plans]
+
+
+async def node_with_pages(info: Info, label: str, node_id: str) -> dict | None:
+    """The node `label`/`node_id` for a root field, with the pages selected under it primed."""
+    loaders = info.context.loaders
+    # The parsed selection and the fragments are graphql-core's; Strawberry's own view of
+    # them (`selected_fields`) converts the whole tree on every call and hides fragments' types.
+    raw = info._raw_info
+    selections = [s for f in raw.field_nodes if f.selection_set for s in f.selection_set.selections]
+    plans = _within_budget(plan(raw, selections, label)) if info.context.settings.graphql_prefetch else []
+    if not plans:
+        return await loaders.node.load((label, node_id))
+
+    async def work(tx):
+        return await neighbourhood.read(tx, label, node_id, plans)
+
+    found = await info.context.db.read(work)
+    loaders.node.prime((label, node_id), found.node)
+    loaders.page.prime_many(found.pages)
+    return found.node
