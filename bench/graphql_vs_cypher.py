@@ -1,11 +1,19 @@
-"""The same data through the GraphQL API and through hand-written Cypher on the driver,
-measured side by side in one run.
+"""The same data through the GraphQL API and through hand-written Cypher, measured side by
+side in one run.
 
     python bench/graphql_vs_cypher.py [BUNDLE_DIR] [--iterations N] [--concurrency C]
 
-GraphQL goes through a live uvicorn over loopback HTTP (what a client pays); Cypher goes
-straight through the async driver with read routing. Uses the benchmark Neo4j
-(~/.cache/maestro-graph/bench-data, Bolt 27687) and imports the bundle when it is empty.
+Four ways to the same data, each case measured by all four back to back:
+- GraphQL: `maestro-graph serve --dev` in its own process, over loopback HTTP (what a client
+  pays), as deployed (nodes fetched by id come with their selected pages in one query);
+- GraphQL, level by level: the same server with MAESTRO_GRAPHQL_PREFETCH=false (one batched
+  query per nesting level), to show what the prefetch saves;
+- HTTP + Cypher: the hand-written Cypher behind a minimal Starlette endpoint in its own process
+  (bench/cypher_endpoint.py): what a hand-written REST endpoint would pay;
+- driver: the hand-written Cypher straight through the async driver in this process, with
+  read routing — the baseline of the 1.3x target.
+Uses the benchmark Neo4j (~/.cache/maestro-graph/bench-data, Bolt 27687) and imports the
+bundle when it is empty.
 """
 
 from __future__ import annotations
@@ -20,8 +28,9 @@ from pathlib import Path
 import httpx
 import neo4j
 
-from live_server import serve
+from live_server import ServerProcess
 from load import percentile
+from representative_queries import CASES
 from maestro_graph import neo4j_server
 from maestro_graph.db import migrations
 from maestro_graph.db.connection import Neo4jTarget, open_async_driver, open_driver
@@ -29,50 +38,6 @@ from maestro_graph.ingest.bundle_import import import_bundle
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = Path.home() / ".cache" / "maestro-graph" / "bench-data"
-
-CASES = {
-    "project + uses + members": (
-        """query($id: ID!) { project(id: $id) { id name description
-             uses(first: 20) { totalCount edges { node { id name kind } usage { kinds } } }
-             members(first: 20) { totalCount edges { node { id kind } membership { roles } } } } }""",
-        """MATCH (p:Project {id: $id})
-           CALL (p) { MATCH (p)-[u:USES]->(a:Artifact) WITH a, u ORDER BY a.name, a.id LIMIT 20
-                      RETURN collect({id: a.id, name: a.name, kind: a.kind, kinds: u.kinds}) AS uses }
-           CALL (p) { MATCH (h:Person)-[m:MEMBER_OF]->(p) WITH h, m ORDER BY h.id LIMIT 20
-                      RETURN collect({id: h.id, kind: h.kind, roles: m.roles}) AS members }
-           RETURN p.id, p.name, p.description, uses, COUNT { (p)-[:USES]->() } AS uses_total,
-                  members, COUNT { (p)<-[:MEMBER_OF]-() } AS members_total""",
-        "project",
-    ),
-    "artifact usedBy, two levels": (
-        """query($id: ID!) { artifact(id: $id) { id name
-             usedBy(first: 10) { totalCount edges { node { id name
-               uses(first: 10) { totalCount edges { node { id name } } } } } } } }""",
-        """MATCH (a:Artifact {id: $id})
-           CALL (a) { MATCH (p:Project)-[:USES]->(a) WITH p ORDER BY p.name, p.id LIMIT 10
-             CALL (p) { MATCH (p)-[:USES]->(b:Artifact) WITH b ORDER BY b.name, b.id LIMIT 10
-                        RETURN collect({id: b.id, name: b.name}) AS uses }
-             RETURN collect({id: p.id, name: p.name, uses: uses, total: COUNT { (p)-[:USES]->() }}) AS users }
-           RETURN a.id, a.name, users, COUNT { (a)<-[:USES]-() } AS users_total""",
-        "artifact",
-    ),
-    "filtered, sorted page": (
-        """query($section: String) { projects(first: 20, filter: {section: $section},
-             orderBy: {field: NAME, direction: DESC}) { totalCount edges { node { id name section } } } }""",
-        """MATCH (n:Project) WHERE n.section = $section
-           WITH n ORDER BY n.name DESC, n.id DESC
-           WITH collect(n {.id, .name, .section}) AS matching
-           RETURN matching[..20] AS page, size(matching) AS total""",
-        "section",
-    ),
-    "full-text search": (
-        """query($text: String!) { search(text: $text, first: 10) { score node { id name } } }""",
-        """CALL db.index.fulltext.queryNodes('entity_text', $text) YIELD node, score
-           RETURN node.id, node.name, score ORDER BY score DESC, node.id LIMIT 10""",
-        "text",
-    ),
-}
-
 
 def variable_pool(driver: neo4j.Driver, rng: random.Random, n: int) -> dict[str, list]:
     def ids(query: str) -> list:
@@ -90,19 +55,21 @@ def variable_pool(driver: neo4j.Driver, rng: random.Random, n: int) -> dict[str,
     }
 
 
-async def run_graphql(url: str, query: str, variables: list[dict], concurrency: int) -> tuple[list[float], float, list[int]]:
+async def run_http(url: str, body_of, variables: list[dict], concurrency: int) -> tuple[list[float], float, list[int]]:
+    """POST `body_of(v)` to `url` for every v; (latencies ms, req/s, GraphQL round trips if reported)."""
     timings, trips = [], []
     async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=concurrency)) as client:
         async def one(v: dict) -> None:
             started = time.perf_counter()
-            response = await client.post(url, json={"query": query, "variables": v})
+            response = await client.post(url, json=body_of(v))
             timings.append((time.perf_counter() - started) * 1000)
             body = response.json()
-            assert "errors" not in body, body
-            trips.append(body["extensions"]["cypher"]["roundTrips"])
+            assert response.status_code == 200 and "errors" not in body, body
+            if "extensions" in body:
+                trips.append(body["extensions"]["cypher"]["roundTrips"])
 
-        started = await _batched(one, variables, concurrency)
-    return timings, started, trips
+        rate = await _batched(one, variables, concurrency)
+    return timings, rate, trips
 
 
 async def run_cypher(driver: neo4j.AsyncDriver, query: str, variables: list[dict], concurrency: int) -> tuple[list[float], float]:
@@ -129,24 +96,78 @@ async def _batched(one, variables: list[dict], concurrency: int) -> float:
     return len(variables) / (time.perf_counter() - started)
 
 
-async def measure(target: Neo4jTarget, url: str, pool: dict, iterations: int, concurrency: int) -> list[tuple]:
+def _summary(timings: list[float]) -> tuple[float, float]:
+    return statistics.median(timings), percentile(timings, 0.95)
+
+
+async def measure(target: Neo4jTarget, urls: dict[str, str], pool: dict, iterations: int, concurrency: int) -> list[dict]:
     driver = open_async_driver(target)
     rows = []
+
+    def graphql_body(query: str):
+        return lambda v: {"query": query, "variables": v}
+
     try:
-        for name, (graphql_query, cypher_query, kind) in CASES.items():
-            variables = pool[kind][:iterations]
-            await run_cypher(driver, cypher_query, variables[:20], 1)  # warm plans and caches
-            await run_graphql(url, graphql_query, variables[:20], 1)
-            cypher_ms, _ = await run_cypher(driver, cypher_query, variables, 1)
-            graphql_ms, _, trips = await run_graphql(url, graphql_query, variables, 1)
-            _, cypher_rps = await run_cypher(driver, cypher_query, variables, concurrency)
-            _, graphql_rps, _ = await run_graphql(url, graphql_query, variables, concurrency)
-            rows.append((name, statistics.median(graphql_ms), percentile(graphql_ms, 0.95),
-                         statistics.median(cypher_ms), percentile(cypher_ms, 0.95),
-                         graphql_rps, cypher_rps, max(trips)))
+        floor_pool = [{}] * iterations
+        ways = {
+            "graphql": lambda q, cy, kind, vs, c: run_http(urls["graphql"], graphql_body(q), vs, c),
+            "levelled": lambda q, cy, kind, vs, c: run_http(urls["levelled"], graphql_body(q), vs, c),
+            "http": lambda q, cy, kind, vs, c: run_http(f"{urls['http']}/cypher/{kind}", lambda v: v, vs, c),
+            "driver": lambda q, cy, kind, vs, c: _no_trips(run_cypher(driver, cy, vs, c)),
+        }
+        cases = dict(CASES)
+        # The fixed cost of any request: the smallest GraphQL document against the smallest HTTP
+        # answer of the hand-written endpoint and a trivial query on the driver.
+        cases["floor: { __typename } / RETURN 1"] = ("{ __typename }", "RETURN 1 AS one", "floor")
+        for name, (graphql_query, cypher_query, kind) in cases.items():
+            variables = floor_pool if kind == "floor" else pool[kind][:iterations]
+            row = {"name": name}
+            for way, run in ways.items():
+                if kind == "floor" and way == "http":
+                    timings, _, _ = await run_health(urls["http"], variables)
+                    row[way] = _summary(timings)
+                    continue
+                await run(graphql_query, cypher_query, kind, variables[:20], 1)  # warm plans and caches
+                timings, _, trips = await run(graphql_query, cypher_query, kind, variables, 1)
+                _, rate, _ = await run(graphql_query, cypher_query, kind, variables, concurrency)
+                row[way] = _summary(timings)
+                row[f"{way}_rps"] = rate
+                row[f"{way}_trips"] = max(trips) if trips else None
+            rows.append(row)
     finally:
         await driver.close()
     return rows
+
+
+async def _no_trips(measured) -> tuple[list[float], float, list[int]]:
+    timings, rate = await measured
+    return timings, rate, []
+
+
+async def run_health(url: str, variables: list[dict]) -> tuple[list[float], float, list[int]]:
+    timings = []
+    async with httpx.AsyncClient(timeout=30) as client:
+        for _ in variables:
+            started = time.perf_counter()
+            (await client.get(f"{url}/healthz")).raise_for_status()
+            timings.append((time.perf_counter() - started) * 1000)
+    return timings, 0.0, []
+
+
+def render(rows: list[dict], iterations: int, concurrency: int) -> str:
+    lines = [f"{iterations} requests per case and way, sequential for latency, {concurrency} in flight for throughput; "
+             "p50 / p95 in ms\n",
+             "| query | GraphQL | GraphQL, level by level | HTTP + Cypher | driver | GraphQL p95 / driver p95 "
+             "| GraphQL p95 / HTTP + Cypher p95 | GraphQL / driver req/s | round trips (level by level) |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for row in rows:
+        cells = [f"{row[w][0]:.1f} / {row[w][1]:.1f}" for w in ("graphql", "levelled", "http", "driver")]
+        rates = (f"{row['graphql_rps']:.0f} / {row['driver_rps']:.0f}" if "http_rps" in row else
+                 f"{row['graphql_rps']:.0f} / {row['driver_rps']:.0f}")
+        trips = f"{row['graphql_trips']} ({row['levelled_trips']})" if row.get("graphql_trips") is not None else "0"
+        lines.append(f"| {row['name']} | {' | '.join(cells)} | {row['graphql'][1] / row['driver'][1]:.2f}x "
+                     f"| {row['graphql'][1] / row['http'][1]:.2f}x | {rates} | {trips} |")
+    return "\n".join(lines)
 
 
 def main() -> None:
@@ -164,18 +185,12 @@ def main() -> None:
             import_bundle(driver, "neo4j", Path(args.bundle))
         pool = variable_pool(driver, random.Random(0), args.iterations)
 
-    server, url = serve(target, DATA_DIR)
-    try:
-        rows = asyncio.run(measure(target, url, pool, args.iterations, args.concurrency))
-    finally:
-        server.should_exit = True
-
-    print(f"{args.iterations} requests per case, sequential for latency, {args.concurrency} in flight for throughput\n")
-    print("| query | GraphQL p50 / p95 ms | Cypher p50 / p95 ms | p95 ratio | GraphQL / Cypher req/s | round trips |")
-    print("|---|---|---|---|---|---|")
-    for name, g50, g95, c50, c95, grps, crps, trips in rows:
-        print(f"| {name} | {g50:.1f} / {g95:.1f} | {c50:.1f} / {c95:.1f} | {g95 / c95:.2f}x | "
-              f"{grps:.0f} / {crps:.0f} | {trips} |")
+    with ServerProcess(target, DATA_DIR) as graphql, \
+            ServerProcess(target, DATA_DIR, env={"MAESTRO_GRAPHQL_PREFETCH": "false"}) as levelled, \
+            ServerProcess(target, DATA_DIR, app="cypher_endpoint:app") as http:
+        urls = {"graphql": f"{graphql.url}/graphql", "levelled": f"{levelled.url}/graphql", "http": http.url}
+        rows = asyncio.run(measure(target, urls, pool, args.iterations, args.concurrency))
+    print(render(rows, args.iterations, args.concurrency))
 
 
 if __name__ == "__main__":

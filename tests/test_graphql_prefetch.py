@@ -71,6 +71,15 @@ QUERIES = {
         """query($with: Boolean!) { project(id: "p2") { id uses(first: 2) { totalCount }
              members @include(if: $with) { totalCount edges { node { id } } } } }""",
         {"with": True}, 2),
+    "the same page under two aliases, different fields read": (
+        """{ a: project(id: "p1") { uses { edges { node { id } } } }
+             b: project(id: "p1") { uses { edges { node { name kind createdAt } usage { count } } } } }""",
+        {}, 2),
+    "a directive inside a page's node": (
+        """query($with: Boolean!) { project(id: "p5") { uses { edges { node { id name @include(if: $with) } } } } }""",
+        {"with": True}, 1),
+    "fields through the Node interface": (
+        """{ person(id: "h2") { projects { edges { node { ... on Node { name } section } } } } }""", {}, 1),
     "a missing node": ("""{ project(id: "nope") { id uses { totalCount } } }""", {}, 1),
     "an empty page": ("""{ project(id: "p3") { uses(first: 0) { totalCount edges { node { id } } } } }""", {}, 1),
     "no relations selected": ("""{ project(id: "p4") { id name section } }""", {}, 1),
@@ -120,3 +129,18 @@ def test_a_plan_too_large_is_cut_to_its_budget_with_the_same_answer(clients):
     assert with_plan["data"] == without["data"]
     assert with_plan["extensions"]["cypher"]["roundTrips"] == 2
     assert without["extensions"]["cypher"]["roundTrips"] == 4
+
+
+def test_neighbour_projections_are_plain_property_names_only():
+    from maestro_graph.repositories.neighbourhood import PagePlan, neighbourhood_query
+
+    plans = [PagePlan("project_uses", 0, 5)]
+    query, params = neighbourhood_query("Project", plans, {"Artifact": ("name", "kind")})
+    assert "n1 {.id, .kind, .name}" in query and params == {"skip1": 0, "limit1": 5}
+    for bad in ("name} DETACH DELETE n1 //", "Name", "na me", ""):
+        with pytest.raises(ValueError):
+            neighbourhood_query("Project", plans, {"Artifact": (bad,)})
+    with pytest.raises(ValueError):
+        neighbourhood_query("Project", [PagePlan("uses; DROP", 0, 5)])
+    with pytest.raises(ValueError):
+        neighbourhood_query("Project) DETACH DELETE (x", plans)

@@ -22,6 +22,8 @@ class Context:
     # Who is calling (set by the /graphql guard); None means nobody, and every permission refuses.
     principal: Principal | None = None
     loaders: Loaders = field(init=False)
+    # Facts about the request's document that several resolvers need, worked out once.
+    memo: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.db)

@@ -9,15 +9,21 @@ and primes the DataLoaders with the answer. The resolvers then run as always
 and find their pages in the cache; whatever the plan left out (fields under a
 directive, a bad argument, levels past the limits) they load the usual way, so
 the answer is the same with or without prefetching, only the round trips differ.
+
+Neighbours come with only the properties the operation selects on their type
+anywhere in the document (all of them when a directive makes the selection
+depend on variables), so every page primed in a request carries whatever any
+of its resolvers reads.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
-from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode, IntValueNode, NullValueNode
-from graphql import StringValueNode, VariableNode
-from graphql import GraphQLResolveInfo
+from graphql import (FieldNode, FragmentSpreadNode, GraphQLInterfaceType, GraphQLResolveInfo, InlineFragmentNode,
+                     IntValueNode, NullValueNode, OperationType, StringValueNode, VariableNode, get_named_type)
+from strawberry.utils.str_converters import to_camel_case
 from strawberry.types import Info
 from strawberry.types.nodes import get_variable_values
 
@@ -25,6 +31,7 @@ from maestro_graph.domain import InvalidInput
 from maestro_graph.repositories import neighbourhood
 from maestro_graph.repositories.neighbourhood import PagePlan
 from maestro_graph.repositories.relations import RELATIONS
+from maestro_graph.graphql.types import NODE_TYPES
 
 # GraphQL type -> connection field -> relation it pages (the resolvers in graphql/types.py).
 CONNECTION_FIELDS: dict[str, dict[str, str]] = {
@@ -139,6 +146,59 @@ def _cut(plans: list[PagePlan], keep: int) -> list[PagePlan]:
     return [PagePlan(p.relation, p.skip, p.limit, _cut(p.children, keep - 1)) for p in plans]
 
 
+@lru_cache(maxsize=None)
+def _plain_fields(type_name: str) -> dict[str, str]:
+    """GraphQL name -> node property, for the fields of a node type read straight off the node."""
+    definition = NODE_TYPES[type_name].__strawberry_definition__
+    return {to_camel_case(f.python_name): f.python_name for f in definition.fields if f.base_resolver is None}
+
+
+def _selected_by_type(info: GraphQLResolveInfo) -> dict[str, set[str]] | None:
+    """Field names the operation selects on each object type; None if any selection has a directive."""
+    schema = info.schema
+    roots = {OperationType.QUERY: schema.query_type, OperationType.MUTATION: schema.mutation_type,
+             OperationType.SUBSCRIPTION: schema.subscription_type}
+    selected: dict[str, set[str]] = {}
+
+    def walk(selection_set, parent) -> bool:
+        for selection in selection_set.selections:
+            if selection.directives:
+                return False
+            if isinstance(selection, FieldNode):
+                name = selection.name.value
+                owners = schema.get_possible_types(parent) if isinstance(parent, GraphQLInterfaceType) else [parent]
+                for owner in owners:
+                    selected.setdefault(owner.name, set()).add(name)
+                definition = getattr(parent, "fields", {}).get(name)
+                if definition is not None and selection.selection_set is not None:
+                    if not walk(selection.selection_set, get_named_type(definition.type)):
+                        return False
+            elif isinstance(selection, InlineFragmentNode):
+                condition = schema.get_type(selection.type_condition.name.value) if selection.type_condition else parent
+                if not walk(selection.selection_set, condition):
+                    return False
+            elif isinstance(selection, FragmentSpreadNode):
+                fragment = info.fragments.get(selection.name.value)
+                if fragment is None or not walk(fragment.selection_set,
+                                                schema.get_type(fragment.type_condition.name.value)):
+                    return False
+        return True
+
+    return selected if walk(info.operation.selection_set, roots[info.operation.operation]) else None
+
+
+def _projections(info: Info) -> dict[str, tuple[str, ...]] | None:
+    """Per node label, the properties the whole operation reads; None: read everything."""
+    memo = info.context.memo
+    if "projections" not in memo:
+        selected = _selected_by_type(info._raw_info)
+        memo["projections"] = None if selected is None else {
+            label: tuple(sorted({plain[f] for f in selected.get(label, ()) if f in plain}))
+            for label, plain in ((label, _plain_fields(label)) for label in NODE_TYPES)
+        }
+    return memo["projections"]
+
+
 async def node_with_pages(info: Info, label: str, node_id: str) -> dict | None:
     """The node `label`/`node_id` for a root field, with the pages selected under it primed."""
     loaders = info.context.loaders
@@ -150,8 +210,10 @@ async def node_with_pages(info: Info, label: str, node_id: str) -> dict | None:
     if not plans:
         return await loaders.node.load((label, node_id))
 
+    projections = _projections(info)
+
     async def work(tx):
-        return await neighbourhood.read(tx, label, node_id, plans)
+        return await neighbourhood.read(tx, label, node_id, plans, projections)
 
     found = await info.context.db.read(work)
     loaders.node.prime((label, node_id), found.node)

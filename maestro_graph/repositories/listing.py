@@ -12,7 +12,7 @@ from typing import Any
 
 import neo4j
 
-from maestro_graph.db.graph import fetch
+from maestro_graph.db.graph import fetch_maps
 
 # Each filter a caller can set, as a fixed Cypher predicate over `n`. Only the predicates of
 # the filters actually given go into a query: a predicate like `($x IS NULL OR n.x = $x)`
@@ -61,19 +61,20 @@ def _where(label: str, given: tuple[str, ...]) -> str:
 
 @lru_cache(maxsize=None)
 def page_query(label: str, given: tuple[str, ...], order: str, descending: bool) -> str:
-    """The page query for this label, set of given filters and order; all parts are ours."""
+    """The page and the number of matching nodes in one query, for this label, set of given
+    filters and order; all parts are ours."""
     direction = "DESC" if descending else "ASC"
+    where = _where(label, given)
     return f"""
-MATCH (n:{label}) {_where(label, given)}
-WITH n ORDER BY {ORDER_EXPRESSIONS[order]} {direction}, n.id {direction}
-SKIP $skip LIMIT $limit
-RETURN n {{.*, embedding: null}} AS node
+CALL () {{ MATCH (n:{label}) {where} RETURN count(n) AS total }}
+CALL () {{
+  MATCH (n:{label}) {where}
+  WITH n ORDER BY {ORDER_EXPRESSIONS[order]} {direction}, n.id {direction}
+  SKIP $skip LIMIT $limit
+  RETURN collect(n {{.*, embedding: null}}) AS nodes
+}}
+RETURN nodes, total
 """
-
-
-@lru_cache(maxsize=None)
-def count_query(label: str, given: tuple[str, ...]) -> str:
-    return f"MATCH (n:{label}) {_where(label, given)} RETURN count(n) AS total"
 
 
 def _given_filters(label: str, filters: dict[str, Any]) -> dict[str, Any]:
@@ -98,9 +99,9 @@ async def page(
     """One page of `label` nodes and the total number matching the filters."""
     given = _given_filters(label, filters)
     names = tuple(given)
-    rows = await fetch(tx, page_query(label, names, order, descending), skip=request.skip, limit=request.limit, **given)
-    total = await fetch(tx, count_query(label, names), **given)
-    return [row["node"] for row in rows], total[0]["total"]
+    row = (await fetch_maps(tx, page_query(label, names, order, descending), skip=request.skip, limit=request.limit,
+                       **given))[0]
+    return row["nodes"], row["total"]
 
 
 # Lucene syntax in a caller's text is escaped: search means "these words", never a query language.
@@ -133,4 +134,4 @@ async def search(
     terms = lucene_terms(text)
     if not terms:
         return []
-    return await fetch(tx, SEARCH, terms=terms, labels=labels, artifact_kinds=artifact_kinds, limit=limit)
+    return await fetch_maps(tx, SEARCH, terms=terms, labels=labels, artifact_kinds=artifact_kinds, limit=limit)

@@ -10,16 +10,20 @@ travels as a parameter.
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import neo4j
 
-from maestro_graph.db.graph import fetch
+from maestro_graph.db.graph import fetch_maps
 from maestro_graph.repositories.nodes import LABELS
 from maestro_graph.repositories.relations import EDGE_NODE, RELATIONS
 
 Page = tuple[list[dict[str, Any]], int]
+# Property names go into the query text (a map projection cannot take them as parameters), so
+# only plain identifiers are accepted; the GraphQL layer derives them from its own types.
+_PROPERTY = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 @dataclass
@@ -45,9 +49,17 @@ class Neighbourhood:
 
 
 class _Builder:
-    def __init__(self) -> None:
+    def __init__(self, projections: dict[str, tuple[str, ...]] | None) -> None:
         self.numbers = itertools.count(1)
         self.params: dict[str, int] = {}
+        self.projections = projections or {}
+
+    def node(self, label: str, n: str) -> str:
+        """`n` as a map: only the listed properties when the request's selection is known, else all."""
+        names = self.projections.get(label)
+        if names is None:
+            return EDGE_NODE.format(n=n)
+        return f"{n} {{{', '.join(f'.{name}' for name in ('id', *sorted(set(names) - {'id'})))}}}"
 
     def page_block(self, plan: PagePlan, anchor: str) -> tuple[str, str, str]:
         """A `CALL` subquery reading `plan` for the node bound to `anchor`, the variable it
@@ -67,20 +79,27 @@ class _Builder:
             carried = ", ".join(variable for _, variable, _ in nested)
             lines.append(f"  WITH {n}, {r}, {carried} ORDER BY {relation.order_by(n)}")
         children = ", ".join(f"c{i}: {value}" for i, (_, _, value) in enumerate(nested))
-        lines.append(f"  RETURN collect({{node: {EDGE_NODE.format(n=n)}, rel: properties({r}), "
+        lines.append(f"  RETURN collect({{node: {self.node(relation.neighbour, n)}, rel: properties({r}), "
                      f"pages: {{{children}}}}}) AS {edges}")
         lines.append("}")
         total = f"COUNT {{ {relation.match(anchor, f'rc{k}', f'nc{k}')} }}"
         return "\n".join(lines), edges, f"{{edges: {edges}, total: {total}}}"
 
 
-def neighbourhood_query(label: str, plans: list[PagePlan]) -> tuple[str, dict[str, int]]:
+def neighbourhood_query(label: str, plans: list[PagePlan], projections: dict[str, tuple[str, ...]] | None = None
+                        ) -> tuple[str, dict[str, int]]:
+    """The query for `plans` under a `label` node; `projections` (label -> property names) limits
+    the neighbours' properties to those the caller reads (the node itself comes whole)."""
     if label not in LABELS:
         raise ValueError(f"unknown label {label!r}")
     for plan in _walk(plans):
         if plan.relation not in RELATIONS:
             raise ValueError(f"unknown relation {plan.relation!r}")
-    builder = _Builder()
+    for names in (projections or {}).values():
+        bad = [name for name in names if not _PROPERTY.match(name)]
+        if bad:
+            raise ValueError(f"not property names: {bad}")
+    builder = _Builder(projections)
     blocks = [builder.page_block(plan, "n0") for plan in plans]
     children = ", ".join(f"c{i}: {value}" for i, (_, _, value) in enumerate(blocks))
     query = "\n".join([f"MATCH (n0:{label} {{id: $id}})", *(block for block, _, _ in blocks),
@@ -103,9 +122,10 @@ def _collect(plans: list[PagePlan], anchor_id: str, found: dict, out: dict) -> N
             _collect(plan.children, edge["node"]["id"], edge["pages"], out)
 
 
-async def read(tx: neo4j.AsyncManagedTransaction, label: str, node_id: str, plans: list[PagePlan]) -> Neighbourhood:
-    query, params = neighbourhood_query(label, plans)
-    rows = await fetch(tx, query, id=node_id, **params)
+async def read(tx: neo4j.AsyncManagedTransaction, label: str, node_id: str, plans: list[PagePlan],
+               projections: dict[str, tuple[str, ...]] | None = None) -> Neighbourhood:
+    query, params = neighbourhood_query(label, plans, projections)
+    rows = await fetch_maps(tx, query, id=node_id, **params)
     if not rows:
         return Neighbourhood(None, {})
     pages: dict = {}

@@ -10,7 +10,7 @@ from typing import Any
 
 import neo4j
 
-from maestro_graph.db.graph import fetch
+from maestro_graph.db.graph import fetch, fetch_maps
 
 LABELS = ("Project", "Artifact", "Person", "Team")
 
@@ -50,7 +50,7 @@ async def upsert(tx: neo4j.AsyncManagedTransaction, label: str, node_id: str, pr
 
 
 async def get_many(tx: neo4j.AsyncManagedTransaction, label: str, ids: list[str]) -> dict[str, dict]:
-    rows = await fetch(tx, GET_MANY[label], ids=ids)
+    rows = await fetch_maps(tx, GET_MANY[label], ids=ids)
     return {row["node"]["id"]: row["node"] for row in rows}
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import neo4j
 
-from maestro_graph.db.graph import fetch
+from maestro_graph.db.graph import fetch_maps
 
 
 @dataclass(frozen=True)
@@ -70,5 +70,5 @@ async def pages(
     tx: neo4j.AsyncManagedTransaction, name: str, ids: list[str], skip: int, limit: int
 ) -> dict[str, tuple[list[dict[str, Any]], int]]:
     """For each anchor id: (edges as {node, rel}, total neighbours). Missing anchors are absent."""
-    rows = await fetch(tx, PAGE_QUERIES[name], ids=ids, skip=skip, limit=limit)
+    rows = await fetch_maps(tx, PAGE_QUERIES[name], ids=ids, skip=skip, limit=limit)
     return {row["id"]: (row["edges"], row["total"]) for row in rows}
