@@ -22,6 +22,7 @@ from maestro_graph.auth.services import AuthServices
 from maestro_graph.body_limit import BodySizeLimit
 from maestro_graph.config import Settings, get_settings
 from maestro_graph.db import migrations
+from maestro_graph.deadline import Deadline
 from maestro_graph.db.connection import Neo4jTarget, open_api_driver, resolve_target
 from maestro_graph.db.graph import GraphDB, start_counting
 from maestro_graph.graphql.context import Context
@@ -123,10 +124,12 @@ def create_app(settings: Settings | None = None, target: Neo4jTarget | None = No
         *oauth_routes.ROUTES,
         *ui_routes(settings),
     ]
-    # Observability first: the outermost layer, so its timing and request id cover the rest.
+    # Observability first: the outermost layer, so its timing and request id cover the rest
+    # (a request cut off at its deadline included).
     body_limits = {"/webhooks/github": settings.max_webhook_body_bytes}
     middleware = [
         Middleware(Observability),
+        Middleware(Deadline, seconds=settings.request_deadline_seconds),
         Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, path_limits=body_limits),
     ]
     return Starlette(routes=routes, middleware=middleware, lifespan=lifespan, exception_handlers=EXCEPTION_HANDLERS)

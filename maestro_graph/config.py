@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     # (graphql/prefetch.py); off, every nesting level is its own batched query.
     graphql_prefetch: bool = True
 
+    # A request still running after this long is cancelled and answered 504 (deadline.py).
+    request_deadline_seconds: float = Field(30.0, gt=0, le=3600)
+
     # Bulk writes: rows per UNWIND transaction.
     import_batch_size: int = Field(5000, ge=1)
 

@@ -15,10 +15,12 @@ from typing import Any, TypeVar
 
 import neo4j
 
+from maestro_graph import deadline
 from maestro_graph.db.availability import is_unavailable
 from maestro_graph.observability import metrics, request_id, tracing
 
 T = TypeVar("T")
+_SERVER_GRACE_SECONDS = 1.0
 
 _round_trips: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("cypher_round_trips", default=None)
 
@@ -123,16 +125,20 @@ def _metadata() -> dict[str, str] | None:
 
 
 def _tagged(work: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]:
-    """`work` with the current request id as transaction metadata (the driver reads it from
-    the function's attributes, as `neo4j.unit_of_work` sets them). A wrapper per call, since
-    one function serves many requests at once."""
+    """`work` with the current request id as transaction metadata and the time left before the
+    request's deadline as its timeout (the driver reads both from the function's attributes, as
+    `neo4j.unit_of_work` sets them). A wrapper per call, since one function serves many
+    requests at once."""
     metadata = _metadata()
-    if metadata is None:
+    left = deadline.seconds_left()
+    if metadata is None and left is None:
         return work
 
     async def tagged(tx: neo4j.AsyncManagedTransaction, *args: Any, **kwargs: Any) -> T:
         return await work(tx, *args, **kwargs)
 
-    tagged.metadata = {**(getattr(work, "metadata", None) or {}), **metadata}  # type: ignore[attr-defined]
-    tagged.timeout = getattr(work, "timeout", None)  # type: ignore[attr-defined]
+    tagged.metadata = {**(getattr(work, "metadata", None) or {}), **(metadata or {})}  # type: ignore[attr-defined]
+    # The request is cancelled at its deadline; Neo4j's own timeout, a moment later, is the
+    # backstop that stops the query on the server should the cancellation not reach it.
+    tagged.timeout = getattr(work, "timeout", None) if left is None else max(left, 0.0) + _SERVER_GRACE_SECONDS  # type: ignore[attr-defined]
     return tagged

@@ -47,6 +47,8 @@ def _outcome_from_status(status: int) -> str:
         return "unauthenticated"
     if status == 503:
         return "unavailable"
+    if status == 504:
+        return "deadline_exceeded"
     if status >= 500:
         return "error"
     return "client_error" if status >= 400 else "ok"
@@ -106,9 +108,10 @@ class Observability:
             fields["actor"] = principal.actor
         if route == "/graphql":
             outcome = record.outcome or _outcome_from_status(status)
-            # A 503 decided after execution (Neo4j gone) outranks what the operation reported.
-            if status == 503:
-                outcome = "unavailable"
+            # A 503 decided after execution (Neo4j gone) or a 504 (the deadline) outranks what
+            # the operation reported.
+            if status in (503, 504):
+                outcome = _outcome_from_status(status)
             metrics.GRAPHQL_DURATION.labels(record.operation or "unknown", record.operation_type or "unknown",
                                             outcome).observe(seconds)
             fields.update(operation=record.operation, operation_type=record.operation_type, outcome=outcome,
