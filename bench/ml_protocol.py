@@ -1,11 +1,14 @@
 """Run the held-out ML protocol on a CSV bundle and print the figures.
 
-Usage: python bench/ml_protocol.py [BUNDLE_DIR] [SEED]
+Usage: python bench/ml_protocol.py [BUNDLE_DIR] [SEED] [--encoder lightgcn|sage]
 Default bundle: ../shared/datasets/debian-bullseye relative to the repository root.
+`--encoder sage` runs the same protocol with the GraphSAGE encoder in place of the default
+LightGCN-style propagation, for the comparison in the README.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import resource
 import sys
@@ -16,17 +19,25 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
 from maestro_graph.ml.evaluate import evaluate, render_markdown  # noqa: E402
+from maestro_graph.ml.pipeline import ModelConfig  # noqa: E402
 from maestro_graph.ml.usage_graph import UsageGraph  # noqa: E402
 
 
 def main(argv: list[str]) -> int:
-    bundle = Path(argv[1]) if len(argv) > 1 else REPO_ROOT.parent / "shared" / "datasets" / "debian-bullseye"
-    seed = int(argv[2]) if len(argv) > 2 else 0
+    parser = argparse.ArgumentParser()
+    parser.add_argument("bundle", nargs="?", type=Path,
+                        default=REPO_ROOT.parent / "shared" / "datasets" / "debian-bullseye")
+    parser.add_argument("seed", nargs="?", type=int, default=0)
+    parser.add_argument("--encoder", choices=("lightgcn", "sage"), default="lightgcn")
+    args = parser.parse_args(argv[1:])
+    bundle, seed = args.bundle, args.seed
     started = time.perf_counter()
     graph = UsageGraph.from_bundle(bundle)
     load_s = time.perf_counter() - started
-    results = evaluate(graph, seed=seed)
-    print(f"bundle: {bundle}  seed: {seed}")
+    config = ModelConfig(seed=seed)
+    config.train.kind = args.encoder
+    results = evaluate(graph, seed=seed, config=config)
+    print(f"bundle: {bundle}  seed: {seed}  encoder: {args.encoder}")
     print(f"projects {graph.num_projects}, artifacts {graph.num_artifacts}, people {graph.num_people}, "
           f"uses {len(graph.uses)}, members {len(graph.members)}\n")
     print(render_markdown(results))
