@@ -5,8 +5,8 @@ Steps (all on training data only):
 2. train the GNN encoder on the rest (link tasks, early stopping on validation);
 3. fit linear blends of the GNN score with classic signals on the validation queries;
 4. re-embed the full training graph with the trained encoder and score with the blends;
-5. fit the success head on the embeddings, structure (with the published-artifact
-   features), neighbourhood outcome features and out-of-fold view scores.
+5. fit the success head on the embeddings, structure (with the published-artifact,
+   dependency and member features), neighbourhood outcome features and out-of-fold view scores.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ import torch
 from maestro_graph.ml import blend as blending
 from maestro_graph.ml.features import node_features
 from maestro_graph.ml.model import GraphTensors, build_graph_tensors
-from maestro_graph.ml.outcome_features import published_artifact_features
+from maestro_graph.ml.outcome_features import (dependency_structure_features, member_structure_features,
+                                               published_artifact_features)
 from maestro_graph.ml.outcome_scores import VIEWS
 from maestro_graph.ml.protocol import known_matrix
 from maestro_graph.ml.signals import artifact_signals, team_signals
@@ -100,7 +101,8 @@ class MaestroModel:
                 extra_excluded=graph.person_is_team)
 
         text_dim = project_text.shape[1]
-        self._structure = np.hstack([features.project[:, text_dim:], published_artifact_features(graph)])
+        self._structure = np.hstack([features.project[:, text_dim:], published_artifact_features(graph),
+                                     dependency_structure_features(graph), member_structure_features(graph)])
         self.success_inputs = success_inputs(graph, self.z["project"].numpy(), self._structure, self.config.seed,
                                              views=tuple(self.config.outcome_views))
         self.success_head = SuccessHead(seed=self.config.seed).fit(graph, self.success_inputs)

@@ -20,7 +20,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from maestro_graph.ml.outcome_features import SMOOTHING, neighbourhood_outcome_features
+from maestro_graph.ml.outcome_features import (DEPENDENCY_REMOVAL_FEATURES, FEATURE_NAMES, SMOOTHING,
+                                               dependency_removal_columns, neighbourhood_outcome_features,
+                                               publication_matrix, publisher_labels)
 from maestro_graph.ml.outcome_scores import VIEWS, OutcomeScores, outcome_scores
 from maestro_graph.ml.protocol import known_matrix
 from maestro_graph.ml.usage_graph import UsageGraph
@@ -30,7 +32,7 @@ from maestro_graph.ml.usage_graph import UsageGraph
 class SuccessInputs:
     embedding: np.ndarray  # (n_projects, hidden) from the trained encoder
     structure: np.ndarray  # (n_projects, k) label-free structure features (no text)
-    neighbourhood: np.ndarray  # (n_projects, 6) outcome features
+    neighbourhood: np.ndarray  # (n_projects, len(FEATURE_NAMES)) outcome features
     views: OutcomeScores | None = None  # logistic scores per sparse view
     all_labels: bool = False  # True: view scores from the all-label models for every row (what-if only)
 
@@ -46,14 +48,20 @@ class SuccessInputs:
 class SuccessHead:
     """Mean of a gradient-boosted tree model and a standardised logistic regression.
 
-    The trees find interactions on large graphs; on small ones they stop early
-    and underfit, where the linear model stays reliable, so both vote.
+    The trees find interactions on large graphs; on small ones they underfit,
+    where the linear model stays reliable, so both vote.
+
+    Removal is rare (a few percent), so the trees take many small steps on all
+    the labels instead of stopping early on a validation slice with a few dozen
+    positives, whose noise decided the stopping point more than the data did.
+    Leaves need `min_samples_leaf` projects so no leaf memorises a handful.
     """
 
-    def __init__(self, seed: int = 0, max_iter: int = 300, learning_rate: float = 0.05):
+    def __init__(self, seed: int = 0, max_iter: int = 300, learning_rate: float = 0.02,
+                 min_samples_leaf: int = 40):
         self.trees = HistGradientBoostingClassifier(
-            max_iter=max_iter, learning_rate=learning_rate, l2_regularization=1.0,
-            early_stopping=True, validation_fraction=0.15, random_state=seed)
+            max_iter=max_iter, learning_rate=learning_rate, l2_regularization=1.0, max_leaf_nodes=15,
+            min_samples_leaf=min_samples_leaf, early_stopping=False, random_state=seed)
         self.linear = make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=2000))
         self.constant: float | None = None
 
@@ -105,9 +113,10 @@ def artifact_impact(graph: UsageGraph, head: SuccessHead, inputs: SuccessInputs,
     artifact. "Without a" changes every input of the success head that a
     touches: the project's embedding (`embedding_without`, one row per USES
     edge, first order), its USES degree (structure column `degree_column`,
-    stored as log1p), and the artifact mean/max outcome rates and support of the
-    neighbourhood features, recomputed from the same training labels without a.
-    Inputs that do not depend on single USES edges stay as they are.
+    stored as log1p), the artifact mean/max outcome rates and support and the
+    removed-dependency counts of the neighbourhood features, recomputed from the
+    same training labels without a. Other inputs (the dependency and member
+    structure features among them) stay as they are.
     """
     uses = graph.uses
     if len(uses) == 0:
@@ -130,6 +139,8 @@ def artifact_impact(graph: UsageGraph, head: SuccessHead, inputs: SuccessInputs,
     ablated[:, offset + 2] = neighbourhood[:, 0]
     ablated[:, offset + 3] = neighbourhood[:, 1]
     ablated[:, offset + 5] = neighbourhood[:, 2]
+    removals = [offset + FEATURE_NAMES.index(name) for name in DEPENDENCY_REMOVAL_FEATURES]
+    ablated[:, removals] = _dependency_removals_without(graph)
     if inputs.views is not None and "artifacts" in inputs.views.views:
         # The artifacts view is linear in the USES columns: without a, its logit loses a's weight.
         column = offset + inputs.neighbourhood.shape[1] + inputs.views.views.index("artifacts")
@@ -175,3 +186,16 @@ def _artifact_rates_without(graph: UsageGraph) -> np.ndarray:
     maximum = np.where(rate[artifacts] >= best[projects], second[projects], best[projects])
     maximum = np.where(rest > 0, maximum, prior)
     return np.column_stack([mean, maximum, support_mean])
+
+
+def _dependency_removals_without(graph: UsageGraph) -> np.ndarray:
+    """Per USES edge (p, a): p's removed-dependency features with a left out (all training labels)."""
+    usage = known_matrix(graph.uses, graph.num_projects, graph.num_artifacts)
+    labelled = ~np.isnan(graph.success)
+    removed = np.where(labelled, graph.success == 0, False).astype(np.float64)
+    prior = float(removed[labelled].mean()) if labelled.any() else 0.0
+    labelled_publisher, removed_publisher = publisher_labels(publication_matrix(graph), removed, labelled)
+    projects, artifacts = graph.uses[:, 0], graph.uses[:, 1]
+    n = (usage @ labelled_publisher)[projects] - labelled_publisher[artifacts]
+    k = (usage @ removed_publisher)[projects] - removed_publisher[artifacts]
+    return dependency_removal_columns(n, k, prior)
