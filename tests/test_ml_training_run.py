@@ -3,20 +3,38 @@ version per task and the API serves them without running the model."""
 
 from __future__ import annotations
 
+import json
+from datetime import datetime, timedelta, timezone
+
 import pytest
 
 from conftest import count, data, wipe
 from maestro_graph.ingest.demo_seed import seed_demo
 from maestro_graph.ml.text_embedding import hashing_embedder
 from maestro_graph.ml.training_run import train_and_publish
+from maestro_graph.repositories import metrics
 
 
 @pytest.fixture(scope="module")
 def trained(graph, client):
     wipe(graph)
     seed_demo(graph, "neo4j")
+    # Recent git activity for one project, as import-git records it.
+    now = datetime.now(timezone.utc)
+    graph.execute_query(metrics.UPSERT, project_id="project:001", source="git", rows=[
+        {"id": f"project:001|{name}|w{week}", "name": name, "value": value, "period": f"w{week}",
+         "at": now - timedelta(weeks=week)}
+        for week in (1, 2) for name, value in (("commits", 5), ("authors", 2), ("churn", 120))])
     report = train_and_publish(graph, "neo4j", hashing_embedder(384), seed=0)
     return report
+
+
+def test_process_metrics_are_model_inputs_when_present(trained, graph):
+    for task in trained.versions:
+        params = graph.execute_query("MATCH (m:Model {task: $t, active: true}) RETURN m.params AS p", t=task).records[0]["p"]
+        process = json.loads(params)["process_metrics"]
+        assert process["projects_with_git"] == 1 and process["projects_with_dora"] == 0
+        assert "commits_per_week" in process["features"]
 
 
 def test_every_task_has_one_active_version(trained, graph):

@@ -53,11 +53,22 @@ def _gnn_person_signal(trained: TrainedModel, z):
     return score
 
 
+def _process_columns(process: np.ndarray | None, n_projects: int) -> np.ndarray:
+    if process is None:
+        return np.zeros((n_projects, 0), dtype=np.float32)
+    process = np.asarray(process, dtype=np.float32)
+    if process.ndim != 2 or process.shape[0] != n_projects:
+        raise ValueError(f"process metrics must have one row per project ({n_projects}), got {process.shape}")
+    return process
+
+
 class MaestroModel:
     """A fitted model: `artifact_scores`, `person_scores`, `removal_probability`, `artifact_impact`."""
 
     def __init__(self, graph: UsageGraph, project_text: np.ndarray, artifact_text: np.ndarray,
-                 config: ModelConfig | None = None):
+                 config: ModelConfig | None = None, process: np.ndarray | None = None):
+        """`process`: optional per-project process metrics (git activity, DORA; one row per
+        project of `graph`, see `integrations.project_signals`), inputs of the success head."""
         self.graph, self.config = graph, config or ModelConfig()
         self.config.train.seed = self.config.seed
         self.timings: dict[str, float] = {}
@@ -102,7 +113,8 @@ class MaestroModel:
 
         text_dim = project_text.shape[1]
         self._structure = np.hstack([features.project[:, text_dim:], published_artifact_features(graph),
-                                     dependency_structure_features(graph), member_structure_features(graph)])
+                                     dependency_structure_features(graph), member_structure_features(graph),
+                                     _process_columns(process, graph.num_projects)])
         self.success_inputs = success_inputs(graph, self.z["project"].numpy(), self._structure, self.config.seed,
                                              views=tuple(self.config.outcome_views))
         self.success_head = SuccessHead(seed=self.config.seed).fit(graph, self.success_inputs)

@@ -12,6 +12,7 @@ import neo4j
 import numpy as np
 import scipy.sparse as sp
 
+from maestro_graph.integrations.project_signals import FEATURE_NAMES, project_signals
 from maestro_graph.ml.baselines import item_cosine, usage_matrix
 from maestro_graph.ml.features import text_vectors
 from maestro_graph.ml.graph_export import export_usage_graph
@@ -136,11 +137,19 @@ def train_and_publish(
     if graph.num_projects == 0 or len(graph.uses) == 0:
         raise ValueError("the graph has no projects using artifacts: nothing to learn from")
     project_text, artifact_text = timed("text features", lambda: text_vectors(graph, cached))
-    model = timed("fit model", lambda: MaestroModel(graph, project_text, artifact_text, ModelConfig(seed=seed)))
+    signals = timed("process metrics", lambda: project_signals(driver, database, graph.project_ids))
+    with_git = int(signals.features[:, FEATURE_NAMES.index("git_present")].sum())
+    with_dora = int(signals.features[:, FEATURE_NAMES.index("dora_present")].sum())
+    # Only when some project has them: columns of zeros would add nothing but width.
+    process = signals.features if with_git or with_dora else None
+    model = timed("fit model", lambda: MaestroModel(graph, project_text, artifact_text, ModelConfig(seed=seed),
+                                                    process=process))
     history = model.trained.history
     report.validation = dict(history[-1]) if history else {}
     params = {"seed": seed, "top_k": TOP_K, "projects": graph.num_projects, "artifacts": graph.num_artifacts,
-              "people": graph.num_people, "uses": int(len(graph.uses)), "members": int(len(graph.members))}
+              "people": graph.num_people, "uses": int(len(graph.uses)), "members": int(len(graph.members)),
+              "process_metrics": {"projects_with_git": with_git, "projects_with_dora": with_dora,
+                                  "features": list(FEATURE_NAMES) if process is not None else []}}
     metrics = {"validation": report.validation, "timings": model.timings}
 
     results = [
