@@ -1,5 +1,4 @@
-"""A live uvicorn serving the app on a free loopback port: in a thread of the benchmark, or in
-a process of its own."""
+"""A live server on a free loopback port, in a process of its own."""
 
 from __future__ import annotations
 
@@ -7,29 +6,13 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import httpx
-import uvicorn
 
-from maestro_graph.app import create_app
-from maestro_graph.config import Settings
 from maestro_graph.db.connection import Neo4jTarget
 from maestro_graph.net import free_loopback_port
-
-
-def serve(target: Neo4jTarget, data_dir: Path) -> tuple[uvicorn.Server, str]:
-    """Start the dev-profile app against `target`; returns the server and its /graphql URL."""
-    port = free_loopback_port()
-    app = create_app(Settings(profile="dev", data_dir=data_dir), target)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    threading.Thread(target=server.run, daemon=True).start()
-    while not server.started:
-        time.sleep(0.05)
-    return server, f"http://127.0.0.1:{port}/graphql"
-
 
 
 class ServerProcess:
