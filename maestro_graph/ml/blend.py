@@ -107,7 +107,12 @@ class LinearBlend:
             for weight, fn in zip(self.weights, signals.values()):
                 x = _signal(fn, rows)
                 mean, std = exclusions.moments(x)
-                total += (weight / np.maximum(std, 1e-9))[:, None] * (x - mean[:, None])
+                if x.shape == total.shape and x.base is None and x.flags.writeable:
+                    x -= mean[:, None]  # a fresh array of the signal's: worked on in place
+                else:
+                    x = x - mean[:, None]
+                x *= (weight / np.maximum(std, 1e-9))[:, None]
+                total += x
             exclusions.zero(total)
             return total
 

@@ -40,19 +40,25 @@ class ProjectKNN:
 
     Complements item-kNN: it weighs whole usage profiles, so a project with a
     distinctive mix borrows from projects with the same mix.
+
+    With R the usage matrix with unit rows and U the usage matrix, the scores of
+    all q at once are R_p R^T U = R_p (R^T U): the artifact-by-artifact product
+    R^T U is computed once, so a batch of projects costs one sparse product with
+    it instead of a dense project-by-project similarity. The q = p term,
+    cosine(p, p) U_p, is taken off again.
     """
 
     def __init__(self, graph):
-        self.usage = usage_matrix(graph)
-        self.rows = normalize(self.usage.astype(np.float64), norm="l2", axis=1).tocsr()
-        self.rows_t = self.rows.T.tocsr()
-        self.usage_t = self.usage.T.tocsr().astype(np.float64)
+        self.usage = usage_matrix(graph).astype(np.float64).tocsr()
+        self.rows = normalize(self.usage, norm="l2", axis=1).tocsr()
+        self.through_projects = (self.rows.T @ self.usage).tocsr()
+        self.self_similarity = np.asarray(self.rows.multiply(self.rows).sum(axis=1)).ravel()  # 1, or 0 without uses
 
     def __call__(self, projects: np.ndarray) -> np.ndarray:
         projects = np.asarray(projects)
-        similarity = _dense(self.rows[projects] @ self.rows_t)
-        similarity[np.arange(len(projects)), projects] = 0.0  # a project is not its own neighbour
-        return np.asarray(self.usage_t @ similarity.T).T
+        scores = _dense(self.rows[projects] @ self.through_projects)
+        scores -= self.self_similarity[projects, None] * _dense(self.usage[projects])
+        return np.maximum(scores, 0.0)  # rounding may leave -1e-13 where the own term came off
 
 
 class PeersReuse:

@@ -25,7 +25,10 @@ from maestro_graph.ml.usage_graph import UsageGraph
 
 TOP_K = 20
 BECAUSE = 3
-BATCH = 512
+# Projects scored at once. Each signal is a (batch x artifacts) float64 array: with 192 rows
+# and some 18k artifacts that stays under glibc's 32 MB mmap ceiling, so freed arrays are
+# reused instead of mapped and faulted in afresh for every signal (512 rows were 30 % slower).
+BATCH = 192
 
 Progress = Callable[[str], None]
 
