@@ -34,6 +34,9 @@ SET n.embedding_key = row.key
 }
 
 
+_WRITE_BATCH = 2048
+
+
 @dataclass(frozen=True)
 class EmbedReport:
     label: str
@@ -63,13 +66,19 @@ def embed_nodes(
             key = embedding_key(embedder, text)
             if key != record["key"]:
                 stale.append((record["id"], text, key))
+        pending: list[dict] = []
         for start in range(0, len(stale), batch_size):
             chunk = stale[start : start + batch_size]
             vectors = np.asarray(embedder([text for _, text, _ in chunk]), dtype=np.float32)
-            rows = [{"id": node_id, "key": key, "vector": vector.tolist()}
-                    for (node_id, _, key), vector in zip(chunk, vectors)]
-            driver.execute_query(_WRITE[label], rows=rows, database_=database)
+            pending += [{"id": node_id, "key": key, "vector": vector.tolist()}
+                        for (node_id, _, key), vector in zip(chunk, vectors)]
+            done = start + len(chunk)
+            # Written in larger transactions than embedded: a re-embedding after an import
+            # writes every node, and each transaction has a fixed cost.
+            if len(pending) >= _WRITE_BATCH or done == len(stale):
+                driver.execute_query(_WRITE[label], rows=pending, database_=database)
+                pending = []
             if on_progress:
-                on_progress(label, start + len(chunk), len(stale))
+                on_progress(label, done, len(stale))
         reports.append(EmbedReport(label, len(records), len(stale)))
     return reports

@@ -18,15 +18,20 @@ CREATE_MODEL = """
 CREATE (m:Model {version: $version, task: $task, trained_at: datetime($trained_at),
                  metrics: $metrics, params: $params, active: false})
 """
+# Ranked rows arrive grouped by project (k per project): each project is looked up once.
 WRITE = {
     "artifacts": """
-UNWIND $rows AS row
-MATCH (p:Project {id: row.project}) MATCH (a:Artifact {id: row.item})
+UNWIND $groups AS g
+MATCH (p:Project {id: g.project})
+UNWIND g.rows AS row
+MATCH (a:Artifact {id: row.item})
 CREATE (p)-[:RECOMMENDED {model_version: $version, rank: row.rank, score: row.score, because: row.because}]->(a)
 """,
     "team": """
-UNWIND $rows AS row
-MATCH (p:Project {id: row.project}) MATCH (h:Person {id: row.item})
+UNWIND $groups AS g
+MATCH (p:Project {id: g.project})
+UNWIND g.rows AS row
+MATCH (h:Person {id: row.item})
 CREATE (p)-[:SUGGESTED {model_version: $version, rank: row.rank, score: row.score}]->(h)
 """,
     "outcome": """
@@ -79,6 +84,16 @@ def _chunks(rows: list[dict], size: int) -> Iterator[list[dict]]:
         yield rows[start : start + size]
 
 
+_PER_PROJECT = ("artifacts", "team")
+
+
+def _by_project(rows: list[dict]) -> list[dict]:
+    groups: dict[str, list[dict]] = {}
+    for row in rows:
+        groups.setdefault(row["project"], []).append({key: value for key, value in row.items() if key != "project"})
+    return [{"project": project, "rows": items} for project, items in groups.items()]
+
+
 def publish(driver: neo4j.Driver, database: str, result: TaskResult, batch_size: int = 5000) -> str:
     """Store `result` as a new active model version of its task; returns the version."""
     when = datetime.now(timezone.utc)
@@ -89,7 +104,10 @@ def publish(driver: neo4j.Driver, database: str, result: TaskResult, batch_size:
         database_=database,
     )
     for chunk in _chunks(result.rows, batch_size):
-        driver.execute_query(WRITE[result.task], rows=chunk, version=version, database_=database)
+        if result.task in _PER_PROJECT:
+            driver.execute_query(WRITE[result.task], groups=_by_project(chunk), version=version, database_=database)
+        else:
+            driver.execute_query(WRITE[result.task], rows=chunk, version=version, database_=database)
     driver.execute_query(ACTIVATE, task=result.task, version=version, database_=database)
     with driver.session(database=database) as session:
         session.run(DELETE_STALE[result.task], version=version).consume()
