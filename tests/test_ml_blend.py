@@ -22,10 +22,11 @@ def masked_standardise(scores: np.ndarray, excluded: np.ndarray) -> np.ndarray:
 @pytest.fixture
 def setting():
     rng = np.random.default_rng(3)
-    known = sp.random(100, N_ITEMS, density=0.05, random_state=4, format="csr")
+    known = sp.random(100, N_ITEMS, density=0.05, random_state=4, format="lil")
     shared = rng.random(N_ITEMS) < 0.1
     # Rows linked to shared columns too, so the two kinds of exclusion overlap.
     known[:, np.flatnonzero(shared)[:3]] = 1.0
+    known = known.tocsr()
     rows = rng.choice(100, N_QUERIES, replace=False)
     values = rng.normal(size=(100, N_ITEMS))
     signals = {

