@@ -162,8 +162,7 @@ def render(rows: list[dict], iterations: int, concurrency: int) -> str:
              "|---|---|---|---|---|---|---|---|---|"]
     for row in rows:
         cells = [f"{row[w][0]:.1f} / {row[w][1]:.1f}" for w in ("graphql", "levelled", "http", "driver")]
-        rates = (f"{row['graphql_rps']:.0f} / {row['driver_rps']:.0f}" if "http_rps" in row else
-                 f"{row['graphql_rps']:.0f} / {row['driver_rps']:.0f}")
+        rates = f"{row['graphql_rps']:.0f} / {row['driver_rps']:.0f}"
         trips = f"{row['graphql_trips']} ({row['levelled_trips']})" if row.get("graphql_trips") is not None else "0"
         lines.append(f"| {row['name']} | {' | '.join(cells)} | {row['graphql'][1] / row['driver'][1]:.2f}x "
                      f"| {row['graphql'][1] / row['http'][1]:.2f}x | {rates} | {trips} |")

@@ -38,26 +38,30 @@ def _count() -> None:
         counter[0] += 1
 
 
-async def fetch(tx: neo4j.AsyncManagedTransaction, query: str, **params: Any) -> list[dict[str, Any]]:
-    """Run one parameterised query in `tx` and return its rows as dicts."""
+async def _rows(tx: neo4j.AsyncManagedTransaction, query: str, params: dict[str, Any],
+                row: Callable[[neo4j.Record], dict[str, Any]]) -> list[dict[str, Any]]:
     _count()
     started = time.perf_counter()
     result = await tx.run(query, params)
-    rows = [record.data() async for record in result]
+    rows = [row(record) async for record in result]
     metrics.CYPHER_DURATION.observe(time.perf_counter() - started)
     return rows
+
+
+async def fetch(tx: neo4j.AsyncManagedTransaction, query: str, **params: Any) -> list[dict[str, Any]]:
+    """Run one parameterised query in `tx` and return its rows as dicts."""
+    return await _rows(tx, query, params, neo4j.Record.data)
+
+
+def _as_decoded(record: neo4j.Record) -> dict[str, Any]:
+    return dict(zip(record.keys(), record.values()))
 
 
 async def fetch_maps(tx: neo4j.AsyncManagedTransaction, query: str, **params: Any) -> list[dict[str, Any]]:
     """`fetch` for queries that return only maps, lists and plain values (map projections such as
     `n {.*}`, never nodes or relationships): their rows are used as decoded, skipping the
     driver's recursive conversion of graph types, the largest cost of a deep page in Python."""
-    _count()
-    started = time.perf_counter()
-    result = await tx.run(query, params)
-    rows = [dict(zip(record.keys(), record.values())) async for record in result]
-    metrics.CYPHER_DURATION.observe(time.perf_counter() - started)
-    return rows
+    return await _rows(tx, query, params, _as_decoded)
 
 
 async def fetch_one(tx: neo4j.AsyncManagedTransaction, query: str, **params: Any) -> dict[str, Any] | None:

@@ -27,7 +27,7 @@ TOP_K = 20
 BECAUSE = 3
 # Projects scored at once. Each signal is a (batch x artifacts) float64 array: with 192 rows
 # and some 18k artifacts that stays under glibc's 32 MB mmap ceiling, so freed arrays are
-# reused instead of mapped and faulted in afresh for every signal (512 rows were 30 % slower).
+# reused instead of mapped and faulted in afresh for every signal.
 BATCH = 192
 
 Progress = Callable[[str], None]

@@ -17,8 +17,8 @@ from typing import Any
 import neo4j
 
 from maestro_graph.db.graph import fetch_maps
-from maestro_graph.repositories.nodes import LABELS
-from maestro_graph.repositories.relations import EDGE_NODE, RELATIONS
+from maestro_graph.repositories.nodes import LABELS, public_properties
+from maestro_graph.repositories.relations import RELATIONS
 
 Page = tuple[list[dict[str, Any]], int]
 # Property names go into the query text (a map projection cannot take them as parameters), so
@@ -58,7 +58,7 @@ class _Builder:
         """`n` as a map: only the listed properties when the request's selection is known, else all."""
         names = self.projections.get(label)
         if names is None:
-            return EDGE_NODE.format(n=n)
+            return public_properties(n)
         return f"{n} {{{', '.join(f'.{name}' for name in ('id', *sorted(set(names) - {'id'})))}}}"
 
     def page_block(self, plan: PagePlan, anchor: str) -> tuple[str, str, str]:
@@ -103,7 +103,7 @@ def neighbourhood_query(label: str, plans: list[PagePlan], projections: dict[str
     blocks = [builder.page_block(plan, "n0") for plan in plans]
     children = ", ".join(f"c{i}: {value}" for i, (_, _, value) in enumerate(blocks))
     query = "\n".join([f"MATCH (n0:{label} {{id: $id}})", *(block for block, _, _ in blocks),
-                       f"RETURN {EDGE_NODE.format(n='n0')} AS node, {{{children}}} AS pages"])
+                       f"RETURN {public_properties('n0')} AS node, {{{children}}} AS pages"])
     return query, builder.params
 
 

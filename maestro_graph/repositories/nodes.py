@@ -14,8 +14,15 @@ from maestro_graph.db.graph import fetch, fetch_maps
 
 LABELS = ("Project", "Artifact", "Person", "Team")
 
-# Embeddings are large and internal: never shipped to API callers.
-_PROJECTION = "n {.*, embedding: null}"
+
+
+def public_properties(variable: str) -> str:
+    """`variable` as a map of its properties, for answers: embeddings are large and internal,
+    never shipped to API callers."""
+    return f"{variable} {{.*, embedding: null}}"
+
+
+_PROJECTION = public_properties("n")
 
 
 def _upsert(label: str) -> str:

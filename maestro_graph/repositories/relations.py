@@ -13,6 +13,7 @@ from typing import Any
 import neo4j
 
 from maestro_graph.db.graph import fetch_maps
+from maestro_graph.repositories.nodes import public_properties
 
 
 @dataclass(frozen=True)
@@ -44,10 +45,6 @@ RELATIONS: dict[str, Relation] = {
     "team_members": Relation("Team", "({n}:Person)-[{r}:IN_TEAM]->({s})", "Person", "{n}.id"),
 }
 
-# Embeddings are large and internal: never shipped to API callers.
-EDGE_NODE = "{n} {{.*, embedding: null}}"
-
-
 def _page_query(relation: Relation) -> str:
     pattern = relation.match("s", "r", "n")
     return f"""
@@ -57,7 +54,7 @@ CALL (s) {{
   MATCH {pattern}
   WITH n, r ORDER BY {relation.order_by("n")}
   SKIP $skip LIMIT $limit
-  RETURN collect({{node: {EDGE_NODE.format(n="n")}, rel: properties(r)}}) AS edges
+  RETURN collect({{node: {public_properties("n")}, rel: properties(r)}}) AS edges
 }}
 RETURN id, edges, COUNT {{ {pattern} }} AS total
 """
