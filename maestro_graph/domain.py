@@ -8,10 +8,10 @@ import math
 import re
 from collections.abc import Iterable
 
-ARTIFACT_KINDS = ("model", "dataset", "notebook", "pipeline", "feature", "library", "prompt", "other")
-PERSON_KINDS = ("person", "team")
-MEMBER_ROLES = ("owner", "maintainer", "uploader", "contributor", "viewer")
-PROJECT_STATUSES = ("active", "archived", "removed")
+# The vocabularies are part of the graph's declaration; the rules below check values against them.
+from maestro_graph.graph_model import ARTIFACT_KINDS, MEMBER_ROLES, PERSON_KINDS, PROJECT_STATUSES
+
+__all__ = ["ARTIFACT_KINDS", "MEMBER_ROLES", "PERSON_KINDS", "PROJECT_STATUSES"]
 
 MAX_ID_LENGTH = 200
 MAX_NAME_LENGTH = 300

@@ -30,17 +30,11 @@ from strawberry.types.nodes import get_variable_values
 from maestro_graph.domain import InvalidInput
 from maestro_graph.repositories import neighbourhood
 from maestro_graph.repositories.neighbourhood import PagePlan
-from maestro_graph.repositories.relations import RELATIONS
+from maestro_graph.graph_model import RELATIONS, connection_fields
 from maestro_graph.graphql.types import NODE_TYPES
 
 # GraphQL type -> connection field -> relation it pages (the resolvers in graphql/types.py).
-CONNECTION_FIELDS: dict[str, dict[str, str]] = {
-    "Project": {"uses": "project_uses", "members": "project_members"},
-    "Artifact": {"usedBy": "artifact_used_by", "creators": "artifact_creators",
-                 "derivedFrom": "artifact_derived_from", "derivatives": "artifact_derivatives"},
-    "Person": {"projects": "person_projects", "created": "person_created", "teams": "person_teams"},
-    "Team": {"members": "team_members"},
-}
+CONNECTION_FIELDS: dict[str, dict[str, str]] = connection_fields()
 # Bounds on one prefetch, so a request never fetches much more than the pages it reads:
 # relation levels below the node, and rows in all (the product of the page sizes).
 MAX_LEVELS = 3
@@ -106,7 +100,7 @@ def plan(info: GraphQLResolveInfo, selections, type_name: str, level: int = 1) -
         except (_Unknown, InvalidInput):
             continue  # the resolver reports the error (or reads the page) itself
         page = plans.setdefault((relation, win.skip, win.limit), PagePlan(relation, win.skip, win.limit))
-        neighbour = RELATIONS[relation].neighbour
+        neighbour = RELATIONS[relation].neighbour.label
         below = plan(info, list(_edge_node_selections(info, selected, neighbour)), neighbour, level + 1)
         page.children = _merge(page.children + below)
     return list(plans.values())

@@ -14,14 +14,18 @@ from typing import Any
 import neo4j
 
 from maestro_graph.db.graph import fetch
+from maestro_graph.graph_model import (CREATED, DERIVED_FROM, IN_TEAM, MEMBER_OF, RELATIONSHIP_TYPES, USES,
+                                       RelationshipType)
 
 
-def _upsert(start: str, end: str, merge: str) -> str:
-    """Match both endpoints, MERGE the edge where both exist, report the rows where not."""
+def _upsert(rel: RelationshipType, start_key: str, end_key: str, properties: str = "") -> str:
+    """Match both endpoints (`row[start_key]`, `row[end_key]`), MERGE the edge (bound to `x`)
+    where both exist and apply `properties` to it, report the rows where not."""
+    merge = f"MERGE (s)-[x:{rel.name}]->(e){properties}"
     return f"""
 UNWIND $rows AS row
-OPTIONAL MATCH {start}
-OPTIONAL MATCH {end}
+OPTIONAL MATCH (s:{rel.start.label} {{id: row.{start_key}}})
+OPTIONAL MATCH (e:{rel.end.label} {{id: row.{end_key}}})
 WITH row, s, e, s IS NOT NULL AND e IS NOT NULL AS found
 FOREACH (_ IN CASE WHEN found THEN [1] ELSE [] END | {merge})
 RETURN collect(CASE WHEN NOT found THEN row.line END) AS rejected
@@ -31,33 +35,29 @@ RETURN collect(CASE WHEN NOT found THEN row.line END) AS rejected
 # USES carries the set of usage kinds seen (e.g. depends, recommends) so that two rows
 # for one pair keep both facts; first/last use widen, count is replaced when given.
 # ON CREATE takes the cheap path: most rows of a first import create their edge.
-UPSERT_USES = _upsert("(s:Project {id: row.project_id})", "(e:Artifact {id: row.artifact_id})", """
-  MERGE (s)-[u:USES]->(e)
-  ON CREATE SET u.count = coalesce(row.count, 1),
-    u.kinds = CASE WHEN row.kind IS NULL THEN [] ELSE [row.kind] END,
-    u.context = row.context, u.first_used = row.used_at, u.last_used = row.used_at
-  ON MATCH SET u.count = coalesce(row.count, u.count, 1),
-    u.context = coalesce(row.context, u.context),
-    u.kinds = CASE WHEN row.kind IS NULL OR row.kind IN u.kinds THEN u.kinds ELSE u.kinds + row.kind END,
-    u.first_used = CASE WHEN u.first_used IS NULL OR row.used_at < u.first_used
-                        THEN row.used_at ELSE u.first_used END,
-    u.last_used = CASE WHEN u.last_used IS NULL OR row.used_at > u.last_used
-                       THEN row.used_at ELSE u.last_used END""")
+UPSERT_USES = _upsert(USES, "project_id", "artifact_id", """
+  ON CREATE SET x.count = coalesce(row.count, 1),
+    x.kinds = CASE WHEN row.kind IS NULL THEN [] ELSE [row.kind] END,
+    x.context = row.context, x.first_used = row.used_at, x.last_used = row.used_at
+  ON MATCH SET x.count = coalesce(row.count, x.count, 1),
+    x.context = coalesce(row.context, x.context),
+    x.kinds = CASE WHEN row.kind IS NULL OR row.kind IN x.kinds THEN x.kinds ELSE x.kinds + row.kind END,
+    x.first_used = CASE WHEN x.first_used IS NULL OR row.used_at < x.first_used
+                        THEN row.used_at ELSE x.first_used END,
+    x.last_used = CASE WHEN x.last_used IS NULL OR row.used_at > x.last_used
+                       THEN row.used_at ELSE x.last_used END""")
 
-UPSERT_MEMBER = _upsert("(s:Person {id: row.person_id})", "(e:Project {id: row.project_id})", """
-  MERGE (s)-[m:MEMBER_OF]->(e)
-  ON CREATE SET m.roles = [row.role], m.since = row.since
-  ON MATCH SET m.roles = CASE WHEN row.role IN m.roles THEN m.roles ELSE m.roles + row.role END,
-    m.since = coalesce(m.since, row.since)""")
+UPSERT_MEMBER = _upsert(MEMBER_OF, "person_id", "project_id", """
+  ON CREATE SET x.roles = [row.role], x.since = row.since
+  ON MATCH SET x.roles = CASE WHEN row.role IN x.roles THEN x.roles ELSE x.roles + row.role END,
+    x.since = coalesce(x.since, row.since)""")
 
-UPSERT_CREATED = _upsert("(s:Person {id: row.person_id})", "(e:Artifact {id: row.artifact_id})", """
-  MERGE (s)-[c:CREATED]->(e) SET c.at = coalesce(c.at, row.at)""")
+UPSERT_CREATED = _upsert(CREATED, "person_id", "artifact_id", """
+  SET x.at = coalesce(x.at, row.at)""")
 
-UPSERT_DERIVED = _upsert("(s:Artifact {id: row.artifact_id})", "(e:Artifact {id: row.source_id})", """
-  MERGE (s)-[:DERIVED_FROM]->(e)""")
+UPSERT_DERIVED = _upsert(DERIVED_FROM, "artifact_id", "source_id")
 
-UPSERT_IN_TEAM = _upsert("(s:Person {id: row.person_id})", "(e:Team {id: row.team_id})", """
-  MERGE (s)-[:IN_TEAM]->(e)""")
+UPSERT_IN_TEAM = _upsert(IN_TEAM, "person_id", "team_id")
 
 # Not an edge, but the same contract: set the outcome label where the project exists.
 SET_OUTCOME = """
@@ -68,11 +68,9 @@ RETURN collect(CASE WHEN p IS NULL THEN row.line END) AS rejected
 """
 
 DELETE = {
-    "USES": "MATCH (:Project {id: $a})-[r:USES]->(:Artifact {id: $b}) DELETE r RETURN count(*) AS n",
-    "MEMBER_OF": "MATCH (:Person {id: $a})-[r:MEMBER_OF]->(:Project {id: $b}) DELETE r RETURN count(*) AS n",
-    "CREATED": "MATCH (:Person {id: $a})-[r:CREATED]->(:Artifact {id: $b}) DELETE r RETURN count(*) AS n",
-    "DERIVED_FROM": "MATCH (:Artifact {id: $a})-[r:DERIVED_FROM]->(:Artifact {id: $b}) DELETE r RETURN count(*) AS n",
-    "IN_TEAM": "MATCH (:Person {id: $a})-[r:IN_TEAM]->(:Team {id: $b}) DELETE r RETURN count(*) AS n",
+    rel.name: f"MATCH (:{rel.start.label} {{id: $a}})-[r:{rel.name}]->(:{rel.end.label} {{id: $b}}) "
+              "DELETE r RETURN count(*) AS n"
+    for rel in RELATIONSHIP_TYPES
 }
 
 

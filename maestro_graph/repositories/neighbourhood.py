@@ -2,7 +2,7 @@
 
 The GraphQL layer plans which relation pages a request will read (see
 `graphql/prefetch.py`); this module turns such a plan into one Cypher query of
-nested `CALL` subqueries, built only from the fixed templates in `relations.py`
+nested `CALL` subqueries, built only from the fixed patterns of `graph_model`
 with numbered variables. Everything a caller chose (ids, offsets, page sizes)
 travels as a parameter.
 """
@@ -18,7 +18,7 @@ import neo4j
 
 from maestro_graph.db.graph import fetch_maps
 from maestro_graph.repositories.nodes import LABELS, public_properties
-from maestro_graph.repositories.relations import RELATIONS
+from maestro_graph.graph_model import RELATIONS
 
 Page = tuple[list[dict[str, Any]], int]
 # Property names go into the query text (a map projection cannot take them as parameters), so
@@ -70,7 +70,7 @@ class _Builder:
         self.params[f"skip{k}"], self.params[f"limit{k}"] = plan.skip, plan.limit
         nested = [self.page_block(child, n) for child in plan.children]
         lines = [f"CALL ({anchor}) {{",
-                 f"  MATCH {relation.match(anchor, r, n)}",
+                 f"  MATCH {relation.pattern(anchor, r, n)}",
                  f"  WITH {n}, {r} ORDER BY {relation.order_by(n)} SKIP $skip{k} LIMIT $limit{k}"]
         lines += [block for block, _, _ in nested]
         if nested:
@@ -79,10 +79,10 @@ class _Builder:
             carried = ", ".join(variable for _, variable, _ in nested)
             lines.append(f"  WITH {n}, {r}, {carried} ORDER BY {relation.order_by(n)}")
         children = ", ".join(f"c{i}: {value}" for i, (_, _, value) in enumerate(nested))
-        lines.append(f"  RETURN collect({{node: {self.node(relation.neighbour, n)}, rel: properties({r}), "
+        lines.append(f"  RETURN collect({{node: {self.node(relation.neighbour.label, n)}, rel: properties({r}), "
                      f"pages: {{{children}}}}}) AS {edges}")
         lines.append("}")
-        total = f"COUNT {{ {relation.match(anchor, f'rc{k}', f'nc{k}')} }}"
+        total = f"COUNT {{ {relation.pattern(anchor, f'rc{k}', f'nc{k}')} }}"
         return "\n".join(lines), edges, f"{{edges: {edges}, total: {total}}}"
 
 

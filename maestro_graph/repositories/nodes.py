@@ -11,9 +11,9 @@ from typing import Any
 import neo4j
 
 from maestro_graph.db.graph import fetch, fetch_maps
+from maestro_graph.graph_model import NODE_TYPES
 
-LABELS = ("Project", "Artifact", "Person", "Team")
-
+LABELS = tuple(node.label for node in NODE_TYPES)
 
 
 def public_properties(variable: str) -> str:
