@@ -17,9 +17,9 @@ import time
 from pathlib import Path
 
 import httpx
-
 from live_server import ServerProcess
-from maestro_graph import neo4j_server
+
+from maestro_graph.db import managed_neo4j
 from maestro_graph.db.connection import Neo4jTarget
 
 DATA_DIR = Path.home() / ".cache" / "maestro-graph" / "bench-data"
@@ -40,7 +40,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--with-managed-start", action="store_true")
     args = parser.parse_args()
-    conn = neo4j_server.start(DATA_DIR, bolt_port=PORTS[0], http_port=PORTS[1])
+    conn = managed_neo4j.start(DATA_DIR, bolt_port=PORTS[0], http_port=PORTS[1])
     target = Neo4jTarget(conn.uri, conn.user, conn.password, "neo4j")
 
     baseline, healthy, ready, first = [], [], [], []
@@ -60,7 +60,7 @@ def main() -> None:
         ("first GraphQL answer after ready (top-5 projects by degree)", first, "ms"),
     ]
     if args.with_managed_start:
-        neo4j_server.stop(DATA_DIR)
+        managed_neo4j.stop(DATA_DIR)
         server = ServerProcess(None, DATA_DIR, managed_ports=PORTS)
         managed = server.wait_for("/readyz", 600)
         with server:
@@ -72,7 +72,9 @@ def main() -> None:
     print("|---|---|---|")
     for name, values, unit in rows:
         print(f"| {name} | {statistics.median(values):.2f} {unit} | {max(values):.2f} {unit} |")
-    print(f"\n`serve` ready / baseline healthy (medians): {statistics.median(ready) / statistics.median(baseline):.2f}x")
+    print(
+        f"\n`serve` ready / baseline healthy (medians): {statistics.median(ready) / statistics.median(baseline):.2f}x"
+    )
 
 
 if __name__ == "__main__":

@@ -11,12 +11,11 @@ import contextlib
 import os
 
 import neo4j
+from representative_queries import CASES
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
-
-from representative_queries import CASES
 
 QUERIES = {kind: cypher for _, cypher, kind in CASES.values()}
 
@@ -27,7 +26,8 @@ async def run_case(request: Request) -> JSONResponse:
         return JSONResponse({"error": "unknown case"}, 404)
     variables = await request.json()
     records, _, _ = await request.app.state.driver.execute_query(
-        query, variables, database_=os.environ.get("NEO4J_DATABASE", "neo4j"), routing_=neo4j.RoutingControl.READ)
+        query, variables, database_=os.environ.get("NEO4J_DATABASE", "neo4j"), routing_=neo4j.RoutingControl.READ
+    )
     return JSONResponse({"records": [record.data() for record in records]})
 
 
@@ -45,5 +45,6 @@ async def lifespan(app: Starlette):
         await app.state.driver.close()
 
 
-app = Starlette(routes=[Route("/cypher/{case}", run_case, methods=["POST"]), Route("/healthz", healthz)],
-                lifespan=lifespan)
+app = Starlette(
+    routes=[Route("/cypher/{case}", run_case, methods=["POST"]), Route("/healthz", healthz)], lifespan=lifespan
+)

@@ -27,17 +27,17 @@ from pathlib import Path
 
 import httpx
 import neo4j
-
 from live_server import ServerProcess
 from load import percentile
 from representative_queries import CASES
-from maestro_graph import neo4j_server
-from maestro_graph.db import migrations
+
+from maestro_graph.db import managed_neo4j, migrations
 from maestro_graph.db.connection import Neo4jTarget, open_async_driver, open_driver
 from maestro_graph.ingest.bundle_import import import_bundle
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = Path.home() / ".cache" / "maestro-graph" / "bench-data"
+
 
 def variable_pool(driver: neo4j.Driver, rng: random.Random, n: int) -> dict[str, list]:
     def ids(query: str) -> list:
@@ -59,6 +59,7 @@ async def run_http(url: str, body_of, variables: list[dict], concurrency: int) -
     """POST `body_of(v)` to `url` for every v; (latencies ms, req/s, GraphQL round trips if reported)."""
     timings, trips = [], []
     async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=concurrency)) as client:
+
         async def one(v: dict) -> None:
             started = time.perf_counter()
             response = await client.post(url, json=body_of(v))
@@ -72,7 +73,9 @@ async def run_http(url: str, body_of, variables: list[dict], concurrency: int) -
     return timings, rate, trips
 
 
-async def run_cypher(driver: neo4j.AsyncDriver, query: str, variables: list[dict], concurrency: int) -> tuple[list[float], float]:
+async def run_cypher(
+    driver: neo4j.AsyncDriver, query: str, variables: list[dict], concurrency: int
+) -> tuple[list[float], float]:
     timings = []
 
     async def one(v: dict) -> None:
@@ -100,7 +103,9 @@ def _summary(timings: list[float]) -> tuple[float, float]:
     return statistics.median(timings), percentile(timings, 0.95)
 
 
-async def measure(target: Neo4jTarget, urls: dict[str, str], pool: dict, iterations: int, concurrency: int) -> list[dict]:
+async def measure(
+    target: Neo4jTarget, urls: dict[str, str], pool: dict, iterations: int, concurrency: int
+) -> list[dict]:
     driver = open_async_driver(target)
     rows = []
 
@@ -155,17 +160,21 @@ async def run_health(url: str, variables: list[dict]) -> tuple[list[float], floa
 
 
 def render(rows: list[dict], iterations: int, concurrency: int) -> str:
-    lines = [f"{iterations} requests per case and way, sequential for latency, {concurrency} in flight for throughput; "
-             "p50 / p95 in ms\n",
-             "| query | GraphQL | GraphQL, level by level | HTTP + Cypher | driver | GraphQL p95 / driver p95 "
-             "| GraphQL p95 / HTTP + Cypher p95 | GraphQL / driver req/s | round trips (level by level) |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        f"{iterations} requests per case and way, sequential for latency, {concurrency} in flight for throughput; "
+        "p50 / p95 in ms\n",
+        "| query | GraphQL | GraphQL, level by level | HTTP + Cypher | driver | GraphQL p95 / driver p95 "
+        "| GraphQL p95 / HTTP + Cypher p95 | GraphQL / driver req/s | round trips (level by level) |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for row in rows:
         cells = [f"{row[w][0]:.1f} / {row[w][1]:.1f}" for w in ("graphql", "levelled", "http", "driver")]
         rates = f"{row['graphql_rps']:.0f} / {row['driver_rps']:.0f}"
         trips = f"{row['graphql_trips']} ({row['levelled_trips']})" if row.get("graphql_trips") is not None else "0"
-        lines.append(f"| {row['name']} | {' | '.join(cells)} | {row['graphql'][1] / row['driver'][1]:.2f}x "
-                     f"| {row['graphql'][1] / row['http'][1]:.2f}x | {rates} | {trips} |")
+        lines.append(
+            f"| {row['name']} | {' | '.join(cells)} | {row['graphql'][1] / row['driver'][1]:.2f}x "
+            f"| {row['graphql'][1] / row['http'][1]:.2f}x | {rates} | {trips} |"
+        )
     return "\n".join(lines)
 
 
@@ -176,17 +185,21 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     args = parser.parse_args()
 
-    conn = neo4j_server.start(DATA_DIR, bolt_port=27687, http_port=27474)
+    conn = managed_neo4j.start(DATA_DIR, bolt_port=27687, http_port=27474)
     target = Neo4jTarget(conn.uri, conn.user, conn.password, "neo4j")
     with open_driver(target) as driver:
         migrations.migrate(driver, "neo4j")
-        if not driver.execute_query("MATCH (p:Project) RETURN count(p) > 0 AS any", database_="neo4j").records[0]["any"]:
+        if not driver.execute_query("MATCH (p:Project) RETURN count(p) > 0 AS any", database_="neo4j").records[0][
+            "any"
+        ]:
             import_bundle(driver, "neo4j", Path(args.bundle))
         pool = variable_pool(driver, random.Random(0), args.iterations)
 
-    with ServerProcess(target, DATA_DIR) as graphql, \
-            ServerProcess(target, DATA_DIR, env={"MAESTRO_GRAPHQL_PREFETCH": "false"}) as levelled, \
-            ServerProcess(target, DATA_DIR, app="cypher_endpoint:app") as http:
+    with (
+        ServerProcess(target, DATA_DIR) as graphql,
+        ServerProcess(target, DATA_DIR, env={"MAESTRO_GRAPHQL_PREFETCH": "false"}) as levelled,
+        ServerProcess(target, DATA_DIR, app="cypher_endpoint:app") as http,
+    ):
         urls = {"graphql": f"{graphql.url}/graphql", "levelled": f"{levelled.url}/graphql", "http": http.url}
         rows = asyncio.run(measure(target, urls, pool, args.iterations, args.concurrency))
     print(render(rows, args.iterations, args.concurrency))

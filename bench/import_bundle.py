@@ -14,8 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from maestro_graph import neo4j_server
-from maestro_graph.db import migrations
+from maestro_graph.db import managed_neo4j, migrations
 from maestro_graph.db.connection import Neo4jTarget, open_driver
 from maestro_graph.ingest import rows as row_parsers
 from maestro_graph.ingest.bundle_files import iter_rows
@@ -49,7 +48,7 @@ def baseline_rows_per_second(driver, bundle: Path) -> float:
 
 def main() -> None:
     bundle = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_BUNDLE
-    conn = neo4j_server.start(DATA_DIR, bolt_port=27687, http_port=27474)
+    conn = managed_neo4j.start(DATA_DIR, bolt_port=27687, http_port=27474)
     target = Neo4jTarget(conn.uri, conn.user, conn.password, "neo4j")
     with open_driver(target) as driver:
         wipe(driver)
@@ -66,7 +65,10 @@ def main() -> None:
     print(f"| re-import (idempotent) | {rerun.seconds:.1f} s, {rerun.rows_per_second:,.0f} rows/s |")
     print(f"| baseline: one row per transaction | {baseline:,.0f} rows/s |")
     print(f"| speed-up over baseline | {report.rows_per_second / baseline:.1f}x |")
-    print(f"| target | {TARGET_ROWS_PER_S:,} rows/s: {'met' if report.rows_per_second >= TARGET_ROWS_PER_S else 'NOT met'} |")
+    print(
+        f"| target | {TARGET_ROWS_PER_S:,} rows/s: "
+        f"{'met' if report.rows_per_second >= TARGET_ROWS_PER_S else 'NOT met'} |"
+    )
     print(f"| importer peak RSS (Python) | {peak_mib:.0f} MiB |")
 
 

@@ -21,24 +21,37 @@ class ServerProcess:
     `data_dir` on `managed_ports`, started by `serve` itself if it is not running — with extra
     MAESTRO_* settings in `env`. `app` serves another ASGI app (module:attribute) instead."""
 
-    def __init__(self, target: Neo4jTarget | None, data_dir: Path, env: dict[str, str] | None = None,
-                 app: str | None = None, managed_ports: tuple[int, int] = (7687, 7474)):
+    def __init__(
+        self,
+        target: Neo4jTarget | None,
+        data_dir: Path,
+        env: dict[str, str] | None = None,
+        app: str | None = None,
+        managed_ports: tuple[int, int] = (7687, 7474),
+    ):
         self.port = free_loopback_port()
         self.url = f"http://127.0.0.1:{self.port}"
         environment = {key: value for key, value in os.environ.items() if not key.startswith("NEO4J_")}
         environment.update(MAESTRO_DATA_DIR=str(data_dir), MAESTRO_LOG_LEVEL="WARNING", **(env or {}))
         if target is not None:
-            environment.update(NEO4J_URI=target.uri, NEO4J_USER=target.user, NEO4J_PASSWORD=target.password,
-                               NEO4J_DATABASE=target.database)
+            environment.update(
+                NEO4J_URI=target.uri,
+                NEO4J_USER=target.user,
+                NEO4J_PASSWORD=target.password,
+                NEO4J_DATABASE=target.database,
+            )
         else:
-            environment.update(MAESTRO_NEO4J_BOLT_PORT=str(managed_ports[0]), MAESTRO_NEO4J_HTTP_PORT=str(managed_ports[1]))
+            environment.update(
+                MAESTRO_NEO4J_BOLT_PORT=str(managed_ports[0]), MAESTRO_NEO4J_HTTP_PORT=str(managed_ports[1])
+            )
         if app is None:
             command = [sys.executable, "-m", "maestro_graph.cli", "serve", "--dev", "--port", str(self.port)]
         else:
             command = [sys.executable, "-m", "uvicorn", app, "--port", str(self.port), "--log-level", "warning"]
         self.launched = time.monotonic()
-        self.process = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL,
-                                        cwd=Path(__file__).resolve().parent)
+        self.process = subprocess.Popen(
+            command, env=environment, stdout=subprocess.DEVNULL, cwd=Path(__file__).resolve().parent
+        )
 
     def wait_for(self, path: str, timeout_s: float = 300) -> float:
         """Poll `path` until it answers 200; seconds since the process was launched."""
@@ -54,7 +67,7 @@ class ServerProcess:
             time.sleep(0.02)
         raise RuntimeError(f"{path} did not answer 200 within {timeout_s} s")
 
-    def __enter__(self) -> "ServerProcess":
+    def __enter__(self) -> ServerProcess:
         self.wait_for("/healthz", 120)
         return self
 

@@ -57,6 +57,8 @@ class LoadReport:
     transport_errors: Counter = field(default_factory=Counter)
     latencies_ms: dict[str, list[float]] = field(default_factory=dict)
     unavailable: list[tuple[float, float]] = field(default_factory=list)  # (sent at, ms) of each 503
+    # (sent at, ms) of each 504: a request the service cut off at its deadline.
+    deadline_exceeded: list[tuple[float, float]] = field(default_factory=list)
     projects: list[str] = field(default_factory=list)  # acknowledged upsertProject ids
     usages: list[tuple[str, str]] = field(default_factory=list)  # acknowledged (project, artifact)
     ok_after: list[float] = field(default_factory=list)  # times (monotonic) of successful answers
@@ -102,9 +104,21 @@ async def _must(client: httpx.AsyncClient, url: str, query: str, variables: dict
 
 
 class MixedLoad:
-    def __init__(self, url: str, seed: Seed, prefix: str, clients: int = 50, write_share: float = 0.3,
-                 headers: dict | None = None, unavailable_pause: float = 0.2):
+    def __init__(
+        self,
+        url: str,
+        seed: Seed,
+        prefix: str,
+        clients: int = 50,
+        write_share: float = 0.3,
+        headers: dict | None = None,
+        unavailable_pause: float = 0.2,
+        timeout: float = 30.0,
+    ):
         self.url, self.seed, self.prefix = url, seed, prefix
+        # Longer than the service's request deadline, so the service, not the client, decides
+        # when a request has taken too long.
+        self.timeout = timeout
         self.clients, self.write_share = clients, write_share
         self.headers = headers or {}
         self.unavailable_pause = unavailable_pause
@@ -115,7 +129,7 @@ class MixedLoad:
         stop = stop or asyncio.Event()
         limits = httpx.Limits(max_connections=self.clients, max_keepalive_connections=self.clients)
         started = time.monotonic()
-        async with httpx.AsyncClient(timeout=30, limits=limits, headers=self.headers) as client:
+        async with httpx.AsyncClient(timeout=self.timeout, limits=limits, headers=self.headers) as client:
             deadline = started + seconds
             await asyncio.gather(*(self._client(client, n, deadline, stop) for n in range(self.clients)))
         self.report.seconds = time.monotonic() - started
@@ -135,8 +149,14 @@ class MixedLoad:
                 else:
                     sequence += 1
                     project_id = f"{self.prefix}-c{number}-{sequence}"
-                    variables = {"input": {"id": project_id, "name": f"load project {number}.{sequence}",
-                                           "section": "load", "tags": ["load"]}}
+                    variables = {
+                        "input": {
+                            "id": project_id,
+                            "name": f"load project {number}.{sequence}",
+                            "section": "load",
+                            "tags": ["load"],
+                        }
+                    }
                     if await self._call(client, "NewProject", NEW_PROJECT, variables):
                         self.report.projects.append(project_id)
                         own.append(project_id)
@@ -166,6 +186,8 @@ class MixedLoad:
             body = {}
         for error in body.get("errors") or []:
             self.report.error_codes[(operation, (error.get("extensions") or {}).get("code"))] += 1
+        if response.status_code == 504:
+            self.report.deadline_exceeded.append((started, elapsed_ms))
         if response.status_code == 503:
             self.report.unavailable.append((started, elapsed_ms))
             await asyncio.sleep(self.unavailable_pause)
@@ -174,8 +196,9 @@ class MixedLoad:
         if ok:
             self.report.latencies_ms.setdefault(operation, []).append(elapsed_ms)
             self.report.ok_after.append(time.monotonic())
-            self.report.slowest = sorted(self.report.slowest + [(started, elapsed_ms, operation)],
-                                         key=lambda s: -s[1])[:10]
+            self.report.slowest = sorted([*self.report.slowest, (started, elapsed_ms, operation)], key=lambda s: -s[1])[
+                :10
+            ]
         return ok
 
 
@@ -187,9 +210,11 @@ async def missing_through_api(client: httpx.AsyncClient, url: str, report: LoadR
     for project_id, artifact_id in report.usages:
         wanted.setdefault(project_id, set()).add(artifact_id)
     for start in range(0, len(ids), 25):
-        chunk = ids[start:start + 25]
-        fields = " ".join(f'p{i}: project(id: "{pid}") {{ id uses(first: 100) {{ edges {{ node {{ id }} }} }} }}'
-                          for i, pid in enumerate(chunk))
+        chunk = ids[start : start + 25]
+        fields = " ".join(
+            f'p{i}: project(id: "{pid}") {{ id uses(first: 100) {{ edges {{ node {{ id }} }} }} }}'
+            for i, pid in enumerate(chunk)
+        )
         data = await _must(client, url, f"{{ {fields} }}", {})
         for i, project_id in enumerate(chunk):
             node = data[f"p{i}"]
@@ -203,18 +228,23 @@ async def missing_through_api(client: httpx.AsyncClient, url: str, report: LoadR
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] if ordered else float("nan")
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else float("nan")
 
 
 def markdown(report: LoadReport, clients: int, lost: int) -> str:
     failures = f", transport errors {dict(report.transport_errors)}" if report.transport_errors else ""
-    lines = [f"{clients} clients for {report.seconds:.1f} s: {report.requests} requests "
-             f"({report.requests / report.seconds:.0f} req/s), statuses {dict(report.statuses)}{failures}, "
-             f"{len(report.projects) + len(report.usages)} acknowledged writes, {lost} lost\n",
-             "| operation | answered | p50 ms | p95 ms | p99 ms |", "|---|---|---|---|---|"]
+    lines = [
+        f"{clients} clients for {report.seconds:.1f} s: {report.requests} requests "
+        f"({report.requests / report.seconds:.0f} req/s), statuses {dict(report.statuses)}{failures}, "
+        f"{len(report.projects) + len(report.usages)} acknowledged writes, {lost} lost\n",
+        "| operation | answered | p50 ms | p95 ms | p99 ms |",
+        "|---|---|---|---|---|",
+    ]
     for operation, values in sorted(report.latencies_ms.items()):
-        lines.append(f"| {operation} | {len(values)} | {statistics.median(values):.1f} | "
-                     f"{percentile(values, 0.95):.1f} | {percentile(values, 0.99):.1f} |")
+        lines.append(
+            f"| {operation} | {len(values)} | {statistics.median(values):.1f} | "
+            f"{percentile(values, 0.95):.1f} | {percentile(values, 0.99):.1f} |"
+        )
     return "\n".join(lines)
 
 

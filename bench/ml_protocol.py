@@ -18,15 +18,16 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from maestro_graph.ml.evaluate import evaluate, render_markdown  # noqa: E402
-from maestro_graph.ml.pipeline import ModelConfig  # noqa: E402
-from maestro_graph.ml.usage_graph import UsageGraph  # noqa: E402
+from maestro_graph.ml.evaluation.evaluate import evaluate, render_markdown
+from maestro_graph.ml.training.maestro_model import ModelConfig
+from maestro_graph.ml.usage_graph import UsageGraph
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("bundle", nargs="?", type=Path,
-                        default=REPO_ROOT.parent / "shared" / "datasets" / "debian-bullseye")
+    parser.add_argument(
+        "bundle", nargs="?", type=Path, default=REPO_ROOT.parent / "shared" / "datasets" / "debian-bullseye"
+    )
     parser.add_argument("seed", nargs="?", type=int, default=0)
     parser.add_argument("--encoder", choices=("lightgcn", "sage"), default="lightgcn")
     args = parser.parse_args(argv[1:])
@@ -38,13 +39,17 @@ def main(argv: list[str]) -> int:
     config.train.kind = args.encoder
     results = evaluate(graph, seed=seed, config=config)
     print(f"bundle: {bundle}  seed: {seed}  encoder: {args.encoder}")
-    print(f"projects {graph.num_projects}, artifacts {graph.num_artifacts}, people {graph.num_people}, "
-          f"uses {len(graph.uses)}, members {len(graph.members)}\n")
+    print(
+        f"projects {graph.num_projects}, artifacts {graph.num_artifacts}, people {graph.num_people}, "
+        f"uses {len(graph.uses)}, members {len(graph.members)}\n"
+    )
     print(render_markdown(results))
     timings = results["timings"]
-    print(f"\nload {load_s:.1f} s; text embedding {timings['text_embedding_s']:.1f} s; "
-          f"baselines {timings['baselines_s']:.1f} s; model train (all three tasks) {timings['model_train_s']:.1f} s "
-          f"(encoder {timings['model_encoder_s']:.1f} s); impact {timings['impact_s']:.1f} s")
+    print(
+        f"\nload {load_s:.1f} s; text embedding {timings['text_embedding_s']:.1f} s; "
+        f"baselines {timings['baselines_s']:.1f} s; model train (all three tasks) {timings['model_train_s']:.1f} s "
+        f"(encoder {timings['model_encoder_s']:.1f} s); impact {timings['impact_s']:.1f} s"
+    )
     history = results.get("validation_history") or []
     if history:
         print(f"encoder epochs {history[-1]['epoch']} (stops on epochs and validation patience only)")

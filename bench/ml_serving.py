@@ -17,15 +17,14 @@ import time
 from pathlib import Path
 
 import httpx
-
 from live_server import ServerProcess
 from load import percentile
-from maestro_graph import neo4j_server
-from maestro_graph.db import migrations
+
+from maestro_graph.db import managed_neo4j, migrations
 from maestro_graph.db.connection import Neo4jTarget, open_driver
 from maestro_graph.ingest.bundle_import import import_bundle
 from maestro_graph.ml.text_embedding import MiniLMEmbedder
-from maestro_graph.ml.training_run import train_and_publish
+from maestro_graph.ml.training.train_command import train_and_publish
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = Path.home() / ".cache" / "maestro-graph" / "bench-data"
@@ -50,7 +49,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300)
     args = parser.parse_args()
 
-    conn = neo4j_server.start(DATA_DIR, bolt_port=27687, http_port=27474)
+    conn = managed_neo4j.start(DATA_DIR, bolt_port=27687, http_port=27474)
     target = Neo4jTarget(conn.uri, conn.user, conn.password, "neo4j")
     rows = []
     with open_driver(target) as driver:
@@ -63,20 +62,30 @@ def main() -> None:
         report = train_and_publish(driver, "neo4j", MiniLMEmbedder())
         train_s = time.perf_counter() - started
         fit_s = report.timings["fit model"]
-        rows.append(("train + publish, all four tasks", f"{train_s:.0f} s (fit {fit_s:.0f} s, target ≤ 300 s for training)"))
+        rows.append(
+            ("train + publish, all four tasks", f"{train_s:.0f} s (fit {fit_s:.0f} s, target ≤ 300 s for training)")
+        )
         rows += [(f"  {step}", f"{seconds:.1f} s") for step, seconds in report.timings.items()]
         # Again on the same graph: nothing left to embed, and the first run's answers to replace.
         started = time.perf_counter()
         again = train_and_publish(driver, "neo4j", MiniLMEmbedder())
-        rows.append(("retrain on the unchanged graph, all four tasks",
-                     f"{time.perf_counter() - started:.0f} s (fit {again.timings['fit model']:.0f} s, "
-                     f"embed {again.timings['embed nodes']:.1f} s, publish "
-                     f"{sum(v for k, v in again.timings.items() if k.startswith('publish')):.1f} s)"))
+        rows.append(
+            (
+                "retrain on the unchanged graph, all four tasks",
+                f"{time.perf_counter() - started:.0f} s (fit {again.timings['fit model']:.0f} s, "
+                f"embed {again.timings['embed nodes']:.1f} s, publish "
+                f"{sum(v for k, v in again.timings.items() if k.startswith('publish')):.1f} s)",
+            )
+        )
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         rows.append(("peak memory (this process)", f"{peak:.0f} MiB"))
 
-        warm = [r["id"] for r in driver.execute_query(
-            "MATCH (p:Project) WHERE (p)-[:RECOMMENDED]->() RETURN p.id AS id ORDER BY id").records]
+        warm = [
+            r["id"]
+            for r in driver.execute_query(
+                "MATCH (p:Project) WHERE (p)-[:RECOMMENDED]->() RETURN p.id AS id ORDER BY id"
+            ).records
+        ]
     ids = random.Random(0).sample(warm, min(args.requests, len(warm)))
 
     # The API in a process of its own, so this client does not share its interpreter.
@@ -85,8 +94,12 @@ def main() -> None:
         latencies(url, RECOMMEND, ids[:20])  # warm the pool and caches
         base = latencies(url, BASELINE, ids)
         rec = latencies(url, RECOMMEND, ids)
-    rows.append(("recommendArtifacts p50 / p95", f"{statistics.median(rec):.1f} / {percentile(rec, 0.95):.1f} ms "
-                                                  f"(target p95 ≤ 30 ms)"))
+    rows.append(
+        (
+            "recommendArtifacts p50 / p95",
+            f"{statistics.median(rec):.1f} / {percentile(rec, 0.95):.1f} ms (target p95 ≤ 30 ms)",
+        )
+    )
     rows.append(("baseline project(id) p50 / p95", f"{statistics.median(base):.1f} / {percentile(base, 0.95):.1f} ms"))
     rows.append(("recommendation p95 / baseline p95", f"{percentile(rec, 0.95) / percentile(base, 0.95):.2f}x"))
 

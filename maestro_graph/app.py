@@ -5,24 +5,25 @@ webhooks (/webhooks/github, /webhooks/deployments), and the Explorer web page (/
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 from typing import Any
 
 import neo4j
+from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import HTMLResponse, JSONResponse
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 
 from maestro_graph.auth import routes as oauth_routes
 from maestro_graph.auth.guard import PRINCIPAL_KEY, BearerGuard
 from maestro_graph.auth.services import AuthServices
-from maestro_graph.body_limit import BodySizeLimit
 from maestro_graph.config import Settings, get_settings
 from maestro_graph.db import migrations
-from maestro_graph.deadline import Deadline
+from maestro_graph.db.availability import RETRY_AFTER_SECONDS, UNAVAILABLE
 from maestro_graph.db.connection import Neo4jTarget, open_api_driver, resolve_target
 from maestro_graph.db.graph import GraphDB, start_counting
 from maestro_graph.graphql.context import Context
@@ -30,30 +31,76 @@ from maestro_graph.graphql.cost import CostPolicy
 from maestro_graph.graphql.schema import build_schema
 from maestro_graph.integrations.deployments_endpoint import DeploymentsEndpoint
 from maestro_graph.integrations.github_webhook import GitHubWebhook
+from maestro_graph.middleware.body_limit import BodySizeLimit
+from maestro_graph.middleware.deadline import Deadline
+from maestro_graph.middleware.observability import Observability
+from maestro_graph.middleware.unavailable import outage_handlers
 from maestro_graph.observability import tracing
-from maestro_graph.observability.middleware import Observability
 from maestro_graph.observability.scrape import metrics_endpoint
 from maestro_graph.ratelimit import TokenBuckets
+from maestro_graph.repositories import predictions
 from maestro_graph.ui import routes as ui_routes
-from maestro_graph.unavailable import EXCEPTION_HANDLERS
+from maestro_graph.ui.graphiql_page import graphiql_page
 
 log = logging.getLogger("maestro_graph.app")
 
-_APPLIED_IDS = "MATCH (m:Migration) RETURN collect(m.id) AS ids"
+# The codes of the requests Strawberry refuses before there is a GraphQL operation to run.
+_REFUSAL_CODES = {400: "BAD_REQUEST", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
 
 
-class GraphQLApp(GraphQL):
+class GraphQLApp(GraphQL[Context, None]):
     def __init__(self, settings: Settings):
         cost = CostPolicy(
-            max_cost=settings.max_query_cost, default_page=settings.page_size_default, max_page=settings.page_size_max,
+            max_cost=settings.max_query_cost,
+            default_page=settings.page_size_default,
+            max_page=settings.page_size_max,
             budget=TokenBuckets(settings.cost_budget_per_minute),
         )
-        schema = build_schema(mask_errors=not settings.is_dev, introspection=settings.is_dev,
-                              field_suggestions=settings.is_dev, cost=cost)
+        schema = build_schema(
+            mask_errors=not settings.is_dev, introspection=settings.is_dev, field_suggestions=settings.is_dev, cost=cost
+        )
         # Batching stays off (Strawberry's default): one operation per request, so limits
         # and budgets apply to what a request really asks for.
         super().__init__(schema, graphql_ide="graphiql" if settings.is_dev else None, allow_queries_via_get=False)
         self.settings = settings
+
+    async def run(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        """Strawberry answers a request it cannot take (not JSON, batched, without a query) in
+        plain text; here it gets the body of every other error of the API, with a code."""
+        try:
+            return await super().run(request, *args, **kwargs)
+        except HTTPException as refusal:
+            code = _REFUSAL_CODES.get(refusal.status_code, "BAD_REQUEST")
+            return JSONResponse(
+                {"errors": [{"message": refusal.reason, "extensions": {"code": code}}]}, refusal.status_code
+            )
+
+    def decode_json(self, data: str | bytes) -> object:
+        """A body is UTF-8 JSON (RFC 8259) holding an object; anything else is the caller's
+        mistake, answered 400. Strawberry's own decoding passes a bare string or number on to
+        code that expects an object, and fails on bytes that are not UTF-8: both ended as 500."""
+        try:
+            value = json.loads(data.decode("utf-8") if isinstance(data, bytes) else data)
+        except UnicodeDecodeError as error:
+            raise HTTPException(400, "The request body is not valid UTF-8") from error
+        except RecursionError as error:  # json's own answer to deep nesting
+            raise HTTPException(400, "The request body is nested too deeply") from error
+        # A list is a batch of operations, which Strawberry refuses in its own words.
+        if not isinstance(value, (dict, list)):
+            raise HTTPException(400, "The request body must be a JSON object with a `query`")
+        return value
+
+    async def parse_http_body(self, request: Any) -> Any:
+        body = await super().parse_http_body(request)
+        # Strawberry checks the types of `query`, `variables` and `extensions`, not this one.
+        if not isinstance(body, list) and not isinstance(body.operation_name, (str, type(None))):
+            raise HTTPException(400, "The GraphQL operation's `operationName` must be a string or null, if provided.")
+        return body
+
+    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
+        # GraphiQL from this package: Strawberry's page loads it from unpkg.com, which a
+        # machine without internet cannot reach.
+        return graphiql_page()
 
     async def get_context(self, request: Any, response: Any) -> Context:
         return Context(
@@ -74,13 +121,10 @@ async def healthz(request: Request) -> JSONResponse:
 async def readyz(request: Request) -> JSONResponse:
     """Ready when Neo4j answers and every migration in cypher/migrations is applied."""
     db: GraphDB = request.app.state.db
-    expected = {m.id for m in migrations.load_migrations()}
     try:
-        # One attempt, no retries: a probe must answer within its own timeout.
-        rows = await db.query_once(_APPLIED_IDS)
+        missing = await migrations.unapplied_ids(db)
     except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError, OSError) as error:
         return JSONResponse({"status": "unavailable", "neo4j": "unreachable", "error": type(error).__name__}, 503)
-    missing = sorted(expected - set(rows[0]["ids"]))
     if missing:
         return JSONResponse({"status": "unavailable", "neo4j": "ok", "pendingMigrations": missing}, 503)
     return JSONResponse({"status": "ok", "neo4j": "ok"})
@@ -102,8 +146,9 @@ def create_app(settings: Settings | None = None, target: Neo4jTarget | None = No
             log.warning("dev profile: GraphiQL and introspection are on, errors are not masked")
             log.warning("dev profile: requests from loopback WITHOUT A TOKEN get FULL RIGHTS (read, write, admin)")
         elif not settings.oauth_issuer.startswith("https://"):
-            log.warning("MAESTRO_OAUTH_ISSUER is %s: integrations should reach this service over https",
-                        settings.oauth_issuer)
+            log.warning(
+                "MAESTRO_OAUTH_ISSUER is %s: integrations should reach this service over https", settings.oauth_issuer
+            )
         try:
             yield
         finally:
@@ -117,7 +162,7 @@ def create_app(settings: Settings | None = None, target: Neo4jTarget | None = No
         Route("/graphql", BearerGuard(GraphQLApp(settings), settings), methods=["GET", "POST"]),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
-        Route("/metrics", metrics_endpoint),
+        Route("/metrics", metrics_endpoint(predictions.active_models)),
         # CI/CD: GitHub proves itself with an HMAC signature, other systems with an OAuth token.
         Route("/webhooks/github", GitHubWebhook(settings), methods=["POST"]),
         Route("/webhooks/deployments", BearerGuard(DeploymentsEndpoint(settings), settings), methods=["POST"]),
@@ -132,4 +177,9 @@ def create_app(settings: Settings | None = None, target: Neo4jTarget | None = No
         Middleware(Deadline, seconds=settings.request_deadline_seconds),
         Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, path_limits=body_limits),
     ]
-    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan, exception_handlers=EXCEPTION_HANDLERS)
+    return Starlette(
+        routes=routes,
+        middleware=middleware,
+        lifespan=lifespan,
+        exception_handlers=outage_handlers(UNAVAILABLE, RETRY_AFTER_SECONDS),
+    )

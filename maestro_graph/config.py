@@ -6,6 +6,7 @@ everything else is prefixed MAESTRO_.
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -25,38 +26,42 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=_default_data_dir)
 
     # An external Neo4j (cluster, Aura, Docker). When unset, the managed local server is used.
-    neo4j_uri: str | None = Field(None, validation_alias=AliasChoices("NEO4J_URI", "MAESTRO_NEO4J_URI"))
-    neo4j_user: str = Field("neo4j", validation_alias=AliasChoices("NEO4J_USER", "NEO4J_USERNAME", "MAESTRO_NEO4J_USER"))
-    neo4j_password: SecretStr | None = Field(
-        None, validation_alias=AliasChoices("NEO4J_PASSWORD", "MAESTRO_NEO4J_PASSWORD")
+    neo4j_uri: str | None = Field(default=None, validation_alias=AliasChoices("NEO4J_URI", "MAESTRO_NEO4J_URI"))
+    neo4j_user: str = Field(
+        default="neo4j", validation_alias=AliasChoices("NEO4J_USER", "NEO4J_USERNAME", "MAESTRO_NEO4J_USER")
     )
-    neo4j_database: str = Field("neo4j", validation_alias=AliasChoices("NEO4J_DATABASE", "MAESTRO_NEO4J_DATABASE"))
+    neo4j_password: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("NEO4J_PASSWORD", "MAESTRO_NEO4J_PASSWORD")
+    )
+    neo4j_database: str = Field(
+        default="neo4j", validation_alias=AliasChoices("NEO4J_DATABASE", "MAESTRO_NEO4J_DATABASE")
+    )
     neo4j_bolt_port: int = 7687
     neo4j_http_port: int = 7474
 
     # Every list in the API is a bounded page.
-    page_size_default: int = Field(20, ge=1)
-    page_size_max: int = Field(100, ge=1)
+    page_size_default: int = Field(default=20, ge=1)
+    page_size_max: int = Field(default=100, ge=1)
     # A node fetched by id is read with the relation pages selected under it in one query
     # (graphql/prefetch.py); off, every nesting level is its own batched query.
     graphql_prefetch: bool = True
 
     # A request still running after this long is cancelled and answered 504 (deadline.py).
-    request_deadline_seconds: float = Field(30.0, gt=0, le=3600)
+    request_deadline_seconds: float = Field(default=30.0, gt=0, le=3600)
 
     # Bulk writes: rows per UNWIND transaction.
-    import_batch_size: int = Field(5000, ge=1)
+    import_batch_size: int = Field(default=5000, ge=1)
 
     # The OAuth 2.0 authorization server for integrations. The issuer is the public URL
     # clients reach this service on (https in production); every replica must share it.
     oauth_issuer: str = "http://127.0.0.1:8000"
     oauth_audience: str = "maestro-graph"
-    access_token_seconds: int = Field(600, ge=30, le=86_400)
+    access_token_seconds: int = Field(default=600, ge=30, le=86_400)
     # Clock skew tolerated on exp/nbf/iat, between us, external issuers and clients.
-    token_leeway_seconds: int = Field(30, ge=0, le=300)
+    token_leeway_seconds: int = Field(default=30, ge=0, le=300)
     # How long a replica trusts its in-process copy of the signing keys before rereading
     # them from Neo4j (a key rotated elsewhere is picked up within this time).
-    signing_key_cache_seconds: int = Field(300, ge=1)
+    signing_key_cache_seconds: int = Field(default=300, ge=1)
 
     # Tokens from an external OpenID Connect issuer, accepted beside our own when set.
     oidc_issuer: str | None = None
@@ -65,34 +70,41 @@ class Settings(BaseSettings):
     # The claim whose value is the id of the acting Person node.
     oidc_person_claim: str = "sub"
     oidc_algorithms: list[str] = Field(default_factory=lambda: ["RS256", "ES256"])
-    oidc_jwks_cache_seconds: int = Field(3600, ge=1)
+    oidc_jwks_cache_seconds: int = Field(default=3600, ge=1)
     # At most one refetch per this many seconds when a token names an unknown `kid`.
-    oidc_jwks_min_refresh_seconds: int = Field(30, ge=0)
+    oidc_jwks_min_refresh_seconds: int = Field(default=30, ge=0)
 
     # Request hardening: body size, query cost (the objects an answer can hold, pages taken
     # as full), and a per-client cost budget refilled continuously (in-process: per replica).
-    max_body_bytes: int = Field(262_144, ge=1024)
+    max_body_bytes: int = Field(default=262_144, ge=1024)
     # GitHub sends webhook payloads of up to 25 MB (a large push); nothing else needs that much.
-    max_webhook_body_bytes: int = Field(26_214_400, ge=1024)
-    max_query_cost: int = Field(25_000, ge=1)
-    cost_budget_per_minute: int = Field(250_000, ge=1)
-    oauth_requests_per_minute: int = Field(120, ge=1)
+    max_webhook_body_bytes: int = Field(default=26_214_400, ge=1024)
+    max_query_cost: int = Field(default=25_000, ge=1)
+    cost_budget_per_minute: int = Field(default=250_000, ge=1)
+    # Token-endpoint requests, per caller address and per client id (each has its own bucket).
+    oauth_requests_per_minute: int = Field(default=120, ge=1)
+    # Reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed: addresses or
+    # networks (e.g. ["172.30.99.10"], ["10.0.0.0/8"]). Empty (the default), the peer is the
+    # caller whatever the headers say, so a made-up header cannot dodge a per-address limit.
+    trusted_proxies: list[str] = Field(default_factory=list)
 
-    # CI/CD integrations. Webhook secrets are stored encrypted under this Fernet key (every
-    # replica must share it; unset, one is generated into data_dir for a single host).
+    # Webhook secrets and the private signing keys are stored in the graph encrypted under
+    # this Fernet key (every replica must share it; unset, one is generated into data_dir for
+    # a single host).
     integration_secrets_key: SecretStr | None = None
-    # Delivery ids are kept this long to recognise redeliveries.
-    webhook_delivery_retention_days: int = Field(30, ge=1, le=3650)
+
+    # CI/CD integrations. Delivery ids are kept this long to recognise redeliveries.
+    webhook_delivery_retention_days: int = Field(default=30, ge=1, le=3650)
     # Environments whose deployments count for DORA when the sender does not say.
     production_environments: list[str] = Field(default_factory=lambda: ["production", "prod", "live"])
 
     # Operations. While Neo4j is down a request should fail within a couple of seconds with
     # a 503, not hang: these bound connecting, waiting for a pooled connection, and retrying
     # a unit of work on transient errors (deadlocks, a cluster electing a new leader).
-    neo4j_pool_size: int = Field(50, ge=1)
-    neo4j_connection_timeout_seconds: float = Field(2.0, gt=0)
-    neo4j_acquisition_timeout_seconds: float = Field(3.0, gt=0)
-    neo4j_retry_seconds: float = Field(1.5, ge=0)
+    neo4j_pool_size: int = Field(default=50, ge=1)
+    neo4j_connection_timeout_seconds: float = Field(default=2.0, gt=0)
+    neo4j_acquisition_timeout_seconds: float = Field(default=3.0, gt=0)
+    neo4j_retry_seconds: float = Field(default=1.5, ge=0)
     # One JSON object per log line (for log shippers), or plain text for a terminal.
     log_format: Literal["json", "text"] = "json"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -100,11 +112,11 @@ class Settings(BaseSettings):
     # collector named by the standard OTEL_EXPORTER_OTLP_* variables, `console` prints them.
     tracing: Literal["off", "otlp", "console"] = "off"
     # How long `serve` lets in-flight requests finish after SIGTERM before closing them.
-    shutdown_grace_seconds: float = Field(20.0, gt=0)
+    shutdown_grace_seconds: float = Field(default=20.0, gt=0)
     # Idle keep-alive connections are kept this long: longer than a proxy or load balancer in
     # front keeps its own (nginx 60 s, most cloud balancers 60 s), so the server never closes a
     # connection just as the proxy sends a request on it (which the proxy answers with a 502).
-    keep_alive_seconds: int = Field(75, ge=1)
+    keep_alive_seconds: int = Field(default=75, ge=1)
     # Batch commands (import, train) do not live long enough to be scraped: they push their
     # counters to a Prometheus Pushgateway and/or write them for node_exporter's textfile collector.
     metrics_pushgateway: str | None = None
@@ -119,6 +131,17 @@ class Settings(BaseSettings):
         if refused or not algorithms:
             raise ValueError(f"oidc_algorithms must be asymmetric signature algorithms (refused: {refused})")
         return algorithms
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses_or_networks(cls, proxies: list[str]) -> list[str]:
+        # Names or "*" would trust whoever resolves or connects: only explicit addresses.
+        for proxy in proxies:
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                raise ValueError(f"trusted_proxies: {proxy!r} is not an IP address or network") from None
+        return proxies
 
     @property
     def is_dev(self) -> bool:

@@ -17,6 +17,11 @@ MAX_ID_LENGTH = 200
 MAX_NAME_LENGTH = 300
 MAX_TEXT_LENGTH = 10_000
 MAX_TAGS = 100
+# Neo4j stores 64-bit signed integers; the driver refuses a larger Python int.
+MAX_INTEGER = 2**63 - 1
+_MAX_INTEGER_DIGITS = len(str(MAX_INTEGER))
+# Reasons quote the value they refuse, cut to this many characters.
+_QUOTED_CHARS = 60
 # Ids are opaque, but printable and free of whitespace so they survive URLs, CSV and logs.
 _ID_PATTERN = re.compile(r"^[^\s\x00-\x1f\x7f]+$")
 
@@ -38,6 +43,13 @@ class NotFound(LookupError):
         self.label = label
         self.node_id = node_id
         self.field = field
+
+
+def quoted(value: object) -> str:
+    """`value` as a reason for refusing it quotes it: its repr, a long string cut short."""
+    if isinstance(value, str) and len(value) > _QUOTED_CHARS:
+        value = value[:_QUOTED_CHARS] + "…"
+    return repr(value)
 
 
 def valid_id(value: object, field: str = "id") -> str:
@@ -70,6 +82,16 @@ def valid_text(value: object, field: str) -> str | None:
     return value.strip() or None
 
 
+def valid_indexed_text(value: object, field: str) -> str | None:
+    """Optional text that a range index covers (`cypher/migrations`: a project's section, a
+    person's name): held to the name length, since Neo4j refuses an index entry over about
+    8 kB and would fail the whole write the value is part of."""
+    text = valid_text(value, field)
+    if text is not None and len(text) > MAX_NAME_LENGTH:
+        raise InvalidInput(field, f"must be at most {MAX_NAME_LENGTH} characters")
+    return text
+
+
 def valid_choice(value: object, choices: Iterable[str], field: str) -> str:
     choices = tuple(choices)
     if not isinstance(value, str) or value.strip().lower() not in choices:
@@ -98,15 +120,26 @@ def valid_tags(value: object, field: str = "tags") -> list[str]:
     return tags
 
 
+def _ascii_int(text: str) -> int | None:
+    """`text` read as digits 0-9, or None. str.isdigit() alone is not the test: it accepts "²",
+    which int() refuses, and int() itself reads "١٢" and "1_000". The length check comes
+    first, so int() never parses a huge string."""
+    digits = text.lstrip("0") or "0"
+    if not (text.isascii() and text.isdigit()) or len(digits) > _MAX_INTEGER_DIGITS:
+        return None
+    return int(digits)
+
+
 def valid_count(value: object, field: str = "count") -> int:
+    """A non-negative integer Neo4j can store: an int, or a string of the digits 0-9 (a CSV cell)."""
     if isinstance(value, str):
         value = value.strip()
-        if not value.isdigit():
-            raise InvalidInput(field, f"must be a non-negative integer (got {value!r})")
-        value = int(value)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise InvalidInput(field, f"must be a non-negative integer (got {value!r})")
-    return value
+    number = _ascii_int(value) if isinstance(value, str) else value
+    if not isinstance(number, int) or isinstance(number, bool) or not 0 <= number <= MAX_INTEGER:
+        raise InvalidInput(
+            field, f"must be a non-negative integer in digits 0-9, at most {MAX_INTEGER} (got {quoted(value)})"
+        )
+    return number
 
 
 def valid_outcome(value: object, field: str = "survived_next_release") -> int:

@@ -36,8 +36,9 @@ class Vocabulary:
 
 VOCABULARIES: tuple[Vocabulary, ...] = (
     Vocabulary("ArtifactKind", ARTIFACT_KINDS, "What an artifact is."),
-    Vocabulary("PersonKind", PERSON_KINDS,
-               "Whether a person node stands for one person or a group (e.g. a team address)."),
+    Vocabulary(
+        "PersonKind", PERSON_KINDS, "Whether a person node stands for one person or a group (e.g. a team address)."
+    ),
     Vocabulary("MemberRole", MEMBER_ROLES),
     Vocabulary("ProjectStatus", PROJECT_STATUSES),
     Vocabulary("MetricName", PROCESS_METRICS, "A weekly process metric computed from a project's git history."),
@@ -77,13 +78,26 @@ class RelationshipType:
     description: str
 
 
-USES = RelationshipType("USES", PROJECT, ARTIFACT, "uses", "usedBy",
-                        "a project uses an artifact (count, usage kinds, context, first and last use)")
-MEMBER_OF = RelationshipType("MEMBER_OF", PERSON, PROJECT, "projects", "members",
-                             "a person works on a project (roles, since)")
+USES = RelationshipType(
+    "USES",
+    PROJECT,
+    ARTIFACT,
+    "uses",
+    "usedBy",
+    "a project uses an artifact (count, usage kinds, context, first and last use)",
+)
+MEMBER_OF = RelationshipType(
+    "MEMBER_OF", PERSON, PROJECT, "projects", "members", "a person works on a project (roles, since)"
+)
 CREATED = RelationshipType("CREATED", PERSON, ARTIFACT, "created", "creators", "a person made an artifact")
-DERIVED_FROM = RelationshipType("DERIVED_FROM", ARTIFACT, ARTIFACT, "derivedFrom", "derivatives",
-                                "an artifact was built from another (a fine-tuned model, a cleaned dataset)")
+DERIVED_FROM = RelationshipType(
+    "DERIVED_FROM",
+    ARTIFACT,
+    ARTIFACT,
+    "derivedFrom",
+    "derivatives",
+    "an artifact was built from another (a fine-tuned model, a cleaned dataset)",
+)
 IN_TEAM = RelationshipType("IN_TEAM", PERSON, TEAM, "teams", "members", "a person belongs to a team")
 
 RELATIONSHIP_TYPES: tuple[RelationshipType, ...] = (USES, MEMBER_OF, CREATED, DERIVED_FROM, IN_TEAM)
@@ -95,10 +109,20 @@ RELATIONSHIP_TYPES: tuple[RelationshipType, ...] = (USES, MEMBER_OF, CREATED, DE
 # declared so that every label and relationship type in the Cypher is one named here.
 
 RECORD_LABELS = (
-    "Metric", "GitRepository", "Commit", "Deployment", "PipelineRun",  # process metrics and their sources
-    "Model", "Prediction",  # model versions and what they said
-    "Integration", "WebhookDelivery",  # CI/CD senders
-    "OAuthClient", "SigningKey", "RevokedToken", "AuditEvent", "Migration",  # the service's books
+    "Metric",
+    "GitRepository",
+    "Commit",
+    "Deployment",
+    "PipelineRun",  # process metrics and their sources
+    "Model",
+    "Prediction",  # model versions and what they said
+    "Integration",
+    "WebhookDelivery",  # CI/CD senders
+    "OAuthClient",
+    "SigningKey",
+    "RevokedToken",
+    "AuditEvent",
+    "Migration",  # the service's books
 )
 
 
@@ -184,13 +208,24 @@ def explorer_view() -> dict[str, Any]:
     return {
         "nodeTypes": [node.label for node in NODE_TYPES],
         "relationshipTypes": [
-            {"name": rel.name, "start": rel.start.label, "end": rel.end.label,
-             "startField": rel.start_field, "endField": rel.end_field, "description": rel.description}
+            {
+                "name": rel.name,
+                "start": rel.start.label,
+                "end": rel.end.label,
+                "startField": rel.start_field,
+                "endField": rel.end_field,
+                "description": rel.description,
+            }
             for rel in RELATIONSHIP_TYPES
         ],
         "relations": [
-            {"anchor": r.anchor.label, "field": r.field, "relationship": r.relationship.name,
-             "neighbour": r.neighbour.label, "outgoing": r.outgoing}
+            {
+                "anchor": r.anchor.label,
+                "field": r.field,
+                "relationship": r.relationship.name,
+                "neighbour": r.neighbour.label,
+                "outgoing": r.outgoing,
+            }
             for r in RELATIONS.values()
         ],
         "vocabularies": {v.graphql_enum: list(v.values) for v in VOCABULARIES},

@@ -1,5 +1,8 @@
 """Token buckets keyed by caller: a budget that refills continuously up to its capacity.
 
+Not a request layer: the GraphQL cost limit (`graphql/cost.py`) and the token endpoint
+(`auth/`) spend from their own buckets where they know what a request costs.
+
 Buckets live in process, so with several replicas each one enforces the budget on its
 own: a client spread over N replicas gets up to N times the budget. That is the price of
 keeping the API stateless (a shared counter would cost a Neo4j write per request).

@@ -14,10 +14,9 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from maestro_graph import neo4j_server
 from maestro_graph.app import create_app
 from maestro_graph.config import Settings
-from maestro_graph.db import migrations
+from maestro_graph.db import managed_neo4j, migrations
 from maestro_graph.db.connection import Neo4jTarget, open_driver
 
 TEST_DATA_DIR = Path(os.environ.get("MAESTRO_TEST_DATA_DIR", Path.home() / ".cache" / "maestro-graph" / "test-data"))
@@ -32,7 +31,7 @@ def neo4j_target() -> Neo4jTarget:
             os.environ.get("NEO4J_PASSWORD", ""),
             os.environ.get("NEO4J_DATABASE", "neo4j"),
         )
-    conn = neo4j_server.start(TEST_DATA_DIR, bolt_port=17687, http_port=17474)
+    conn = managed_neo4j.start(TEST_DATA_DIR, bolt_port=17687, http_port=17474)
     return Neo4jTarget(conn.uri, conn.user, conn.password, "neo4j", conn.browser_url, managed=True)
 
 
@@ -63,9 +62,10 @@ def count(driver, query: str, **params) -> int:
 
 def make_client(target: Neo4jTarget, profile: str = "dev", peer: str = "127.0.0.1", **overrides) -> TestClient:
     """A client of a fresh app; requests come from `peer` (loopback unless a test says otherwise,
-    since the dev profile serves anonymous callers on loopback only)."""
+    since the dev profile serves anonymous callers on loopback only) and name a loopback Host,
+    as a browser on this machine does."""
     settings = Settings(profile=profile, data_dir=TEST_DATA_DIR, **overrides)
-    return TestClient(create_app(settings, target), client=(peer, 50000))
+    return TestClient(create_app(settings, target), base_url="http://127.0.0.1:8000", client=(peer, 50000))
 
 
 @pytest.fixture(scope="module")
@@ -94,8 +94,10 @@ def error_of(client: TestClient, query: str, variables: dict | None = None, **kw
 
 # --- OAuth: clients, tokens, callers ---------------------------------------------------
 
-def register_client(target: Neo4jTarget, name: str = "integration", scope: str = "read",
-                    person: str | None = None) -> dict:
+
+def register_client(
+    target: Neo4jTarget, name: str = "integration", scope: str = "read", person: str | None = None
+) -> dict:
     """A registered OAuth client, as `maestro-graph oauth create-client` makes one: {client_id, client_secret}."""
     from maestro_graph.auth.clients import create_client
     from maestro_graph.db.connection import open_async_driver
@@ -126,6 +128,11 @@ def bearer(token: str) -> dict:
 @pytest.fixture(scope="module")
 def production(graph, neo4j_target):
     """The production profile, called from a non-loopback address, with a budget no test exhausts by accident."""
-    with make_client(neo4j_target, profile="production", peer="203.0.113.7", cost_budget_per_minute=10_000_000,
-                     oauth_requests_per_minute=10_000) as test_client:
+    with make_client(
+        neo4j_target,
+        profile="production",
+        peer="203.0.113.7",
+        cost_budget_per_minute=10_000_000,
+        oauth_requests_per_minute=10_000,
+    ) as test_client:
         yield test_client

@@ -4,10 +4,9 @@ transaction, never for a failed one; and the admins' `auditEvents` query."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
-
 from conftest import access_token, bearer, count, data, register_client
 
 EVENTS = "MATCH (e:AuditEvent) RETURN count(e)"
@@ -17,13 +16,24 @@ RETURN e.action AS action, e.actor AS actor, e.client_id AS client_id, e.person_
 
 # Every mutation of the schema, in an order where each finds what it needs.
 STEPS = [
-    ('upsertPerson(input: {id: "au", name: "U", email: "u@example.org"}) { id }', ["au"], ["email_hash", "kind", "name"]),
+    (
+        'upsertPerson(input: {id: "au", name: "U", email: "u@example.org"}) { id }',
+        ["au"],
+        ["email_hash", "kind", "name"],
+    ),
     ('upsertProject(input: {id: "ap", name: "A", description: "d"}) { id }', ["ap"], ["description", "name"]),
     ('upsertArtifact(input: {id: "aa", name: "Base", kind: MODEL}) { id }', ["aa"], ["kind", "name"]),
-    ('upsertArtifact(input: {id: "ab", name: "Tuned", kind: MODEL, version: "2"}) { id }', ["ab"], ["kind", "name", "version"]),
+    (
+        'upsertArtifact(input: {id: "ab", name: "Tuned", kind: MODEL, version: "2"}) { id }',
+        ["ab"],
+        ["kind", "name", "version"],
+    ),
     ('upsertTeam(input: {id: "at", name: "T"}) { id }', ["at"], ["name"]),
-    ('recordUsage(input: {projectId: "ap", artifactId: "aa", kind: "depends", count: 2}) { usage { count } }',
-     ["ap", "aa"], ["count", "kind"]),
+    (
+        'recordUsage(input: {projectId: "ap", artifactId: "aa", kind: "depends", count: 2}) { usage { count } }',
+        ["ap", "aa"],
+        ["count", "kind"],
+    ),
     ('addMember(personId: "au", projectId: "ap", role: MAINTAINER) { membership { roles } }', ["au", "ap"], ["role"]),
     ('linkDerivation(artifactId: "ab", sourceId: "aa") { id }', ["ab", "aa"], []),
     ('addCreator(personId: "au", artifactId: "aa") { id }', ["au", "aa"], []),
@@ -58,21 +68,32 @@ def test_every_mutation_writes_one_event_with_who_what_and_which(production, gra
         data(production, "mutation { " + mutation + " }", **bearer(admin["token"]))
         assert count(graph, EVENTS) == before + 1, mutation
         event = graph.execute_query(LATEST).records[0].data()
-        assert event == {"action": mutation.split("(")[0], "actor": "person:auditor", "client_id": admin["client_id"],
-                         "person_id": "auditor", "targets": targets, "changed": changed}, mutation
+        assert event == {
+            "action": mutation.split("(")[0],
+            "actor": "person:auditor",
+            "client_id": admin["client_id"],
+            "person_id": "auditor",
+            "targets": targets,
+            "changed": changed,
+        }, mutation
 
 
 def test_events_name_fields_never_values(graph):
-    stored = json.dumps([r.data() for r in graph.execute_query("MATCH (e:AuditEvent) RETURN e {.*} AS e").records], default=str)
+    stored = json.dumps(
+        [r.data() for r in graph.execute_query("MATCH (e:AuditEvent) RETURN e {.*} AS e").records], default=str
+    )
     assert "u@example.org" not in stored and "Tuned" not in stored
 
 
-@pytest.mark.parametrize("mutation", [
-    'deleteArtifact(id: "ghost") { id }',
-    'recordUsage(input: {projectId: "ghost", artifactId: "aa"}) { usage { count } }',
-    'upsertProject(input: {id: "has space", name: "x"}) { id }',
-    'removeMember(personId: "auditor", projectId: "nowhere") { id }',
-])
+@pytest.mark.parametrize(
+    "mutation",
+    [
+        'deleteArtifact(id: "ghost") { id }',
+        'recordUsage(input: {projectId: "ghost", artifactId: "aa"}) { usage { count } }',
+        'upsertProject(input: {id: "has space", name: "x"}) { id }',
+        'removeMember(personId: "auditor", projectId: "nowhere") { id }',
+    ],
+)
 def test_failed_mutations_write_no_event(production, graph, admin, mutation):
     before = count(graph, EVENTS)
     body = production.post("/graphql", json={"query": "mutation { " + mutation + " }"}, **bearer(admin["token"])).json()
@@ -83,8 +104,9 @@ def test_failed_mutations_write_no_event(production, graph, admin, mutation):
 def test_refused_mutations_write_no_event(production, graph, neo4j_target):
     reader = access_token(production, register_client(neo4j_target, "reader", "read"))
     before = count(graph, EVENTS)
-    body = production.post("/graphql", json={"query": 'mutation { upsertTeam(input: {id: "nope", name: "n"}) { id } }'},
-                           **bearer(reader)).json()
+    body = production.post(
+        "/graphql", json={"query": 'mutation { upsertTeam(input: {id: "nope", name: "n"}) { id } }'}, **bearer(reader)
+    ).json()
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert count(graph, EVENTS) == before
 
@@ -109,7 +131,7 @@ def test_admins_filter_the_trail(production, admin):
     assert events(production, token, filter={"actor": "person:auditor", "action": "addMember"})["totalCount"] == 1
     assert events(production, token, filter={"clientId": admin["client_id"]})["totalCount"] >= len(STEPS)
     assert events(production, token, filter={"actor": "person:nobody"})["totalCount"] == 0
-    future = (datetime.now(timezone.utc) + timedelta(hours=1)).isoformat()
+    future = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
     assert events(production, token, filter={"since": future})["totalCount"] == 0
     assert events(production, token, filter={"until": future})["totalCount"] == everything["totalCount"]
 
@@ -131,8 +153,9 @@ def test_trail_filters_are_values_not_cypher(production, admin, graph):
         for field in ("actor", "clientId", "action", "targetId"):
             assert events(production, admin["token"], filter={field: nasty})["totalCount"] == 0
     assert count(graph, EVENTS) == before
-    too_long = production.post("/graphql", json={"query": AUDIT, "variables": {"filter": {"actor": "x" * 301}}},
-                               **bearer(admin["token"])).json()
+    too_long = production.post(
+        "/graphql", json={"query": AUDIT, "variables": {"filter": {"actor": "x" * 301}}}, **bearer(admin["token"])
+    ).json()
     assert too_long["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "field": "filter.actor"}
 
 
@@ -141,12 +164,17 @@ def test_event_and_change_share_one_transaction(production, graph, admin):
     # meet), and the change it records must not land either. Last in the module: it
     # clears the trail to set the rule up.
     graph.execute_query("MATCH (e:AuditEvent) DETACH DELETE e")
-    graph.execute_query("CREATE CONSTRAINT tmp_audit_person IF NOT EXISTS FOR (e:AuditEvent) REQUIRE e.person_id IS UNIQUE")
+    graph.execute_query(
+        "CREATE CONSTRAINT tmp_audit_person IF NOT EXISTS FOR (e:AuditEvent) REQUIRE e.person_id IS UNIQUE"
+    )
     try:
         data(production, 'mutation { upsertTeam(input: {id: "tx-1", name: "first"}) { id } }', **bearer(admin["token"]))
-        body = production.post("/graphql", json={"query": 'mutation { upsertTeam(input: {id: "tx-2", name: "second"}) { id } }'},
-                               **bearer(admin["token"])).json()
-        assert body["errors"] and body.get("data") is None
+        body = production.post(
+            "/graphql",
+            json={"query": 'mutation { upsertTeam(input: {id: "tx-2", name: "second"}) { id } }'},
+            **bearer(admin["token"]),
+        ).json()
+        assert body["errors"] and body["data"] == {"upsertTeam": None}
         assert count(graph, "MATCH (t:Team {id: 'tx-2'}) RETURN count(t)") == 0
         assert count(graph, "MATCH (t:Team {id: 'tx-1'}) RETURN count(t)") == 1
     finally:

@@ -3,15 +3,15 @@ discovery documents, client lifecycle (CLI included) and signing-key rotation.""
 
 from __future__ import annotations
 
+import base64
 import json
 
 import pytest
 from authlib.oauth2.rfc8414 import AuthorizationServerMetadata
+from conftest import access_token, bearer, data, make_client, register_client
 from joserfc import jwt
 from joserfc.jwk import KeySet
 from typer.testing import CliRunner
-
-from conftest import access_token, bearer, data, make_client, register_client
 
 QUERY = "{ projects { totalCount } }"
 
@@ -39,8 +39,14 @@ def test_metadata_points_at_every_endpoint(production):
     assert meta["grant_types_supported"] == ["client_credentials"]
     assert set(meta["token_endpoint_auth_methods_supported"]) == {"client_secret_basic", "client_secret_post"}
     checked = AuthorizationServerMetadata(meta)
-    for rule in ("validate_issuer", "validate_token_endpoint", "validate_jwks_uri", "validate_scopes_supported",
-                 "validate_grant_types_supported", "validate_token_endpoint_auth_methods_supported"):
+    for rule in (
+        "validate_issuer",
+        "validate_token_endpoint",
+        "validate_jwks_uri",
+        "validate_scopes_supported",
+        "validate_grant_types_supported",
+        "validate_token_endpoint_auth_methods_supported",
+    ):
         getattr(checked, rule)()
 
 
@@ -51,7 +57,9 @@ def test_jwks_publishes_public_keys_only(production):
 
 
 def test_token_with_basic_auth_carries_the_rfc9068_claims(production, reader):
-    response = token_request(production, {"grant_type": "client_credentials"}, (reader["client_id"], reader["client_secret"]))
+    response = token_request(
+        production, {"grant_type": "client_credentials"}, (reader["client_id"], reader["client_secret"])
+    )
     assert response.status_code == 200 and response.headers["cache-control"] == "no-store"
     body = response.json()
     assert body["token_type"] == "Bearer" and body["scope"] == "read" and 0 < body["expires_in"] <= 600
@@ -66,35 +74,67 @@ def test_token_with_basic_auth_carries_the_rfc9068_claims(production, reader):
 
 
 def test_token_with_post_auth_and_a_narrower_scope(production, admin):
-    response = token_request(production, {"grant_type": "client_credentials", "scope": "read",
-                                          "client_id": admin["client_id"], "client_secret": admin["client_secret"]})
+    response = token_request(
+        production,
+        {
+            "grant_type": "client_credentials",
+            "scope": "read",
+            "client_id": admin["client_id"],
+            "client_secret": admin["client_secret"],
+        },
+    )
     assert response.status_code == 200 and response.json()["scope"] == "read"
 
 
 @pytest.mark.parametrize("requested", ["write", "read admin", "superuser"])
 def test_scope_escalation_at_the_token_endpoint_is_refused(production, reader, requested):
-    response = token_request(production, {"grant_type": "client_credentials", "scope": requested},
-                             (reader["client_id"], reader["client_secret"]))
+    response = token_request(
+        production,
+        {"grant_type": "client_credentials", "scope": requested},
+        (reader["client_id"], reader["client_secret"]),
+    )
     assert response.status_code == 400 and response.json()["error"] == "invalid_scope"
 
 
-@pytest.mark.parametrize("auth, status", [
-    (("mgc_nobody", "whatever"), 401),
-    ("wrong-secret", 401),
-    (None, 401),
-])
-def test_client_authentication_failures(production, reader, auth, status):
-    if auth == "wrong-secret":
-        auth = (reader["client_id"], reader["client_secret"] + "x")
-    response = token_request(production, {"grant_type": "client_credentials"}, auth)
-    assert response.status_code == status and response.json()["error"] == "invalid_client"
+def test_client_authentication_failures_all_get_one_answer(production, reader, neo4j_target):
+    # RFC 6749 §5.2 invalid_client, worded alike whether the client exists or not, so the
+    # endpoint does not tell which client ids are registered.
+    revoked = register_client(neo4j_target, "gone", "read")
+    CliRunner().invoke(_cli(), ["oauth", "revoke-client", revoked["client_id"]])
+    grant = {"grant_type": "client_credentials"}
+    wrong = {"client_id": reader["client_id"], "client_secret": reader["client_secret"] + "x"}
+    attempts = {
+        "unknown client, basic": token_request(production, grant, ("mgc_nobody", "whatever")),
+        "wrong secret, basic": token_request(production, grant, (wrong["client_id"], wrong["client_secret"])),
+        "revoked client, basic": token_request(production, grant, (revoked["client_id"], revoked["client_secret"])),
+        "unknown client, post": token_request(production, {**grant, "client_id": "mgc_nobody", "client_secret": "w"}),
+        "wrong secret, post": token_request(production, {**grant, **wrong}),
+        "no credentials": token_request(production, grant),
+        "basic not utf-8": production.post("/oauth/token", data=grant, headers={"Authorization": "Basic /w==:"}),
+        "basic latin-1": production.post(
+            "/oauth/token", data=grant, headers={"Authorization": "Basic " + base64.b64encode(b"\xff:\xfe").decode()}
+        ),
+        "introspection, unknown client": production.post(
+            "/oauth/introspect", data={"token": "x"}, auth=("mgc_nobody", "whatever")
+        ),
+        "introspection, wrong secret": production.post(
+            "/oauth/introspect", data={"token": "x"}, auth=(wrong["client_id"], wrong["client_secret"])
+        ),
+    }
+    answers = {name: (r.status_code, r.text, r.headers.get("www-authenticate")) for name, r in attempts.items()}
+    body = {"error": "invalid_client", "error_description": "client authentication failed"}
+    challenge = 'Basic error="invalid_client", error_description="client authentication failed"'
+    assert set(answers.values()) == {(401, json.dumps(body, separators=(",", ":")), challenge)}, answers
 
 
-@pytest.mark.parametrize("form, error", [
-    ({"grant_type": "password", "username": "u", "password": "p"}, "unsupported_grant_type"),
-    ({"grant_type": "authorization_code", "code": "x"}, "unsupported_grant_type"),
-    ({}, "invalid_request"),
-])
+@pytest.mark.parametrize(
+    "form, error",
+    [
+        ({"grant_type": "password", "username": "u", "password": "p"}, "unsupported_grant_type"),
+        ({"grant_type": "authorization_code", "code": "x"}, "unsupported_grant_type"),
+        ({}, "invalid_request"),
+    ],
+)
 def test_only_the_client_credentials_grant_exists(production, reader, form, error):
     response = token_request(production, form, (reader["client_id"], reader["client_secret"]))
     assert response.status_code == 400 and response.json()["error"] == error
@@ -102,8 +142,12 @@ def test_only_the_client_credentials_grant_exists(production, reader, form, erro
 
 def test_malformed_token_requests(production, reader):
     auth = (reader["client_id"], reader["client_secret"])
-    repeated = production.post("/oauth/token", content=b"grant_type=client_credentials&scope=read&scope=write",
-                               headers={"Content-Type": "application/x-www-form-urlencoded"}, auth=auth)
+    repeated = production.post(
+        "/oauth/token",
+        content=b"grant_type=client_credentials&scope=read&scope=write",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        auth=auth,
+    )
     assert repeated.status_code == 400 and repeated.json()["error"] == "invalid_request"
     as_json = production.post("/oauth/token", json={"grant_type": "client_credentials"}, auth=auth)
     assert as_json.status_code == 400 and as_json.json()["error"] == "invalid_request"
@@ -112,18 +156,35 @@ def test_malformed_token_requests(production, reader):
 
 def test_introspection_of_own_and_foreign_tokens(production, reader, admin, neo4j_target):
     token = access_token(production, reader)
-    own = production.post("/oauth/introspect", data={"token": token}, auth=(reader["client_id"], reader["client_secret"]))
+    own = production.post(
+        "/oauth/introspect", data={"token": token}, auth=(reader["client_id"], reader["client_secret"])
+    )
     assert own.status_code == 200
     assert own.json() | {"exp": 0, "iat": 0, "jti": ""} == {
-        "active": True, "token_type": "Bearer", "scope": "read", "client_id": reader["client_id"],
-        "sub": reader["client_id"], "aud": "maestro-graph", "iss": "http://127.0.0.1:8000", "exp": 0, "iat": 0, "jti": ""}
+        "active": True,
+        "token_type": "Bearer",
+        "scope": "read",
+        "client_id": reader["client_id"],
+        "sub": reader["client_id"],
+        "aud": "maestro-graph",
+        "iss": "http://127.0.0.1:8000",
+        "exp": 0,
+        "iat": 0,
+        "jti": "",
+    }
     # Another client may not learn about this token; an admin client may.
     other = register_client(neo4j_target, "other", "read")
-    foreign = production.post("/oauth/introspect", data={"token": token}, auth=(other["client_id"], other["client_secret"]))
+    foreign = production.post(
+        "/oauth/introspect", data={"token": token}, auth=(other["client_id"], other["client_secret"])
+    )
     assert foreign.json() == {"active": False}
-    by_admin = production.post("/oauth/introspect", data={"token": token}, auth=(admin["client_id"], admin["client_secret"]))
+    by_admin = production.post(
+        "/oauth/introspect", data={"token": token}, auth=(admin["client_id"], admin["client_secret"])
+    )
     assert by_admin.json()["active"] is True
-    garbage = production.post("/oauth/introspect", data={"token": "not-a-token"}, auth=(admin["client_id"], admin["client_secret"]))
+    garbage = production.post(
+        "/oauth/introspect", data={"token": "not-a-token"}, auth=(admin["client_id"], admin["client_secret"])
+    )
     assert garbage.json() == {"active": False}
     anonymous = production.post("/oauth/introspect", data={"token": token})
     assert anonymous.status_code == 401
@@ -148,7 +209,9 @@ def test_revoked_token_is_refused_everywhere(production, reader, graph):
 def test_a_client_cannot_revoke_another_clients_token(production, reader, neo4j_target):
     token = access_token(production, reader)
     other = register_client(neo4j_target, "intruder", "read")
-    response = production.post("/oauth/revoke", data={"token": token}, auth=(other["client_id"], other["client_secret"]))
+    response = production.post(
+        "/oauth/revoke", data={"token": token}, auth=(other["client_id"], other["client_secret"])
+    )
     assert response.status_code == 400
     assert data(production, QUERY, **bearer(token))  # still good
 
@@ -161,7 +224,9 @@ def test_revoked_client_gets_no_tokens_and_its_tokens_stop(production, neo4j_tar
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["revoked_at"]
     assert production.post("/graphql", json={"query": QUERY}, **bearer(token)).status_code == 401
-    again = token_request(production, {"grant_type": "client_credentials"}, (doomed["client_id"], doomed["client_secret"]))
+    again = token_request(
+        production, {"grant_type": "client_credentials"}, (doomed["client_id"], doomed["client_secret"])
+    )
     assert again.status_code == 401 and again.json()["error"] == "invalid_client"
 
 
@@ -174,20 +239,26 @@ def _cli():
 def test_cli_create_and_list_clients(production, graph):
     runner = CliRunner()
     graph.execute_query("MERGE (:Person {id: 'cli-person'})")
-    created = runner.invoke(_cli(), ["oauth", "create-client", "ci sync", "--scope", "read write", "--person", "cli-person"])
+    created = runner.invoke(
+        _cli(), ["oauth", "create-client", "ci sync", "--scope", "read write", "--person", "cli-person"]
+    )
     assert created.exit_code == 0, created.output
     credentials = json.loads(created.stdout)
     assert set(credentials) == {"client_id", "client_secret"}
     assert data(production, "{ projects { totalCount } }", **bearer(access_token(production, credentials, "write")))
     listed = json.loads(runner.invoke(_cli(), ["oauth", "list-clients"]).stdout)
-    mine = [c for c in listed if c["client_id"] == credentials["client_id"]][0]
+    mine = next(c for c in listed if c["client_id"] == credentials["client_id"])
     assert mine["name"] == "ci sync" and mine["scopes"] == ["read", "write"] and mine["person_id"] == "cli-person"
     assert not any("secret" in key for client in listed for key in client)
-    stored = graph.execute_query("MATCH (c:OAuthClient {client_id: $id}) RETURN c.secret_hash AS h",
-                                 id=credentials["client_id"]).records[0]["h"]
+    stored = graph.execute_query(
+        "MATCH (c:OAuthClient {client_id: $id}) RETURN c.secret_hash AS h", id=credentials["client_id"]
+    ).records[0]["h"]
     assert credentials["client_secret"] not in stored and stored.startswith("sha256:")
-    for bad in (["oauth", "create-client", "x", "--scope", "root"], ["oauth", "create-client", "x", "--scope", ""],
-                ["oauth", "create-client", "x", "--person", "nobody-here"]):
+    for bad in (
+        ["oauth", "create-client", "x", "--scope", "root"],
+        ["oauth", "create-client", "x", "--scope", ""],
+        ["oauth", "create-client", "x", "--person", "nobody-here"],
+    ):
         assert runner.invoke(_cli(), bad).exit_code == 2
     assert runner.invoke(_cli(), ["oauth", "revoke-client", "mgc_unknown"]).exit_code == 1
 
@@ -203,7 +274,10 @@ def test_key_rotation_keeps_old_tokens_valid(production, reader, neo4j_target):
     # (another replica) signs with the new key, and every replica accepts both.
     with make_client(neo4j_target, profile="production", peer="203.0.113.8") as replica:
         after = access_token(replica, reader)
-        assert jwt.decode(after, KeySet.import_key_set(replica.get("/.well-known/jwks.json").json())).header["kid"] == new_kid
+        assert (
+            jwt.decode(after, KeySet.import_key_set(replica.get("/.well-known/jwks.json").json())).header["kid"]
+            == new_kid
+        )
         assert {k["kid"] for k in replica.get("/.well-known/jwks.json").json()["keys"]} >= {old_kid, new_kid}
         assert data(replica, QUERY, **bearer(before))
     # The first replica has never seen the new kid: it rereads the keys instead of refusing.
@@ -213,8 +287,12 @@ def test_key_rotation_keeps_old_tokens_valid(production, reader, neo4j_target):
 
 def test_token_endpoint_is_rate_limited_per_address(graph, neo4j_target, reader):
     with make_client(neo4j_target, profile="production", peer="198.51.100.9", oauth_requests_per_minute=3) as limited:
-        statuses = [token_request(limited, {"grant_type": "client_credentials"},
-                                  (reader["client_id"], reader["client_secret"])).status_code for _ in range(5)]
+        statuses = [
+            token_request(
+                limited, {"grant_type": "client_credentials"}, (reader["client_id"], reader["client_secret"])
+            ).status_code
+            for _ in range(5)
+        ]
         assert statuses[:3] == [200, 200, 200] and statuses[3:] == [429, 429]
         assert int(token_request(limited, {}).headers["retry-after"]) >= 1
 

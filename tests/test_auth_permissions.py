@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 
 import pytest
-
 from conftest import access_token, bearer, count, data, make_client, register_client
 
 GRAPH_WRITES = "MATCH (n) WHERE NOT n:AuditEvent RETURN count(n) + COUNT { ()-[]->() }"
@@ -23,15 +22,32 @@ def world(production, graph, neo4j_target):
     """People with roles on p-a and p-b, and a token for each kind of caller."""
     admin = access_token(production, register_client(neo4j_target, "admin", "read write admin"))
     for person in ("u-owner", "u-contrib", "u-viewer", "u-none"):
-        data(production, "mutation($id: ID!) { upsertPerson(input: {id: $id}) { id } }", {"id": person}, **bearer(admin))
+        data(
+            production, "mutation($id: ID!) { upsertPerson(input: {id: $id}) { id } }", {"id": person}, **bearer(admin)
+        )
     for project in ("p-a", "p-b"):
-        data(production, "mutation($id: ID!, $name: String!) { upsertProject(input: {id: $id, name: $name}) { id } }",
-             {"id": project, "name": project}, **bearer(admin))
-    data(production, 'mutation { upsertArtifact(input: {id: "art", name: "Art", kind: MODEL}) { id } }', **bearer(admin))
-    for person, project, role in (("u-owner", "p-a", "OWNER"), ("u-contrib", "p-a", "CONTRIBUTOR"),
-                                  ("u-viewer", "p-a", "VIEWER"), ("u-owner", "p-b", "VIEWER")):
-        data(production, "mutation($pe: ID!, $p: ID!, $r: MemberRole!) { addMember(personId: $pe, projectId: $p, role: $r) "
-                         "{ membership { roles } } }", {"pe": person, "p": project, "r": role}, **bearer(admin))
+        data(
+            production,
+            "mutation($id: ID!, $name: String!) { upsertProject(input: {id: $id, name: $name}) { id } }",
+            {"id": project, "name": project},
+            **bearer(admin),
+        )
+    data(
+        production, 'mutation { upsertArtifact(input: {id: "art", name: "Art", kind: MODEL}) { id } }', **bearer(admin)
+    )
+    for person, project, role in (
+        ("u-owner", "p-a", "OWNER"),
+        ("u-contrib", "p-a", "CONTRIBUTOR"),
+        ("u-viewer", "p-a", "VIEWER"),
+        ("u-owner", "p-b", "VIEWER"),
+    ):
+        data(
+            production,
+            "mutation($pe: ID!, $p: ID!, $r: MemberRole!) { addMember(personId: $pe, projectId: $p, role: $r) "
+            "{ membership { roles } } }",
+            {"pe": person, "p": project, "r": role},
+            **bearer(admin),
+        )
 
     def token(scope: str, person: str | None = None, requested: str | None = None) -> str:
         return access_token(production, register_client(neo4j_target, f"{scope}-{person}", scope, person), requested)
@@ -102,23 +118,32 @@ def test_viewer_with_write_scope_cannot_write(production, world, graph):
 def test_client_without_a_person_has_no_project_roles(production, world, graph):
     forbidden(production, USAGE, {"p": "p-a"}, world["unmapped"], graph)
     # Catalogue writes need the scope only.
-    assert allowed(production, 'mutation { upsertArtifact(input: {id: "art2", name: "Art 2", kind: DATASET}) { id } }', {},
-                   world["unmapped"])
+    assert allowed(
+        production,
+        'mutation { upsertArtifact(input: {id: "art2", name: "Art 2", kind: DATASET}) { id } }',
+        {},
+        world["unmapped"],
+    )
 
 
-@pytest.mark.parametrize("mutation", [
-    'mutation { upsertPerson(input: {id: "u-new"}) { id } }',
-    'mutation { upsertTeam(input: {id: "t-new", name: "T"}) { id } }',
-    'mutation { deleteArtifact(id: "art") { id } }',
-    'mutation { deletePerson(id: "u-viewer") { id } }',
-    'mutation { addTeamMember(personId: "u-owner", teamId: "t1") { id } }',
-])
+@pytest.mark.parametrize(
+    "mutation",
+    [
+        'mutation { upsertPerson(input: {id: "u-new"}) { id } }',
+        'mutation { upsertTeam(input: {id: "t-new", name: "T"}) { id } }',
+        'mutation { deleteArtifact(id: "art") { id } }',
+        'mutation { deletePerson(id: "u-viewer") { id } }',
+        'mutation { addTeamMember(personId: "u-owner", teamId: "t1") { id } }',
+    ],
+)
 def test_people_teams_and_shared_deletes_need_admin(production, world, graph, mutation):
     assert "'admin' scope" in forbidden(production, mutation, {}, world["owner"], graph)
 
 
 def test_audit_trail_needs_admin(production, world):
-    body = production.post("/graphql", json={"query": "{ auditEvents { totalCount } }"}, **bearer(world["owner"])).json()
+    body = production.post(
+        "/graphql", json={"query": "{ auditEvents { totalCount } }"}, **bearer(world["owner"])
+    ).json()
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN" and body["data"] is None
     assert allowed(production, "{ auditEvents { totalCount } }", {}, world["admin"])["auditEvents"]["totalCount"] > 0
 
@@ -135,18 +160,24 @@ def test_admin_writes_anywhere(production, world):
 
 
 def test_each_field_of_a_request_is_checked_on_its_own(production, world, graph):
-    body = production.post("/graphql", json={"query": """mutation {
+    body = production.post(
+        "/graphql",
+        json={
+            "query": """mutation {
         ok: recordUsage(input: {projectId: "p-a", artifactId: "art2"}) { usage { count } }
-        no: recordUsage(input: {projectId: "p-b", artifactId: "art2"}) { usage { count } } }"""},
-        **bearer(world["owner"])).json()
-    # Mutations run in order: the allowed one wrote, the refused one did not (and, both
-    # being non-null, GraphQL nulls the whole answer).
-    assert [e["path"] for e in body["errors"]] == [["no"]]
+        no: recordUsage(input: {projectId: "p-b", artifactId: "art2"}) { usage { count } } }"""
+        },
+        **bearer(world["owner"]),
+    ).json()
+    # Each field is checked with its own arguments, all before the first runs: one refused
+    # field means none ran, so `data: null` tells the truth.
+    assert [e["path"] for e in body["errors"]] == [["no"]] and body["data"] is None
     uses = "MATCH (:Project {id: $p})-[:USES]->(:Artifact {id: 'art2'}) RETURN count(*)"
-    assert (count(graph, uses, p="p-a"), count(graph, uses, p="p-b")) == (1, 0)
+    assert (count(graph, uses, p="p-a"), count(graph, uses, p="p-b")) == (0, 0)
 
 
 # --- callers without a token --------------------------------------------------------------
+
 
 def test_production_refuses_anonymous_callers_even_on_loopback(graph, neo4j_target):
     with make_client(neo4j_target, profile="production", peer="127.0.0.1") as client:
@@ -157,7 +188,10 @@ def test_production_refuses_anonymous_callers_even_on_loopback(graph, neo4j_targ
 def test_dev_gives_loopback_callers_full_rights_and_says_so(graph, neo4j_target, caplog):
     with caplog.at_level(logging.WARNING), make_client(neo4j_target, profile="dev") as client:
         assert data(client, 'mutation { upsertPerson(input: {id: "dev-made"}) { id } }')
-        assert data(client, "{ auditEvents(filter: {actor: \"anonymous\"}) { totalCount } }")["auditEvents"]["totalCount"] >= 1
+        assert (
+            data(client, '{ auditEvents(filter: {actor: "anonymous"}) { totalCount } }')["auditEvents"]["totalCount"]
+            >= 1
+        )
     assert any("FULL RIGHTS" in record.getMessage() for record in caplog.records)
 
 
@@ -175,5 +209,7 @@ def test_dev_never_falls_back_to_anonymous_on_a_bad_token(graph, neo4j_target):
 def test_dev_honours_a_token_when_one_is_sent(graph, neo4j_target):
     with make_client(neo4j_target, profile="dev") as client:
         reader = access_token(client, register_client(neo4j_target, "dev-reader", "read"))
-        body = client.post("/graphql", json={"query": UPSERT_PROJECT, "variables": {"p": "p-a"}}, **bearer(reader)).json()
+        body = client.post(
+            "/graphql", json={"query": UPSERT_PROJECT, "variables": {"p": "p-a"}}, **bearer(reader)
+        ).json()
         assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"

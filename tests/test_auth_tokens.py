@@ -11,12 +11,13 @@ import time
 import uuid
 
 import pytest
+from conftest import TEST_DATA_DIR, access_token, bearer, data, make_client, register_client
 from joserfc import jwt
 from joserfc.jwk import OctKey, RSAKey
 from pydantic import ValidationError
 
-from conftest import access_token, bearer, data, make_client, register_client
 from maestro_graph.config import Settings
+from maestro_graph.secret_box import SecretBox
 
 QUERY = "{ projects { totalCount } }"
 ISSUER = "http://127.0.0.1:8000"
@@ -47,14 +48,24 @@ def reader(production, neo4j_target):
 
 @pytest.fixture(scope="module")
 def server_key(reader, graph) -> RSAKey:
-    row = graph.execute_query("MATCH (k:SigningKey {active_slot: 'active'}) RETURN k.jwk AS jwk").records[0]
-    return RSAKey.import_key(json.loads(row["jwk"]))
+    """The server's real signing key, as someone holding the store and the sealing key would have it."""
+    query = "MATCH (k:SigningKey {active_slot: 'active'}) RETURN k.private_jwk_sealed AS sealed"
+    sealed = graph.execute_query(query).records[0]["sealed"]
+    return RSAKey.import_key(json.loads(SecretBox.from_settings(Settings(data_dir=TEST_DATA_DIR)).open(sealed)))
 
 
 def claims_for(who: str, **changes) -> dict:
     now = int(time.time())
-    claims = {"iss": ISSUER, "aud": AUDIENCE, "iat": now, "exp": now + 300, "sub": who,
-              "client_id": who, "jti": uuid.uuid4().hex, "scope": "read"}
+    claims = {
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "iat": now,
+        "exp": now + 300,
+        "sub": who,
+        "client_id": who,
+        "jti": uuid.uuid4().hex,
+        "scope": "read",
+    }
     claims.update(changes)
     return {k: v for k, v in claims.items() if v is not None}
 
@@ -77,18 +88,21 @@ def test_small_clock_skew_is_tolerated(production, reader, server_key):
     assert status(production, token)[0] == 200
 
 
-@pytest.mark.parametrize("changes, reason", [
-    ({"exp": int(time.time()) - 120}, "expired"),
-    ({"exp": None}, "'exp'"),
-    ({"nbf": int(time.time()) + 600}, "'nbf'"),
-    ({"iat": int(time.time()) + 600}, "'iat'"),
-    ({"aud": "some-other-api"}, "'aud'"),
-    ({"aud": ["some-other-api", "and-another"]}, "'aud'"),
-    ({"iss": "https://evil.example.org"}, "unknown issuer"),
-    ({"iss": ISSUER + "/"}, "unknown issuer"),
-    ({"jti": None}, "'jti'"),
-    ({"client_id": None}, "'client_id'"),
-])
+@pytest.mark.parametrize(
+    "changes, reason",
+    [
+        ({"exp": int(time.time()) - 120}, "expired"),
+        ({"exp": None}, "'exp'"),
+        ({"nbf": int(time.time()) + 600}, "'nbf'"),
+        ({"iat": int(time.time()) + 600}, "'iat'"),
+        ({"aud": "some-other-api"}, "'aud'"),
+        ({"aud": ["some-other-api", "and-another"]}, "'aud'"),
+        ({"iss": "https://evil.example.org"}, "unknown issuer"),
+        ({"iss": ISSUER + "/"}, "unknown issuer"),
+        ({"jti": None}, "'jti'"),
+        ({"client_id": None}, "'client_id'"),
+    ],
+)
 def test_bad_claims_are_refused(production, reader, server_key, changes, reason):
     token = sign(header_for(server_key), claims_for(reader["client_id"], **changes), server_key)
     code, message = status(production, token)
@@ -140,12 +154,17 @@ def test_other_algorithms_with_our_key_are_refused(production, reader, server_ke
 def test_a_key_named_by_the_token_itself_is_never_used(production, reader, server_key):
     attacker = RSAKey.generate_key(2048, parameters={"alg": "RS256"}, auto_kid=True)
     claims = claims_for(reader["client_id"], scope="read write admin")
-    assert status(production, sign(header_for(attacker, jwk=attacker.as_dict(private=False)), claims, attacker))[0] == 401
+    assert (
+        status(production, sign(header_for(attacker, jwk=attacker.as_dict(private=False)), claims, attacker))[0] == 401
+    )
     embedded = {"jku": "https://evil.example.org/jwks.json", "x5u": "https://evil.example.org/cert.pem"}
     # The attacker's own kid: unknown to us, whatever the headers say.
     assert status(production, sign(header_for(attacker, **embedded), claims, attacker))[0] == 401
     # Our kid, the attacker's signature: the kid picks our key, and the signature fails.
-    assert status(production, sign(header_for(server_key, **embedded), claims, attacker)) == (401, "invalid token: bad signature")
+    assert status(production, sign(header_for(server_key, **embedded), claims, attacker)) == (
+        401,
+        "invalid token: bad signature",
+    )
     # No kid at all: we do not guess.
     assert status(production, sign(header_for(attacker, kid=None), claims, attacker))[0] == 401
 
@@ -161,6 +180,38 @@ def test_malformed_and_oversized_tokens_are_refused_fast(production):
         started = time.perf_counter()
         assert status(production, token)[0] == 401
         assert time.perf_counter() - started < 0.5
+
+
+def test_a_token_living_as_long_as_we_issue_them_is_accepted(production, reader, server_key):
+    now = int(time.time())
+    token = sign(header_for(server_key), claims_for(reader["client_id"], iat=now, exp=now + 600), server_key)
+    assert status(production, token) == (200, "")
+
+
+@pytest.mark.parametrize("lifetime", [600 + 31, 7 * 86_400])
+def test_a_token_living_longer_than_we_issue_them_is_refused(production, reader, server_key, lifetime):
+    # Only a stolen key makes such a token: we issue 600 s (MAESTRO_ACCESS_TOKEN_SECONDS), 30 s leeway.
+    now = int(time.time())
+    token = sign(header_for(server_key), claims_for(reader["client_id"], iat=now, exp=now + lifetime), server_key)
+    assert status(production, token) == (401, "invalid token: token lifetime longer than this server issues")
+
+
+@pytest.mark.parametrize("scope", ["read write", "admin", "read write admin"])
+def test_a_token_with_scopes_beyond_its_clients_is_refused(production, reader, server_key, neo4j_target, scope):
+    token = sign(header_for(server_key), claims_for(reader["client_id"], scope=scope), server_key)
+    assert status(production, token) == (401, "invalid token: token scope beyond its client's")
+    # Introspection does not vouch for it either, even asked by an admin client.
+    admin = register_client(neo4j_target, "introspector", "read write admin")
+    answer = production.post(
+        "/oauth/introspect", data={"token": token}, auth=(admin["client_id"], admin["client_secret"])
+    )
+    assert answer.json() == {"active": False}
+
+
+@pytest.mark.parametrize("scope", [["read"], 7])
+def test_a_token_with_a_scope_that_is_no_string_is_refused(production, reader, server_key, scope):
+    token = sign(header_for(server_key), claims_for(reader["client_id"], scope=scope), server_key)
+    assert status(production, token) == (401, "invalid token: invalid claim 'scope'")
 
 
 def test_token_of_a_client_that_no_longer_exists_is_refused(production, server_key):
@@ -190,8 +241,16 @@ class FakeIdP:
     def token(self, key: RSAKey | None = None, header: dict | None = None, **changes) -> str:
         key = key or self.keys[0]
         now = int(time.time())
-        claims = {"iss": IDP, "aud": IDP_AUDIENCE, "iat": now, "exp": now + 300, "sub": "idp-user-1",
-                  "employee_id": "u-oidc", "scope": "read write", "azp": "idp-client"}
+        claims = {
+            "iss": IDP,
+            "aud": IDP_AUDIENCE,
+            "iat": now,
+            "exp": now + 300,
+            "sub": "idp-user-1",
+            "employee_id": "u-oidc",
+            "scope": "read write",
+            "azp": "idp-client",
+        }
         claims.update(changes)
         claims = {k: v for k, v in claims.items() if v is not None}
         return sign({"alg": "RS256", "kid": key.kid, **(header or {})}, claims, key)
@@ -205,30 +264,44 @@ def idp():
 @pytest.fixture(scope="module")
 def oidc(graph, neo4j_target, idp):
     graph.execute_query("MERGE (:Person {id: 'u-oidc'})")
-    with make_client(neo4j_target, profile="production", peer="203.0.113.20", oidc_issuer=IDP,
-                     oidc_audience=IDP_AUDIENCE, oidc_jwks_url=IDP_JWKS, oidc_person_claim="employee_id",
-                     oidc_jwks_min_refresh_seconds=0) as client:
+    with make_client(
+        neo4j_target,
+        profile="production",
+        peer="203.0.113.20",
+        oidc_issuer=IDP,
+        oidc_audience=IDP_AUDIENCE,
+        oidc_jwks_url=IDP_JWKS,
+        oidc_person_claim="employee_id",
+        oidc_jwks_min_refresh_seconds=0,
+    ) as client:
         client.app.state.auth.authenticator.external.keys.fetch = idp.fetch
         yield client
 
 
 def test_external_token_is_accepted_and_maps_the_person(oidc, idp, graph):
     assert data(oidc, QUERY, **bearer(idp.token()))
-    graph.execute_query("MERGE (:Project {id: 'oidc-p'}) WITH * MATCH (pe:Person {id: 'u-oidc'}), (p:Project {id: 'oidc-p'}) "
-                        "MERGE (pe)-[:MEMBER_OF {roles: ['owner']}]->(p)")
+    graph.execute_query(
+        "MERGE (:Project {id: 'oidc-p'}) WITH * MATCH (pe:Person {id: 'u-oidc'}), (p:Project {id: 'oidc-p'}) "
+        "MERGE (pe)-[:MEMBER_OF {roles: ['owner']}]->(p)"
+    )
     data(oidc, 'mutation { upsertProject(input: {id: "oidc-p", name: "Via IdP"}) { id } }', **bearer(idp.token()))
-    event = graph.execute_query("MATCH (e:AuditEvent {action: 'upsertProject'}) WHERE 'oidc-p' IN e.targets "
-                                "RETURN e.actor AS actor, e.client_id AS client").records[0]
+    event = graph.execute_query(
+        "MATCH (e:AuditEvent {action: 'upsertProject'}) WHERE 'oidc-p' IN e.targets "
+        "RETURN e.actor AS actor, e.client_id AS client"
+    ).records[0]
     assert event["actor"] == "person:u-oidc" and event["client"] == "idp-client"
     assert set(idp.fetched) == {IDP_JWKS}
 
 
-@pytest.mark.parametrize("changes, reason", [
-    ({"aud": "someone-else"}, "'aud'"),
-    ({"exp": int(time.time()) - 300}, "expired"),
-    ({"sub": None}, "'sub'"),
-    ({"iss": IDP + "/other"}, "unknown issuer"),
-])
+@pytest.mark.parametrize(
+    "changes, reason",
+    [
+        ({"aud": "someone-else"}, "'aud'"),
+        ({"exp": int(time.time()) - 300}, "expired"),
+        ({"sub": None}, "'sub'"),
+        ({"iss": IDP + "/other"}, "unknown issuer"),
+    ],
+)
 def test_external_token_claims_are_checked(oidc, idp, changes, reason):
     code, message = status(oidc, idp.token(**changes))
     assert code == 401 and reason in message, message
@@ -246,7 +319,13 @@ def test_symmetric_keys_in_the_issuers_jwks_are_ignored(oidc, idp):
     secret = OctKey.generate_key(256, parameters={"kid": "shared"}, auto_kid=False)
     idp.extra = [secret.as_dict(private=True)]
     try:
-        claims = {"iss": IDP, "aud": IDP_AUDIENCE, "exp": int(time.time()) + 300, "sub": "x", "scope": "read write admin"}
+        claims = {
+            "iss": IDP,
+            "aud": IDP_AUDIENCE,
+            "exp": int(time.time()) + 300,
+            "sub": "x",
+            "scope": "read write admin",
+        }
         token = jwt.encode({"alg": "HS256", "kid": "shared"}, claims, secret, algorithms=["HS256"])
         assert status(oidc, token)[0] == 401
     finally:
@@ -300,7 +379,12 @@ def test_token_checks_fail_closed_when_neo4j_is_down(reader, server_key, neo4j_t
     dead = replace(neo4j_target, uri="bolt://127.0.0.1:9")  # nothing listens there
     with make_client(dead, profile="production", peer="203.0.113.40") as client:
         response = client.post("/graphql", json={"query": QUERY}, **bearer(token))
-        assert response.status_code == 503 and response.json()["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
-        grant = client.post("/oauth/token", data={"grant_type": "client_credentials"},
-                            auth=(reader["client_id"], reader["client_secret"]))
+        assert (
+            response.status_code == 503 and response.json()["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
+        )
+        grant = client.post(
+            "/oauth/token",
+            data={"grant_type": "client_credentials"},
+            auth=(reader["client_id"], reader["client_secret"]),
+        )
         assert grant.status_code == 503 and grant.json()["error"] == "temporarily_unavailable"

@@ -1,4 +1,5 @@
 from conftest import count, wipe
+
 from maestro_graph.ingest.demo_seed import seed_demo
 
 

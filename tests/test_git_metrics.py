@@ -3,7 +3,7 @@ weekly series with trailing windows, and the 80% core."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from maestro_graph.ingest.git.process_metrics import (
     CommitFacts,
@@ -40,9 +40,13 @@ def test_collaboration_is_the_share_of_pairs_who_co_edited():
 
 
 def test_weeks_start_on_monday_utc():
-    assert week_of(datetime(2025, 1, 12, 23, 30, tzinfo=timezone.utc)) == date(2025, 1, 6)  # Sunday
+    assert week_of(datetime(2025, 1, 12, 23, 30, tzinfo=UTC)) == date(2025, 1, 6)  # Sunday
     assert week_of(datetime.fromisoformat("2025-01-13T00:30:00+02:00")) == date(2025, 1, 6)  # Sunday 22:30 UTC
-    assert weeks_between(date(2025, 1, 6), date(2025, 1, 20)) == [date(2025, 1, 6), date(2025, 1, 13), date(2025, 1, 20)]
+    assert weeks_between(date(2025, 1, 6), date(2025, 1, 20)) == [
+        date(2025, 1, 6),
+        date(2025, 1, 13),
+        date(2025, 1, 20),
+    ]
     point = MetricPoint("commits", date(2024, 12, 30), 1.0)
     assert point.period == "2025-W01" and point.metric_id("p") == "p|commits|2025-W01"  # ISO week-year
 
@@ -57,14 +61,23 @@ def test_weekly_metrics_use_a_trailing_window_for_knowledge():
     weeks = weeks_between(date(2025, 1, 6), date(2025, 1, 20))
     values = {(p.week.isoformat(), p.name): p.value for p in weekly_metrics(commits, weeks)}
     assert values == {
-        ("2025-01-06", "commits"): 3, ("2025-01-06", "authors"): 2, ("2025-01-06", "churn"): 16,
+        ("2025-01-06", "commits"): 3,
+        ("2025-01-06", "authors"): 2,
+        ("2025-01-06", "churn"): 16,
         # Ann leaving orphans a.py: half of the two owned files, not more; Bo must go too.
-        ("2025-01-06", "bus_factor"): 2, ("2025-01-06", "collaboration"): 1.0,
+        ("2025-01-06", "bus_factor"): 2,
+        ("2025-01-06", "collaboration"): 1.0,
         # A quiet week still knows who holds the code.
-        ("2025-01-13", "commits"): 0, ("2025-01-13", "authors"): 0, ("2025-01-13", "churn"): 0,
-        ("2025-01-13", "bus_factor"): 2, ("2025-01-13", "collaboration"): 1.0,
-        ("2025-01-20", "commits"): 1, ("2025-01-20", "authors"): 1, ("2025-01-20", "churn"): 5,
-        ("2025-01-20", "bus_factor"): 2, ("2025-01-20", "collaboration"): round(1 / 3, 4),
+        ("2025-01-13", "commits"): 0,
+        ("2025-01-13", "authors"): 0,
+        ("2025-01-13", "churn"): 0,
+        ("2025-01-13", "bus_factor"): 2,
+        ("2025-01-13", "collaboration"): 1.0,
+        ("2025-01-20", "commits"): 1,
+        ("2025-01-20", "authors"): 1,
+        ("2025-01-20", "churn"): 5,
+        ("2025-01-20", "bus_factor"): 2,
+        ("2025-01-20", "collaboration"): round(1 / 3, 4),
     }
 
 

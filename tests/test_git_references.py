@@ -18,7 +18,7 @@ def found(path: str, text: str, local: frozenset[str] = NO_LOCAL) -> list[tuple[
 
 
 def test_hub_ids_in_python():
-    code = '''
+    code = """
 tok = AutoTokenizer.from_pretrained("bert-base-uncased")
 m = AutoModelForSequenceClassification.from_pretrained(pretrained_model_name_or_path='acme/churn-bert')
 st = SentenceTransformer("sentence-transformers/all-MiniLM-L6-v2")
@@ -31,7 +31,7 @@ mine = AutoModel.from_pretrained("./outputs/checkpoint-500")
 also_mine = AutoModel.from_pretrained("outputs/final")
 weights = torch.load("model.pt")
 name = AutoModel.from_pretrained(model_name)
-'''
+"""
     assert found("train.py", code) == [
         ("model", "huggingface", "bert-base-uncased"),
         ("model", "huggingface", "acme/churn-bert"),
@@ -49,22 +49,31 @@ def test_a_value_naming_a_folder_of_the_repository_is_local():
 
 
 def test_config_keys():
-    yaml_text = "model_name_or_path: gpt2\ndataset_name: imdb\nmodel_name: resnet50\nbase_model: meta-llama/Llama-3-8B\n" \
-                "tokenizer_name: ./tok\noutput_dir: runs/x\n"
+    yaml_text = (
+        "model_name_or_path: gpt2\ndataset_name: imdb\nmodel_name: resnet50\nbase_model: meta-llama/Llama-3-8B\n"
+        "tokenizer_name: ./tok\noutput_dir: runs/x\n"
+    )
     assert found("train.yaml", yaml_text) == [
-        ("model", "huggingface", "gpt2"), ("dataset", "huggingface", "imdb"),
+        ("model", "huggingface", "gpt2"),
+        ("dataset", "huggingface", "imdb"),
         ("model", "huggingface", "meta-llama/Llama-3-8B"),
     ]
     json_text = json.dumps({"model_name_or_path": "roberta-base", "dataset_id": "acme/tickets"}, indent=2)
-    assert found("args.json", json_text) == [("model", "huggingface", "roberta-base"),
-                                             ("dataset", "huggingface", "acme/tickets")]
+    assert found("args.json", json_text) == [
+        ("model", "huggingface", "roberta-base"),
+        ("dataset", "huggingface", "acme/tickets"),
+    ]
 
 
 def test_notebooks_read_code_cells_only():
-    notebook = json.dumps({"cells": [
-        {"cell_type": "markdown", "source": 'from_pretrained("in/markdown")'},
-        {"cell_type": "code", "source": ['m = AutoModel.from_pretrained("in/code")\n']},
-    ]})
+    notebook = json.dumps(
+        {
+            "cells": [
+                {"cell_type": "markdown", "source": 'from_pretrained("in/markdown")'},
+                {"cell_type": "code", "source": ['m = AutoModel.from_pretrained("in/code")\n']},
+            ]
+        }
+    )
     assert found("explore.ipynb", notebook) == [("model", "huggingface", "in/code")]
 
 
@@ -72,30 +81,52 @@ def test_dvc_outputs():
     dvc_file = "outs:\n- md5: abc123\n  path: ../raw/events.parquet\n- path: weights/model.onnx\n"
     references = find_references("data/prepared.dvc", dvc_file, NO_LOCAL)
     assert [(r.kind, r.name, r.version) for r in references] == [
-        ("dataset", "raw/events.parquet", "abc123"), ("model", "data/weights/model.onnx", None)]
-    pipeline = "stages:\n  train:\n    outs:\n      - models/clf.pkl\n      - metrics.json:\n          cache: false\n" \
-               "  report:\n    outs: ['${out_dir}/report.html']\n"
+        ("dataset", "raw/events.parquet", "abc123"),
+        ("model", "data/weights/model.onnx", None),
+    ]
+    pipeline = (
+        "stages:\n  train:\n    outs:\n      - models/clf.pkl\n      - metrics.json:\n          cache: false\n"
+        "  report:\n    outs: ['${out_dir}/report.html']\n"
+    )
     assert [(r.kind, r.name) for r in find_references("ml/dvc.yaml", pipeline, NO_LOCAL)] == [
-        ("model", "ml/models/clf.pkl"), ("dataset", "ml/metrics.json")]
+        ("model", "ml/models/clf.pkl"),
+        ("dataset", "ml/metrics.json"),
+    ]
     assert find_references("x.dvc", "outs:\n- path: ../../outside.csv\n", NO_LOCAL) == []
     assert references[0].artifact_id("github.com/acme/r") == "dvc:github.com/acme/r/raw/events.parquet"
 
 
-@pytest.mark.parametrize("value, ok", [
-    ("bert-base-uncased", True), ("acme/churn-bert", True), ("a/b/c", False), ("../x", False),
-    ("model.bin", False), ("checkpoints/best", False), ("acme/checkpoint-200", False), ("bad--name", False),
-    ("", False), ("x" * 120, False),
-])
+@pytest.mark.parametrize(
+    "value, ok",
+    [
+        ("bert-base-uncased", True),
+        ("acme/churn-bert", True),
+        ("a/b/c", False),
+        ("../x", False),
+        ("model.bin", False),
+        ("checkpoints/best", False),
+        ("acme/checkpoint-200", False),
+        ("bad--name", False),
+        ("", False),
+        ("x" * 120, False),
+    ],
+)
 def test_what_counts_as_a_hub_id(value, ok):
     assert is_hub_id(value, NO_LOCAL) is ok
 
 
-@pytest.mark.parametrize("url, key", [
-    ("https://github.com/Acme/Repo.git", "github.com/acme/repo"),
-    ("https://user:token@github.com/acme/repo", "github.com/acme/repo"),
-    ("git@github.com:acme/repo.git", "github.com/acme/repo"),
-    ("ssh://git@gitlab.example.com:2222/group/sub/repo.git", "gitlab.example.com/group/sub/repo"),
-    ("/srv/git/repo.git", None), ("file:///srv/git/repo.git", None), ("../repo", None), ("", None),
-])
+@pytest.mark.parametrize(
+    "url, key",
+    [
+        ("https://github.com/Acme/Repo.git", "github.com/acme/repo"),
+        ("https://user:token@github.com/acme/repo", "github.com/acme/repo"),
+        ("git@github.com:acme/repo.git", "github.com/acme/repo"),
+        ("ssh://git@gitlab.example.com:2222/group/sub/repo.git", "gitlab.example.com/group/sub/repo"),
+        ("/srv/git/repo.git", None),
+        ("file:///srv/git/repo.git", None),
+        ("../repo", None),
+        ("", None),
+    ],
+)
 def test_remote_keys_keep_host_and_path_only(url, key):
     assert remote_key(url) == key

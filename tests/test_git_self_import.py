@@ -10,8 +10,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
 from conftest import count
+
 from maestro_graph.domain import hash_email
 from maestro_graph.ingest.git.importer import import_repositories
 
@@ -54,13 +54,21 @@ def test_people_and_commit_counts_match_git_log(graph, clone):
     commits = int(git(clone, "rev-list", "--count", "HEAD"))
     assert (report.mode, report.commits) == ("full", commits)
     assert count(graph, "MATCH (c:Commit)-[:IN]->(:GitRepository) RETURN count(c)") == commits
-    members = dict(graph.execute_query(
-        "MATCH (h:Person)-[m:MEMBER_OF]->(:Project {id: $p}) RETURN h.email_hash AS hash, m.commits AS commits",
-        p=PROJECT).records)
+    members = dict(
+        graph.execute_query(
+            "MATCH (h:Person)-[m:MEMBER_OF]->(:Project {id: $p}) RETURN h.email_hash AS hash, m.commits AS commits",
+            p=PROJECT,
+        ).records
+    )
     assert members == dict(expected_credits(clone))
-    weekly = count(graph, "MATCH (:Project {id: $p})-[:HAS_METRIC]->(m:Metric {name: 'commits'}) RETURN sum(m.value)",
-                   p=PROJECT)
+    weekly = count(
+        graph, "MATCH (:Project {id: $p})-[:HAS_METRIC]->(m:Metric {name: 'commits'}) RETURN sum(m.value)", p=PROJECT
+    )
     assert weekly == commits
     # The project's own manifest is read: its dependencies are libraries it uses.
-    assert count(graph, "MATCH (:Project {id: $p})-[u:USES]->(:Artifact {id: 'pkg:pypi/neo4j'}) RETURN count(u)",
-                 p=PROJECT) == 1
+    assert (
+        count(
+            graph, "MATCH (:Project {id: $p})-[u:USES]->(:Artifact {id: 'pkg:pypi/neo4j'}) RETURN count(u)", p=PROJECT
+        )
+        == 1
+    )

@@ -35,7 +35,8 @@ def test_every_vocabulary_is_its_graphql_enum(vocabulary):
     enum = SCHEMA.get_type(vocabulary.graphql_enum)
     assert isinstance(enum, graphql.GraphQLEnumType)
     assert {name: value.value for name, value in enum.values.items()} == {
-        value.upper(): value.upper() for value in vocabulary.values}
+        value.upper(): value.upper() for value in vocabulary.values
+    }
     assert enum.description == vocabulary.description
 
 
@@ -70,10 +71,12 @@ def test_every_relationship_type_and_label_in_the_cypher_is_declared():
     for path in _cypher_sources():
         text = path.read_text()
         for match in _REL_TYPE.finditer(text):
-            unknown += [f"{path.relative_to(ROOT)}: -[:{name}]" for name in match.group(1).split("|")
-                        if name not in rel_types]
-        unknown += [f"{path.relative_to(ROOT)}: (:{m.group(1)})" for m in _LABEL.finditer(text)
-                    if m.group(1) not in labels]
+            unknown += [
+                f"{path.relative_to(ROOT)}: -[:{name}]" for name in match.group(1).split("|") if name not in rel_types
+            ]
+        unknown += [
+            f"{path.relative_to(ROOT)}: (:{m.group(1)})" for m in _LABEL.finditer(text) if m.group(1) not in labels
+        ]
     assert not unknown, "\n".join(unknown)
 
 
@@ -84,11 +87,13 @@ def test_the_relation_patterns_follow_each_relationship_s_direction():
     assert uses_from_artifact == "(n:Project)-[r:USES]->(s)"
     # Every relationship type is walked from both of its ends.
     assert {(r.relationship.name, r.outgoing) for r in RELATIONS.values()} == {
-        (rel.name, outgoing) for rel in RELATIONSHIP_TYPES for outgoing in (True, False)}
+        (rel.name, outgoing) for rel in RELATIONSHIP_TYPES for outgoing in (True, False)
+    }
 
 
 def test_the_explorer_view_carries_every_declared_relationship():
     view = graph_model.explorer_view()
     assert [r["name"] for r in view["relationshipTypes"]] == [rel.name for rel in RELATIONSHIP_TYPES]
     assert {(r["anchor"], r["field"]) for r in view["relations"]} == {
-        (r.anchor.label, r.field) for r in RELATIONS.values()}
+        (r.anchor.label, r.field) for r in RELATIONS.values()
+    }

@@ -4,7 +4,6 @@ errors that write nothing, and the round-trip bound of the DataLoaders."""
 from __future__ import annotations
 
 import pytest
-
 from conftest import count, data, error_of, gql, make_client
 
 UPSERT_PROJECT = """
@@ -27,9 +26,19 @@ mutation($person: ID!, $project: ID!, $role: MemberRole!) {
 def world(client):
     """Four projects, six artifacts, three people, one team, built through the API itself."""
     for i in range(1, 5):
-        data(client, UPSERT_PROJECT, {"input": {
-            "id": f"p{i}", "name": f"Project {i}", "description": f"churn model number {i}" if i % 2 else "image search",
-            "section": "vision" if i % 2 == 0 else "tabular", "tags": ["ml", f"t{i}"]}})
+        data(
+            client,
+            UPSERT_PROJECT,
+            {
+                "input": {
+                    "id": f"p{i}",
+                    "name": f"Project {i}",
+                    "description": f"churn model number {i}" if i % 2 else "image search",
+                    "section": "vision" if i % 2 == 0 else "tabular",
+                    "tags": ["ml", f"t{i}"],
+                }
+            },
+        )
     kinds = ["MODEL", "DATASET", "NOTEBOOK", "LIBRARY", "MODEL", "PIPELINE"]
     for i, kind in enumerate(kinds, start=1):
         data(client, UPSERT_ARTIFACT, {"input": {"id": f"a{i}", "name": f"artifact-{i}", "kind": kind, "version": "1"}})
@@ -37,8 +46,11 @@ def world(client):
         for a in range(1, p + 2):  # p1 uses 2 artifacts, p4 uses 5
             data(client, RECORD_USAGE, {"input": {"projectId": f"p{p}", "artifactId": f"a{a}", "kind": "depends"}})
     for i in range(1, 4):
-        data(client, "mutation($i: PersonInput!) { upsertPerson(input: $i) { id } }",
-             {"i": {"id": f"u{i}", "name": f"User {i}", "email": f"user{i}@example.org"}})
+        data(
+            client,
+            "mutation($i: PersonInput!) { upsertPerson(input: $i) { id } }",
+            {"i": {"id": f"u{i}", "name": f"User {i}", "email": f"user{i}@example.org"}},
+        )
         data(client, ADD_MEMBER, {"person": f"u{i}", "project": "p1", "role": "MAINTAINER"})
     data(client, 'mutation { upsertTeam(input: {id: "t1", name: "Vision"}) { id } }')
     data(client, 'mutation { addTeamMember(personId: "u1", teamId: "t1") { id } }')
@@ -48,9 +60,12 @@ def world(client):
 
 
 def test_node_by_id_with_its_relationships(world):
-    result = data(world, """{ project(id: "p2") { name section tags
+    result = data(
+        world,
+        """{ project(id: "p2") { name section tags
         uses { totalCount edges { node { id kind } usage { count kinds } } }
-        members { totalCount } } }""")
+        members { totalCount } } }""",
+    )
     project = result["project"]
     assert project["name"] == "Project 2" and project["section"] == "vision" and project["tags"] == ["ml", "t2"]
     assert project["uses"]["totalCount"] == 3
@@ -64,13 +79,16 @@ def test_missing_node_is_null(world):
 
 
 def test_every_relationship_connection(world):
-    result = data(world, """{
+    result = data(
+        world,
+        """{
       artifact(id: "a5") { usedBy { totalCount } creators { edges { node { id } } }
                            derivedFrom { edges { node { id } } } }
       a1: artifact(id: "a1") { derivatives { edges { node { id } } } }
       person(id: "u1") { projects { edges { node { id } membership { roles } } } created { totalCount }
                           teams { edges { node { name } } } emailHash }
-      team(id: "t1") { members { edges { node { id } } } } }""")
+      team(id: "t1") { members { edges { node { id } } } } }""",
+    )
     assert result["artifact"]["usedBy"]["totalCount"] == 1  # only p4 uses five artifacts
     assert result["artifact"]["creators"]["edges"] == [{"node": {"id": "u1"}}]
     assert result["artifact"]["derivedFrom"]["edges"] == [{"node": {"id": "a1"}}]
@@ -85,8 +103,12 @@ def test_every_relationship_connection(world):
 def test_pagination_walks_every_row_once(world):
     seen, after = [], None
     while True:
-        page = data(world, "query($after: String) { artifacts(first: 4, after: $after) { totalCount "
-                           "edges { node { id } } pageInfo { hasNextPage endCursor } } }", {"after": after})["artifacts"]
+        page = data(
+            world,
+            "query($after: String) { artifacts(first: 4, after: $after) { totalCount "
+            "edges { node { id } } pageInfo { hasNextPage endCursor } } }",
+            {"after": after},
+        )["artifacts"]
         assert page["totalCount"] == 6
         seen += [e["node"]["id"] for e in page["edges"]]
         if not page["pageInfo"]["hasNextPage"]:
@@ -96,12 +118,15 @@ def test_pagination_walks_every_row_once(world):
 
 
 def test_filters_and_order(world):
-    result = data(world, """{
+    result = data(
+        world,
+        """{
       models: artifacts(filter: {kinds: [MODEL]}) { totalCount edges { node { id } } }
       text: projects(filter: {text: "CHURN"}) { totalCount }
       section: projects(filter: {section: "vision"}, orderBy: {field: NAME, direction: DESC}) { edges { node { id } } }
       tags: projects(filter: {tags: ["t3", "t4"]}) { totalCount }
-      quietest: projects(first: 1, orderBy: {field: DEGREE, direction: ASC}) { edges { node { id } } } }""")
+      quietest: projects(first: 1, orderBy: {field: DEGREE, direction: ASC}) { edges { node { id } } } }""",
+    )
     assert [e["node"]["id"] for e in result["models"]["edges"]] == ["a1", "a5"]
     assert result["text"]["totalCount"] == 2
     assert [e["node"]["id"] for e in result["section"]["edges"]] == ["p4", "p2"]
@@ -145,23 +170,42 @@ def test_record_usage_repeated_keeps_one_edge_and_accumulates_kinds(world, graph
         data(world, RECORD_USAGE, {"input": {"projectId": "p1", "artifactId": "a6", "kind": kind, "count": 3}})
     assert count(graph, "MATCH (:Project {id:'p1'})-[r:USES]->(:Artifact {id:'a6'}) RETURN count(r)") == 1
     usage = data(world, '{ project(id: "p1") { uses(first: 10) { edges { node { id } usage { count kinds } } } } }')
-    edge = [e for e in usage["project"]["uses"]["edges"] if e["node"]["id"] == "a6"][0]
+    edge = next(e for e in usage["project"]["uses"]["edges"] if e["node"]["id"] == "a6")
     assert edge["usage"] == {"count": 3, "kinds": ["depends", "recommends"]}
     data(world, 'mutation { removeUsage(projectId: "p1", artifactId: "a6") { id } }')
 
 
-@pytest.mark.parametrize("mutation, code, field", [
-    ('mutation { recordUsage(input: {projectId: "p1", artifactId: "ghost"}) { usage { count } } }', "NOT_FOUND", "artifactId"),
-    ('mutation { recordUsage(input: {projectId: "ghost", artifactId: "a1"}) { usage { count } } }', "NOT_FOUND", "projectId"),
-    ('mutation { addMember(personId: "ghost", projectId: "p1", role: OWNER) { membership { roles } } }', "NOT_FOUND", "personId"),
-    ('mutation { linkDerivation(artifactId: "a1", sourceId: "a1") { id } }', "BAD_USER_INPUT", "sourceId"),
-    ('mutation { upsertProject(input: {id: "has space", name: "x"}) { id } }', "BAD_USER_INPUT", "id"),
-    ('mutation { upsertProject(input: {id: "p9", name: "   "}) { id } }', "BAD_USER_INPUT", "name"),
-    ('mutation { upsertPerson(input: {id: "u9", email: "not-an-email"}) { id } }', "BAD_USER_INPUT", "email"),
-    ('mutation { recordUsage(input: {projectId: "p1", artifactId: "a1", count: -1}) { usage { count } } }', "BAD_USER_INPUT", "count"),
-    ('mutation { deleteArtifact(id: "ghost") { id } }', "NOT_FOUND", None),
-    ('mutation { removeMember(personId: "u1", projectId: "p2") { id } }', "NOT_FOUND", None),
-])
+@pytest.mark.parametrize(
+    "mutation, code, field",
+    [
+        (
+            'mutation { recordUsage(input: {projectId: "p1", artifactId: "ghost"}) { usage { count } } }',
+            "NOT_FOUND",
+            "artifactId",
+        ),
+        (
+            'mutation { recordUsage(input: {projectId: "ghost", artifactId: "a1"}) { usage { count } } }',
+            "NOT_FOUND",
+            "projectId",
+        ),
+        (
+            'mutation { addMember(personId: "ghost", projectId: "p1", role: OWNER) { membership { roles } } }',
+            "NOT_FOUND",
+            "personId",
+        ),
+        ('mutation { linkDerivation(artifactId: "a1", sourceId: "a1") { id } }', "BAD_USER_INPUT", "sourceId"),
+        ('mutation { upsertProject(input: {id: "has space", name: "x"}) { id } }', "BAD_USER_INPUT", "id"),
+        ('mutation { upsertProject(input: {id: "p9", name: "   "}) { id } }', "BAD_USER_INPUT", "name"),
+        ('mutation { upsertPerson(input: {id: "u9", email: "not-an-email"}) { id } }', "BAD_USER_INPUT", "email"),
+        (
+            'mutation { recordUsage(input: {projectId: "p1", artifactId: "a1", count: -1}) { usage { count } } }',
+            "BAD_USER_INPUT",
+            "count",
+        ),
+        ('mutation { deleteArtifact(id: "ghost") { id } }', "NOT_FOUND", None),
+        ('mutation { removeMember(personId: "u1", projectId: "p2") { id } }', "NOT_FOUND", None),
+    ],
+)
 def test_bad_mutations_say_what_and_where_and_write_nothing(world, graph, mutation, code, field):
     before = (count(graph, "MATCH (n) RETURN count(n)"), count(graph, "MATCH ()-[r]->() RETURN count(r)"))
     error = error_of(world, mutation)
@@ -186,7 +230,12 @@ def test_strings_reach_neo4j_as_values_not_cypher(world, graph):
     before = count(graph, GRAPH_NODES)
     created = data(world, UPSERT_PROJECT, {"input": {"id": "inj", "name": nasty, "description": nasty}})
     assert created["upsertProject"]["name"] == nasty
-    assert data(world, "query($t: String) { projects(filter: {text: $t}) { totalCount } }", {"t": nasty})["projects"]["totalCount"] == 1
+    assert (
+        data(world, "query($t: String) { projects(filter: {text: $t}) { totalCount } }", {"t": nasty})["projects"][
+            "totalCount"
+        ]
+        == 1
+    )
     assert count(graph, GRAPH_NODES) == before + 1
     data(world, 'mutation { deleteProject(id: "inj") { id } }')
 
@@ -242,10 +291,13 @@ def test_graphiql_in_dev_only(world, neo4j_target):
     with make_client(neo4j_target, profile="production") as production:
         assert production.get("/graphql", headers={"Accept": "text/html"}).status_code != 200
         body = production.post("/graphql", json={"query": "{ __schema { types { name } } }"}).json()
-        assert body["errors"] and "data" not in body or body.get("data") is None
+        assert (body["errors"] and "data" not in body) or body.get("data") is None
 
 
 def test_depth_limit(world):
-    deep = "{ project(id: \"p1\") { uses { edges { node { usedBy { edges { node { uses { edges { node { usedBy { edges { node { id } } } } } } } } } } } } } }"
+    deep = (
+        '{ project(id: "p1") { uses { edges { node { usedBy { edges { node { uses { edges { node {'
+        " usedBy { edges { node { id } } } } } } } } } } } } } }"
+    )
     body = gql(world, deep)
     assert body["errors"] and "depth" in body["errors"][0]["message"].lower()

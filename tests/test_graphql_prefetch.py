@@ -4,7 +4,6 @@ answers must be exactly those of the level-by-level DataLoaders, only with fewer
 from __future__ import annotations
 
 import pytest
-
 from conftest import gql, make_client
 
 # Several projects share artifacts and people, so pages overlap across parents.
@@ -37,19 +36,26 @@ WITH count(*) AS _
 MATCH (h:Person), (t:Team) WHERE h.id IN ['h1', 'h2', 'h4'] CREATE (h)-[:IN_TEAM]->(t)
 """
 
-EDGE_FIELDS = "totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor node { id name } }"
+EDGE_FIELDS = (
+    "totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor node { id name } }"
+)
 
 QUERIES = {
     "project with uses and members": (
         """query($id: ID!) { project(id: $id) { id name
              uses(first: 3) { totalCount edges { cursor node { id name kind } usage { kinds count } } }
              members { totalCount edges { node { id kind } membership { roles } } } } }""",
-        {"id": "p1"}, 1),
+        {"id": "p1"},
+        1,
+    ),
     "two levels, variables for page sizes": (
         """query($id: ID!, $n: Int, $m: Int) { artifact(id: $id) { id
              usedBy(first: $n) { totalCount edges { node { id name
-               uses(first: $m) { %s } members(first: 2) { %s } } } } } }""" % (EDGE_FIELDS, EDGE_FIELDS),
-        {"id": "a2", "n": 4, "m": 2}, 1),
+               uses(first: $m) { %s } members(first: 2) { %s } } } } } }"""
+        % (EDGE_FIELDS, EDGE_FIELDS),
+        {"id": "a2", "n": 4, "m": 2},
+        1,
+    ),
     "three levels through fragments and aliases": (
         """fragment P on Project { id uses(first: 2) { edges { node { ...A } } } }
            fragment A on Artifact { id creators { edges { node { id name } } } }
@@ -57,29 +63,47 @@ QUERIES = {
              early: projects(first: 2) { edges { node { ...P } } }
              same: projects(first: 2) { totalCount edges { node { ... on Project { name } } } }
              later: projects(first: 2, after: "b2Zmc2V0OjE=") { edges { cursor node { id } } }
-             created { %s } teams { edges { node { id members { %s } } } } } }""" % (EDGE_FIELDS, EDGE_FIELDS),
-        {"id": "h1"}, 1),
+             created { %s } teams { edges { node { id members { %s } } } } } }"""
+        % (EDGE_FIELDS, EDGE_FIELDS),
+        {"id": "h1"},
+        1,
+    ),
     "lineage both ways": (
         """{ artifact(id: "a4") { derivedFrom { edges { node { id derivedFrom { %s } } } }
-             derivatives { edges { node { id derivatives { %s } } } } } }""" % (EDGE_FIELDS, EDGE_FIELDS),
-        {}, 1),
+             derivatives { edges { node { id derivatives { %s } } } } } }"""
+        % (EDGE_FIELDS, EDGE_FIELDS),
+        {},
+        1,
+    ),
     "team members and their projects": (
         """{ team(id: "t1") { name members(first: 2) { totalCount edges { node { id
-             projects(first: 1) { %s } } } } } }""" % EDGE_FIELDS,
-        {}, 1),
+             projects(first: 1) { %s } } } } } }"""
+        % EDGE_FIELDS,
+        {},
+        1,
+    ),
     "a directive leaves its field to the resolver": (
         """query($with: Boolean!) { project(id: "p2") { id uses(first: 2) { totalCount }
              members @include(if: $with) { totalCount edges { node { id } } } } }""",
-        {"with": True}, 2),
+        {"with": True},
+        2,
+    ),
     "the same page under two aliases, different fields read": (
         """{ a: project(id: "p1") { uses { edges { node { id } } } }
              b: project(id: "p1") { uses { edges { node { name kind createdAt } usage { count } } } } }""",
-        {}, 2),
+        {},
+        2,
+    ),
     "a directive inside a page's node": (
         """query($with: Boolean!) { project(id: "p5") { uses { edges { node { id name @include(if: $with) } } } } }""",
-        {"with": True}, 1),
+        {"with": True},
+        1,
+    ),
     "fields through the Node interface": (
-        """{ person(id: "h2") { projects { edges { node { ... on Node { name } section } } } } }""", {}, 1),
+        """{ person(id: "h2") { projects { edges { node { ... on Node { name } section } } } } }""",
+        {},
+        1,
+    ),
     "a missing node": ("""{ project(id: "nope") { id uses { totalCount } } }""", {}, 1),
     "an empty page": ("""{ project(id: "p3") { uses(first: 0) { totalCount edges { node { id } } } } }""", {}, 1),
     "no relations selected": ("""{ project(id: "p4") { id name section } }""", {}, 1),
@@ -106,7 +130,9 @@ def test_prefetched_answers_equal_the_level_by_level_answers(clients, name):
 
 def test_the_seed_gives_the_pages_something_to_show(clients):
     planned, _ = clients
-    body = gql(planned, QUERIES["two levels, variables for page sizes"][0], QUERIES["two levels, variables for page sizes"][1])
+    body = gql(
+        planned, QUERIES["two levels, variables for page sizes"][0], QUERIES["two levels, variables for page sizes"][1]
+    )
     users = body["data"]["artifact"]["usedBy"]["edges"]
     assert len(users) >= 2 and all(user["node"]["uses"]["edges"] for user in users)
     assert any(user["node"]["members"]["totalCount"] > 0 for user in users)

@@ -15,12 +15,24 @@ def declared(path: str, text: str) -> list[tuple]:
     return [(d.ecosystem, d.name, d.constraint, d.dev) for d in result.dependencies]
 
 
-@pytest.mark.parametrize("path, kind", [
-    ("requirements.txt", "requirements"), ("requirements-dev.txt", "requirements"), ("dev-requirements.in", "requirements"),
-    ("requirements/base.txt", "requirements"), ("svc/pyproject.toml", "pyproject"), ("setup.cfg", "setup.cfg"),
-    ("environment.yml", "conda"), ("environment-gpu.yaml", "conda"), ("web/package.json", "package.json"),
-    ("README.md", None), ("notes.txt", None), ("config.yml", None), ("package-lock.json", None),
-])
+@pytest.mark.parametrize(
+    "path, kind",
+    [
+        ("requirements.txt", "requirements"),
+        ("requirements-dev.txt", "requirements"),
+        ("dev-requirements.in", "requirements"),
+        ("requirements/base.txt", "requirements"),
+        ("svc/pyproject.toml", "pyproject"),
+        ("setup.cfg", "setup.cfg"),
+        ("environment.yml", "conda"),
+        ("environment-gpu.yaml", "conda"),
+        ("web/package.json", "package.json"),
+        ("README.md", None),
+        ("notes.txt", None),
+        ("config.yml", None),
+        ("package-lock.json", None),
+    ],
+)
 def test_which_files_are_manifests(path, kind):
     assert manifest_kind(path) == kind
 
@@ -124,8 +136,11 @@ dev =
     ruff
 """
     assert declared("setup.cfg", text) == [
-        ("pypi", "numpy", ">=1.20", False), ("pypi", "pyyaml", None, False), ("pypi", "pytest", None, True),
-        ("pypi", "matplotlib", ">=3.8", False), ("pypi", "ruff", None, True),
+        ("pypi", "numpy", ">=1.20", False),
+        ("pypi", "pyyaml", None, False),
+        ("pypi", "pytest", None, True),
+        ("pypi", "matplotlib", ">=3.8", False),
+        ("pypi", "ruff", None, True),
     ]
 
 
@@ -145,29 +160,50 @@ dependencies:
       - git+https://github.com/acme/thing.git
 """
     assert declared("environment.yml", text) == [
-        ("conda", "pytorch", "=2.1=py3.11_cuda12", False), ("conda", "numpy", ">=1.26", False),
-        ("conda", "scipy", "1.11.*", False), ("conda", "pip", None, False), ("pypi", "wandb", "==0.17.0", False),
+        ("conda", "pytorch", "=2.1=py3.11_cuda12", False),
+        ("conda", "numpy", ">=1.26", False),
+        ("conda", "scipy", "1.11.*", False),
+        ("conda", "pip", None, False),
+        ("pypi", "wandb", "==0.17.0", False),
     ]
 
 
 def test_package_json():
-    text = json.dumps({
-        "name": "ui", "dependencies": {"React": "^18.2.0", "@TanStack/query": "5.0.0", "lodash": "*"},
-        "devDependencies": {"vite": "^5", "shared": "workspace:*", "fork": "acme/fork#main", "alias": "npm:react@^18"},
-        "peerDependencies": {"react-dom": ">=18"},
-    })
+    text = json.dumps(
+        {
+            "name": "ui",
+            "dependencies": {"React": "^18.2.0", "@TanStack/query": "5.0.0", "lodash": "*"},
+            "devDependencies": {
+                "vite": "^5",
+                "shared": "workspace:*",
+                "fork": "acme/fork#main",
+                "alias": "npm:react@^18",
+            },
+            "peerDependencies": {"react-dom": ">=18"},
+        }
+    )
     assert declared("package.json", text) == [
-        ("npm", "react", "^18.2.0", False), ("npm", "@tanstack/query", "5.0.0", False), ("npm", "lodash", None, False),
+        ("npm", "react", "^18.2.0", False),
+        ("npm", "@tanstack/query", "5.0.0", False),
+        ("npm", "lodash", None, False),
         ("npm", "react-dom", ">=18", False),
-        ("npm", "vite", "^5", True), ("npm", "shared", None, True), ("npm", "fork", None, True),
+        ("npm", "vite", "^5", True),
+        ("npm", "shared", None, True),
+        ("npm", "fork", None, True),
         ("npm", "alias", "npm:react@^18", True),
     ]
 
 
-@pytest.mark.parametrize("path, text", [
-    ("pyproject.toml", "[project\nname="), ("package.json", "{not json"), ("package.json", "[1, 2]"),
-    ("environment.yml", "- just\n- a list\n"), ("setup.cfg", "no section header\n"),
-])
+@pytest.mark.parametrize(
+    "path, text",
+    [
+        ("pyproject.toml", "[project\nname="),
+        ("package.json", "{not json"),
+        ("package.json", "[1, 2]"),
+        ("environment.yml", "- just\n- a list\n"),
+        ("setup.cfg", "no section header\n"),
+    ],
+)
 def test_an_unreadable_manifest_is_a_problem_not_a_crash(path, text):
     result = parse_manifest(path, text)
     assert result.dependencies == [] and len(result.problems) == 1 and result.problems[0].startswith(path)

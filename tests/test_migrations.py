@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import count
+
 from maestro_graph.db import migrations
 
 

@@ -4,12 +4,12 @@ known edges never recommended, cold starts from real text embeddings, semantic s
 from __future__ import annotations
 
 import pytest
-
 from conftest import data, error_of, wipe
+
 from maestro_graph.ingest.demo_seed import seed_demo
-from maestro_graph.ml.node_embeddings import embed_nodes
-from maestro_graph.ml.publish import TaskResult, publish
+from maestro_graph.ml.serving.publish import TaskResult, publish
 from maestro_graph.ml.text_embedding import query_embedder
+from maestro_graph.ml.training.node_embeddings import embed_nodes
 
 
 @pytest.fixture(scope="module")
@@ -21,19 +21,30 @@ def demo(graph, client):
 
 
 def publish_artifacts(graph, project: str, items: list[str], because: list[str]) -> str:
-    rows = [{"project": project, "item": item, "rank": rank, "score": 1.0 / rank, "because": because}
-            for rank, item in enumerate(items, start=1)]
+    rows = [
+        {"project": project, "item": item, "rank": rank, "score": 1.0 / rank, "because": because}
+        for rank, item in enumerate(items, start=1)
+    ]
     return publish(graph, "neo4j", TaskResult("artifacts", rows, metrics={"recall@10": 0.5}, params={"k": 20}))
 
 
 def test_recommendations_come_from_the_active_version_and_skip_used_artifacts(demo, graph):
-    used = {r["id"] for r in graph.execute_query(
-        "MATCH (:Project {id: 'project:001'})-[:USES]->(a) RETURN a.id AS id").records}
-    unused = [r["id"] for r in graph.execute_query(
-        "MATCH (a:Artifact) WHERE NOT a.id IN $used RETURN a.id AS id ORDER BY id", used=list(used)).records]
-    first = publish_artifacts(graph, "project:001", [sorted(used)[0]] + unused[:3], [sorted(used)[0]])
-    answer = data(demo, '{ recommendArtifacts(projectId: "project:001", k: 10) '
-                        '{ artifact { id } score modelVersion coldStart because { id } } }')["recommendArtifacts"]
+    used = {
+        r["id"]
+        for r in graph.execute_query("MATCH (:Project {id: 'project:001'})-[:USES]->(a) RETURN a.id AS id").records
+    }
+    unused = [
+        r["id"]
+        for r in graph.execute_query(
+            "MATCH (a:Artifact) WHERE NOT a.id IN $used RETURN a.id AS id ORDER BY id", used=list(used)
+        ).records
+    ]
+    first = publish_artifacts(graph, "project:001", [sorted(used)[0], *unused[:3]], [sorted(used)[0]])
+    answer = data(
+        demo,
+        '{ recommendArtifacts(projectId: "project:001", k: 10) '
+        "{ artifact { id } score modelVersion coldStart because { id } } }",
+    )["recommendArtifacts"]
     assert [a["artifact"]["id"] for a in answer] == unused[:3]  # the used one is never recommended
     assert {a["modelVersion"] for a in answer} == {first} and not any(a["coldStart"] for a in answer)
     assert answer[0]["because"] == [{"id": sorted(used)[0]}]
@@ -51,10 +62,16 @@ def test_recommendations_come_from_the_active_version_and_skip_used_artifacts(de
 
 
 def test_cold_start_uses_similar_projects_and_says_so(demo):
-    data(demo, 'mutation { upsertProject(input: {id: "new", name: "Ticket router", '
-               'description: "Route customer support tickets to the right queue with a language model"}) { id } }')
-    answer = data(demo, '{ recommendArtifacts(projectId: "new", k: 5) { artifact { id } coldStart modelVersion '
-                        'because { __typename id } } }')["recommendArtifacts"]
+    data(
+        demo,
+        'mutation { upsertProject(input: {id: "new", name: "Ticket router", '
+        'description: "Route customer support tickets to the right queue with a language model"}) { id } }',
+    )
+    answer = data(
+        demo,
+        '{ recommendArtifacts(projectId: "new", k: 5) { artifact { id } coldStart modelVersion '
+        "because { __typename id } } }",
+    )["recommendArtifacts"]
     assert answer and all(a["coldStart"] and a["modelVersion"] is None for a in answer)
     assert all(b["__typename"] == "Project" for a in answer for b in a["because"])
     # Language projects of the demo use the language team's artifacts: they must surface.
@@ -71,13 +88,25 @@ def test_unknown_project_and_bad_k(demo):
 
 def test_outcome_and_impact_predictions_carry_their_version(demo, graph):
     outcome = publish(graph, "neo4j", TaskResult("outcome", [{"item": "project:001", "score": 0.8}]))
-    impact = publish(graph, "neo4j", TaskResult("impact", [
-        {"item": "lib:pytorch", "score": 0.05, "rank": 1}, {"item": "data:clickstream", "score": -0.02, "rank": 2}]))
-    result = data(demo, '{ project(id: "project:001") { outcomePrediction { successProbability modelVersion } } '
-                        'other: project(id: "project:002") { outcomePrediction { successProbability } } '
-                        'artifact(id: "lib:pytorch") { impact { score rank modelVersion } } '
-                        'artifactLeaderboard(first: 5) { artifact { id } impact { rank } } '
-                        'datasets: artifactLeaderboard(kind: DATASET) { artifact { id } } }')
+    impact = publish(
+        graph,
+        "neo4j",
+        TaskResult(
+            "impact",
+            [
+                {"item": "lib:pytorch", "score": 0.05, "rank": 1},
+                {"item": "data:clickstream", "score": -0.02, "rank": 2},
+            ],
+        ),
+    )
+    result = data(
+        demo,
+        '{ project(id: "project:001") { outcomePrediction { successProbability modelVersion } } '
+        'other: project(id: "project:002") { outcomePrediction { successProbability } } '
+        'artifact(id: "lib:pytorch") { impact { score rank modelVersion } } '
+        "artifactLeaderboard(first: 5) { artifact { id } impact { rank } } "
+        "datasets: artifactLeaderboard(kind: DATASET) { artifact { id } } }",
+    )
     assert result["project"]["outcomePrediction"] == {"successProbability": 0.8, "modelVersion": outcome}
     assert result["other"]["outcomePrediction"] is None
     assert result["artifact"]["impact"] == {"score": 0.05, "rank": 1, "modelVersion": impact}
@@ -86,15 +115,20 @@ def test_outcome_and_impact_predictions_carry_their_version(demo, graph):
 
 
 def test_semantic_search_finds_meaning_not_words(demo):
-    hits = data(demo, '{ semanticSearch(text: "photos of broken parts from the factory", kinds: [ARTIFACT], first: 3) '
-                      '{ node { id } score } }')["semanticSearch"]
+    hits = data(
+        demo,
+        '{ semanticSearch(text: "photos of broken parts from the factory", kinds: [ARTIFACT], first: 3) '
+        "{ node { id } score } }",
+    )["semanticSearch"]
     assert "data:defect-images" in {h["node"]["id"] for h in hits}
     hybrid = data(demo, '{ semanticSearch(text: "support tickets", mode: HYBRID, first: 5) { node { id } } }')
     assert "data:support-tickets" in {h["node"]["id"] for h in hybrid["semanticSearch"]}
 
 
 def test_similar_projects(demo):
-    result = data(demo, '{ project(id: "project:002") { name similarProjects(first: 3) { project { id section } score } } }')
+    result = data(
+        demo, '{ project(id: "project:002") { name similarProjects(first: 3) { project { id section } score } } }'
+    )
     similar = result["project"]["similarProjects"]
     assert len(similar) == 3 and all(-1 <= s["score"] <= 1 for s in similar)
     assert "project:002" not in {s["project"]["id"] for s in similar}
@@ -102,12 +136,19 @@ def test_similar_projects(demo):
 
 
 def test_compose_team_covers_and_excludes_members(demo, graph):
-    members = {r["id"] for r in graph.execute_query(
-        "MATCH (h:Person)-[:MEMBER_OF]->(:Project {id: 'project:003'}) RETURN h.id AS id").records}
+    members = {
+        r["id"]
+        for r in graph.execute_query(
+            "MATCH (h:Person)-[:MEMBER_OF]->(:Project {id: 'project:003'}) RETURN h.id AS id"
+        ).records
+    }
     rows = [{"project": "project:003", "item": f"person:{i:03d}", "rank": i, "score": 1.0 / i} for i in range(1, 25)]
     publish(graph, "neo4j", TaskResult("team", rows))
-    team = data(demo, '{ composeTeam(projectId: "project:003", size: 3) { members { person { id } } coverage '
-                      'neededArtifactIds coveredArtifactIds objective } }')["composeTeam"]
+    team = data(
+        demo,
+        '{ composeTeam(projectId: "project:003", size: 3) { members { person { id } } coverage '
+        "neededArtifactIds coveredArtifactIds objective } }",
+    )["composeTeam"]
     chosen = [m["person"]["id"] for m in team["members"]]
     assert len(chosen) == 3 and not set(chosen) & members
     assert 0 <= team["coverage"] <= 1 and set(team["coveredArtifactIds"]) <= set(team["neededArtifactIds"])

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from maestro_graph.ml.blend import Exclusions, LinearBlend, signal_stack
+from maestro_graph.ml.training.blend import Exclusions, LinearBlend, signal_stack
 
 N_QUERIES, N_ITEMS = 60, 400
 

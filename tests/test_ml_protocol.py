@@ -3,9 +3,9 @@ from pathlib import Path
 
 import numpy as np
 
-from maestro_graph.ml import baselines, protocol
-from maestro_graph.ml.synthetic import planted_graph
-from maestro_graph.ml.usage_graph import UsageGraph
+from maestro_graph.ml.evaluation import baselines, protocol
+from maestro_graph.ml.evaluation.synthetic import planted_graph
+from maestro_graph.ml.usage_graph import UsageGraph, known_matrix
 
 
 def _pairs(edges):
@@ -18,12 +18,12 @@ def test_artifact_split_hides_edges_and_is_deterministic():
     again = protocol.artifact_split(graph, seed=3, n_queries=100)
     other = protocol.artifact_split(graph, seed=4, n_queries=100)
     assert np.array_equal(split.projects, again.projects)
-    assert all(np.array_equal(a, b) for a, b in zip(split.hidden, again.hidden))
+    assert all(np.array_equal(a, b) for a, b in zip(split.hidden, again.hidden, strict=True))
     assert not np.array_equal(split.projects, other.projects)
     train = _pairs(split.train.uses)
     degree = np.bincount(graph.uses[:, 0], minlength=graph.num_projects)
     assert len(split.projects) == 100
-    for project, hidden in zip(split.projects, split.hidden):
+    for project, hidden in zip(split.projects, split.hidden, strict=True):
         assert degree[project] >= 4
         assert len(hidden) == max(1, int(np.floor(0.3 * degree[project] + 0.5)))
         assert not any((project, a) in train for a in hidden)
@@ -35,7 +35,7 @@ def test_team_split_hides_one_person_member():
     split = protocol.team_split(graph, seed=0, n_queries=50)
     train = _pairs(split.train.members)
     assert len(train) == len(graph.members) - 50
-    for project, person in zip(split.projects, split.hidden):
+    for project, person in zip(split.projects, split.hidden, strict=True):
         assert (person, project) not in train
         assert not graph.person_is_team[person]
 
@@ -55,14 +55,13 @@ def test_ranking_excludes_known_items():
     graph, _ = planted_graph(seed=2)
     split = protocol.artifact_split(graph, seed=0, n_queries=60)
     # A scorer that prefers exactly the known items must still never return them.
-    known = protocol.known_matrix(split.train.uses, graph.num_projects, graph.num_artifacts)
-    ranked = protocol.rank_artifacts(split.train, lambda rows: np.asarray(known[rows].todense()) * 10.0,
-                                     split.projects)
-    for project, items in zip(split.projects, ranked):
+    known = known_matrix(split.train.uses, graph.num_projects, graph.num_artifacts)
+    ranked = protocol.rank_artifacts(split.train, lambda rows: np.asarray(known[rows].todense()) * 10.0, split.projects)
+    for project, items in zip(split.projects, ranked, strict=True):
         assert not set(items.tolist()) & set(known[project].indices.tolist())
     team = protocol.team_split(graph, seed=0, n_queries=40)
-    members = protocol.known_matrix(team.train.members[:, ::-1], graph.num_projects, graph.num_people)
-    target_of = dict(zip(team.projects.tolist(), team.hidden.tolist()))
+    members = known_matrix(team.train.members[:, ::-1], graph.num_projects, graph.num_people)
+    target_of = dict(zip(team.projects.tolist(), team.hidden.tolist(), strict=True))
 
     def known_first_then_target(rows):
         scores = np.asarray(members[rows].todense()) * 10.0
@@ -87,14 +86,20 @@ def _write(path: Path, text: str) -> None:
 
 
 def test_from_bundle_skips_unknown_ids_and_allows_empty_relations(tmp_path):
-    _write(tmp_path / "projects.csv.gz", "project_id,name,section,tags,description\n"
-           "src:a,a,net,\"role::program, interface::x11\",A tool\nsrc:b,b,libs,,B lib\n")
+    _write(
+        tmp_path / "projects.csv.gz",
+        "project_id,name,section,tags,description\n"
+        'src:a,a,net,"role::program, interface::x11",A tool\nsrc:b,b,libs,,B lib\n',
+    )
     (tmp_path / "artifacts.csv").write_text("artifact_id,name,section,description\nart:x,x,libs,X\nart:y,y,libs,\n")
     (tmp_path / "people.csv").write_text("person_id,kind\nh1,person\nh2,team\n")
-    (tmp_path / "uses.csv").write_text("project_id,artifact_id,kind\nsrc:a,art:x,depends\nsrc:a,art:x,recommends\n"
-                                       "src:b,art:y,depends\nsrc:zz,art:x,depends\nsrc:a,art:nope,depends\n")
-    (tmp_path / "members.csv").write_text("person_id,project_id,role\nh1,src:a,maintainer\nh2,src:b,maintainer\n"
-                                          "ghost,src:a,uploader\n")
+    (tmp_path / "uses.csv").write_text(
+        "project_id,artifact_id,kind\nsrc:a,art:x,depends\nsrc:a,art:x,recommends\n"
+        "src:b,art:y,depends\nsrc:zz,art:x,depends\nsrc:a,art:nope,depends\n"
+    )
+    (tmp_path / "members.csv").write_text(
+        "person_id,project_id,role\nh1,src:a,maintainer\nh2,src:b,maintainer\nghost,src:a,uploader\n"
+    )
     (tmp_path / "outcomes.csv").write_text("project_id,survived_next_release\nsrc:a,1\nsrc:b,0\nsrc:q,1\n")
     graph = UsageGraph.from_bundle(tmp_path)
     assert graph.project_ids == ["src:a", "src:b"]

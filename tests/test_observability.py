@@ -14,15 +14,15 @@ import uuid
 from types import SimpleNamespace
 
 import pytest
-
 from conftest import make_client
+
 from maestro_graph.auth.principal import DEV_ANONYMOUS
 from maestro_graph.config import Settings
 from maestro_graph.db.connection import Neo4jTarget, open_async_driver
 from maestro_graph.db.graph import GraphDB, start_counting
 from maestro_graph.graphql.context import Context
 from maestro_graph.graphql.schema import build_schema
-from maestro_graph.observability import batch, logs, metrics, request_id, tracing
+from maestro_graph.observability import batch, logs, prometheus, request_id, tracing
 
 NAMED_QUERY = "query MetricsProbe { projects(first: 1) { totalCount edges { node { id uses { totalCount } } } } }"
 
@@ -59,19 +59,22 @@ def captured_logs():
 
 # --- request ids and logs -----------------------------------------------------------------
 
+
 def test_request_id_is_kept_when_sent_and_generated_otherwise(client):
     sent = client.post("/graphql", json={"query": "{ __typename }"}, headers={"X-Request-ID": "trace-42.a:b"})
     assert sent.headers["x-request-id"] == "trace-42.a:b"
     generated = client.get("/healthz")
     assert re.fullmatch(r"[0-9a-f]{32}", generated.headers["x-request-id"])
     # Free text would end up in log lines and Neo4j's query log: it is replaced, not echoed.
-    forged = client.get("/healthz", headers={"X-Request-ID": "x\" level=ERROR injected"})
+    forged = client.get("/healthz", headers={"X-Request-ID": 'x" level=ERROR injected'})
     assert re.fullmatch(r"[0-9a-f]{32}", forged.headers["x-request-id"])
 
 
 def test_access_log_is_one_json_object_with_the_request_id(client, captured_logs):
     client.post("/graphql", json={"query": NAMED_QUERY}, headers={"X-Request-ID": "log-check-1"})
-    lines = [e for e in captured_logs() if e["logger"] == "maestro_graph.access" and e.get("request_id") == "log-check-1"]
+    lines = [
+        e for e in captured_logs() if e["logger"] == "maestro_graph.access" and e.get("request_id") == "log-check-1"
+    ]
     assert len(lines) == 1
     line = lines[0]
     assert line["level"] == "INFO" and line["message"] == "POST /graphql 200"
@@ -89,8 +92,9 @@ def test_json_formatter_keeps_extras_and_exceptions():
     except ValueError:
         import sys
 
-        record = logger.makeRecord(logger.name, logging.ERROR, __file__, 1, "failed %s", ("x",), sys.exc_info(),
-                                   extra={"project_id": "p1"})
+        record = logger.makeRecord(
+            logger.name, logging.ERROR, __file__, 1, "failed %s", ("x",), sys.exc_info(), extra={"project_id": "p1"}
+        )
     token = request_id.bind("rid-7")
     try:
         logs.RequestContext().filter(record)
@@ -125,21 +129,39 @@ async def test_transactions_carry_the_request_id(graph, neo4j_target):
 
 # --- /metrics ------------------------------------------------------------------------------
 
+
 def test_metrics_cover_requests_cypher_pool_and_models(client, graph):
-    graph.execute_query("CREATE (:Model {task: 'outcome', version: 'outcome-test-1', active: true, trained_at: datetime()})")
+    graph.execute_query(
+        "CREATE (:Model {task: 'outcome', version: 'outcome-test-1', active: true, trained_at: datetime()})"
+    )
     client.post("/graphql", json={"query": NAMED_QUERY})
-    bad = client.post("/graphql", json={"query": 'mutation BadInput { upsertProject(input: {id: " ", name: "x"}) { id } }'})
+    bad = client.post(
+        "/graphql", json={"query": 'mutation BadInput { upsertProject(input: {id: " ", name: "x"}) { id } }'}
+    )
     assert bad.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
 
     response = client.get("/metrics")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/plain")
     text = response.text
-    assert _sample(text, "maestro_graphql_request_duration_seconds_count",
-                   operation="MetricsProbe", type="query", outcome="ok") >= 1
-    assert _sample(text, "maestro_graphql_request_duration_seconds_count",
-                   operation="BadInput", type="mutation", outcome="client_error") >= 1
-    assert _sample(text, "maestro_http_request_duration_seconds_count", route="/graphql", method="POST",
-                   status="200") >= 2
+    assert (
+        _sample(
+            text, "maestro_graphql_request_duration_seconds_count", operation="MetricsProbe", type="query", outcome="ok"
+        )
+        >= 1
+    )
+    assert (
+        _sample(
+            text,
+            "maestro_graphql_request_duration_seconds_count",
+            operation="BadInput",
+            type="mutation",
+            outcome="client_error",
+        )
+        >= 1
+    )
+    assert (
+        _sample(text, "maestro_http_request_duration_seconds_count", route="/graphql", method="POST", status="200") >= 2
+    )
     assert _sample(text, "maestro_graphql_cypher_round_trips_count", type="query") >= 1
     assert _sample(text, "maestro_cypher_query_duration_seconds_count") >= 1
     assert _sample(text, "maestro_neo4j_transaction_duration_seconds_count", mode="read", outcome="ok") >= 1
@@ -154,19 +176,22 @@ def test_unauthenticated_requests_are_counted_as_such(graph, neo4j_target):
     with make_client(neo4j_target, profile="production", peer="203.0.113.9") as production:
         assert production.post("/graphql", json={"query": NAMED_QUERY}).status_code == 401
         text = production.get("/metrics").text
-    assert _sample(text, "maestro_graphql_request_duration_seconds_count",
-                   operation="unknown", outcome="unauthenticated") >= 1
+    assert (
+        _sample(text, "maestro_graphql_request_duration_seconds_count", operation="unknown", outcome="unauthenticated")
+        >= 1
+    )
 
 
 def test_operation_names_are_a_bounded_label_set(monkeypatch):
-    monkeypatch.setattr(metrics, "_seen_operations", set())
-    monkeypatch.setattr(metrics, "MAX_OPERATION_NAMES", 3)
-    assert [metrics.operation_label(n) for n in ("A", "B", "C", "D", "A")] == ["A", "B", "C", "other", "A"]
-    assert metrics.operation_label(None) == "anonymous"
-    assert metrics.operation_label("not a name!") == "other"
+    monkeypatch.setattr(prometheus, "_seen_operations", set())
+    monkeypatch.setattr(prometheus, "MAX_OPERATION_NAMES", 3)
+    assert [prometheus.operation_label(n) for n in ("A", "B", "C", "D", "A")] == ["A", "B", "C", "other", "A"]
+    assert prometheus.operation_label(None) == "anonymous"
+    assert prometheus.operation_label("not a name!") == "other"
 
 
 # --- Neo4j out of reach ----------------------------------------------------------------
+
 
 def _unreachable() -> Neo4jTarget:
     with socket.socket() as sock:
@@ -193,15 +218,27 @@ def test_unreachable_neo4j_answers_503_fast_everywhere():
         assert down.get("/healthz").status_code == 200
 
         # Routes outside GraphQL: the exception handlers answer 503 rather than 500.
-        hook = down.post("/webhooks/github", content=b'{"repository": {"full_name": "o/r"}}', headers={
-            "X-Hub-Signature-256": "sha256=00", "X-GitHub-Event": "push", "X-GitHub-Delivery": str(uuid.uuid4())})
+        hook = down.post(
+            "/webhooks/github",
+            content=b'{"repository": {"full_name": "o/r"}}',
+            headers={
+                "X-Hub-Signature-256": "sha256=00",
+                "X-GitHub-Event": "push",
+                "X-GitHub-Delivery": str(uuid.uuid4()),
+            },
+        )
         assert hook.status_code == 503 and hook.json()["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
 
         text = down.get("/metrics").text
-        assert _sample(text, "maestro_graphql_request_duration_seconds_count",
-                       operation="MetricsProbe", outcome="unavailable") >= 1
-        assert _sample(text, "maestro_neo4j_transaction_duration_seconds_count", mode="read",
-                       outcome="unavailable") >= 1
+        assert (
+            _sample(
+                text, "maestro_graphql_request_duration_seconds_count", operation="MetricsProbe", outcome="unavailable"
+            )
+            >= 1
+        )
+        assert (
+            _sample(text, "maestro_neo4j_transaction_duration_seconds_count", mode="read", outcome="unavailable") >= 1
+        )
 
 
 async def test_unavailable_is_not_masked_as_an_internal_error():
@@ -210,8 +247,9 @@ async def test_unavailable_is_not_masked_as_an_internal_error():
     db = GraphDB(open_async_driver(target, connection_timeout=1, acquisition_timeout=1, retry_seconds=0), "neo4j")
     schema = build_schema(mask_errors=True, introspection=False, field_suggestions=False)
     response = SimpleNamespace(status_code=None, headers={})
-    context = Context(db=db, settings=Settings(), response=response, round_trips=start_counting(),
-                      principal=DEV_ANONYMOUS)
+    context = Context(
+        db=db, settings=Settings(), response=response, round_trips=start_counting(), principal=DEV_ANONYMOUS
+    )
     try:
         result = await schema.execute("{ projects(first: 1) { totalCount } }", context_value=context)
     finally:
@@ -222,6 +260,7 @@ async def test_unavailable_is_not_masked_as_an_internal_error():
 
 
 # --- tracing -----------------------------------------------------------------------------
+
 
 def test_tracing_continues_the_callers_trace_into_neo4j(graph, neo4j_target):
     pytest.importorskip("opentelemetry.sdk")
@@ -241,8 +280,11 @@ def test_tracing_continues_the_callers_trace_into_neo4j(graph, neo4j_target):
     try:
         # An SDK provider already set up: the app sends its spans there (no exporter of its own).
         with make_client(neo4j_target, tracing="otlp") as traced:
-            traced.post("/graphql", json={"query": NAMED_QUERY}, headers={
-                "traceparent": f"00-{trace_id}-00f067aa0ba902b7-01", "X-Request-ID": "traced-1"})
+            traced.post(
+                "/graphql",
+                json={"query": NAMED_QUERY},
+                headers={"traceparent": f"00-{trace_id}-00f067aa0ba902b7-01", "X-Request-ID": "traced-1"},
+            )
     finally:
         tracing.configure(Settings(tracing="off"))
     spans = [s for s in exporter.get_finished_spans() if format(s.context.trace_id, "032x") == trace_id]
@@ -254,6 +296,7 @@ def test_tracing_continues_the_callers_trace_into_neo4j(graph, neo4j_target):
 
 
 # --- batch jobs ----------------------------------------------------------------------------
+
 
 def test_batch_counters_are_written_for_the_textfile_collector(tmp_path):
     report = SimpleNamespace(files={"projects.csv": SimpleNamespace(read=5, written=3, rejected=2)}, seconds=1.5)

@@ -13,29 +13,38 @@ import re
 import threading
 import time
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 import uvicorn
-
 from conftest import TEST_DATA_DIR, register_client, wipe
-from maestro_graph.net import free_loopback_port
+
 from maestro_graph.app import create_app
 from maestro_graph.config import Settings
 from maestro_graph.db.connection import Neo4jTarget
+from maestro_graph.graph_model import explorer_view
 from maestro_graph.ingest.demo_seed import seed_demo
 from maestro_graph.ml.text_embedding import query_embedder
-from maestro_graph.ml.training_run import train_and_publish
-from maestro_graph.repositories import metrics as metrics_repository
+from maestro_graph.ml.training.train_command import train_and_publish
+from maestro_graph.net import free_loopback_port
+from maestro_graph.repositories import metric_series
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 SHOTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "ui"
 BROWSER_URL = "http://127.0.0.1:17474/browser/"
 PAGE_SIZE = 5  # small pages, so the demo graph needs the pagers
@@ -44,18 +53,25 @@ TIMEOUT_MS = 20_000  # the first semantic search loads the text model
 
 def weekly_metrics(driver, weeks: int = 12) -> None:
     """Twelve weeks of git metrics for every project, as `maestro-graph import-git` stores them."""
-    monday = datetime(2026, 1, 5, tzinfo=timezone.utc)
+    monday = datetime(2026, 1, 5, tzinfo=UTC)
     projects = [r["id"] for r in driver.execute_query("MATCH (p:Project) RETURN p.id AS id ORDER BY id").records]
     for n, project_id in enumerate(projects):
         rows = []
         for week in range(weeks):
             at = monday + timedelta(weeks=week)
             period = f"{at.isocalendar().year}-W{at.isocalendar().week:02d}"
-            values = {"commits": 5 + (week * 7 + n) % 11, "authors": 2 + (week + n) % 3, "churn": 300 + 40 * week,
-                      "bus_factor": 2, "collaboration": 0.5}
-            rows += [{"id": f"{project_id}|{name}|{period}", "name": name, "value": value, "at": at, "period": period}
-                     for name, value in values.items()]
-        driver.execute_query(metrics_repository.UPSERT, project_id=project_id, rows=rows, source="git")
+            values = {
+                "commits": 5 + (week * 7 + n) % 11,
+                "authors": 2 + (week + n) % 3,
+                "churn": 300 + 40 * week,
+                "bus_factor": 2,
+                "collaboration": 0.5,
+            }
+            rows += [
+                {"id": f"{project_id}|{name}|{period}", "name": name, "value": value, "at": at, "period": period}
+                for name, value in values.items()
+            ]
+        driver.execute_query(metric_series.UPSERT, project_id=project_id, rows=rows, source="git")
 
 
 @contextlib.contextmanager
@@ -85,8 +101,9 @@ def server(graph, neo4j_target):
     # embeds queries at request time, loaded once for both).
     train_and_publish(graph, "neo4j", query_embedder())
     weekly_metrics(graph)
-    settings = Settings(profile="dev", data_dir=TEST_DATA_DIR, page_size_default=PAGE_SIZE,
-                        cost_budget_per_minute=10_000_000)
+    settings = Settings(
+        profile="dev", data_dir=TEST_DATA_DIR, page_size_default=PAGE_SIZE, cost_budget_per_minute=10_000_000
+    )
     with live(settings, replace(neo4j_target, browser_url=BROWSER_URL)) as url:
         yield url
 
@@ -94,8 +111,12 @@ def server(graph, neo4j_target):
 @pytest.fixture(scope="module")
 def production_server(server, neo4j_target):
     """The production profile over the same graph: every request needs a bearer token."""
-    settings = Settings(profile="production", data_dir=TEST_DATA_DIR, cost_budget_per_minute=10_000_000,
-                        oauth_requests_per_minute=10_000)
+    settings = Settings(
+        profile="production",
+        data_dir=TEST_DATA_DIR,
+        cost_budget_per_minute=10_000_000,
+        oauth_requests_per_minute=10_000,
+    )
     with live(settings, neo4j_target) as url:
         yield url
 
@@ -120,8 +141,12 @@ def page(browser, server):
     page.on("pageerror", lambda error: page.problems.append(f"page error: {error}"))
     page.on("console", lambda m: m.type == "error" and page.problems.append(f"console: {m.text}"))
     # Offline: nothing may be loaded from anywhere but this server.
-    page.on("request", lambda r: r.url.startswith(server) or r.url.startswith("data:")
-            or page.problems.append(f"request elsewhere: {r.url}"))
+    page.on(
+        "request",
+        lambda r: (
+            r.url.startswith(server) or r.url.startswith("data:") or page.problems.append(f"request elsewhere: {r.url}")
+        ),
+    )
     yield page
     context.close()
 
@@ -134,8 +159,10 @@ def shot(page, name: str) -> None:
 def settled(page, selector: str = "#app"):
     """Waits until the page shows the current address and nothing under `selector` is loading."""
     page.wait_for_function(
-        "s => document.querySelector('#app').dataset.route === location.hash && !document.querySelector(s + ' .loading')",
-        arg=selector)
+        "s => document.querySelector('#app').dataset.route === location.hash"
+        " && !document.querySelector(s + ' .loading')",
+        arg=selector,
+    )
     return page.locator(selector)
 
 
@@ -155,13 +182,34 @@ def test_the_page_and_its_config_are_served_with_a_strict_policy(server):
         assert http.get("/ui/app.js").headers["content-type"].startswith(("text/javascript", "application/javascript"))
         assert "text/css" in http.get("/ui/style.css").headers["content-type"]
         config = http.get("/ui/config.json").json()
-        assert config == {"profile": "dev", "graphqlPath": "/graphql", "neo4jBrowserUrl": BROWSER_URL,
-                          "neo4jDatabase": "neo4j", "pageSize": PAGE_SIZE, "maxPageSize": 100}
+        assert config == {
+            "profile": "dev",
+            "graphqlPath": "/graphql",
+            "neo4jBrowserUrl": BROWSER_URL,
+            "neo4jDatabase": "neo4j",
+            "pageSize": PAGE_SIZE,
+            "maxPageSize": 100,
+        }
         assert http.get("/ui/missing.js").status_code == 404
-    # Nothing in the page comes from elsewhere.
-    for name in ("index.html", "app.js", "style.css"):
-        text = (Path(__file__).resolve().parents[1] / "maestro_graph" / "ui" / "static" / name).read_text()
-        assert not re.search(r"""(src|href)\s*=\s*["']https?:""", text) and "@import" not in text and "cdn" not in text.lower()
+        # The modules and their GraphQL documents, each with a type the browser accepts under nosniff.
+        assert http.get("/ui/views/graph.js").headers["content-type"].startswith("text/javascript")
+        document = http.get("/ui/graphql/Project.graphql")
+        assert document.status_code == 200 and document.text.startswith("# The project page")
+        assert document.headers["content-type"].startswith("application/graphql")
+        # The graph's shape, as maestro_graph.graph_model declares it.
+        assert http.get("/ui/graph-model.json").json() == explorer_view()
+    # Nothing in the page comes from elsewhere: no module, stylesheet or document names another host.
+    static = Path(__file__).resolve().parents[1] / "maestro_graph" / "ui" / "static"
+    files = [path for path in static.rglob("*") if path.is_file()]
+    assert len(files) > 30
+    for path in files:
+        text = path.read_text()
+        assert (
+            not re.search(r"""(src|href)\s*=\s*["']https?:""", text)
+            and "@import" not in text
+            and "cdn" not in text.lower()
+        )
+        assert not re.search(r"""(from|import\(|fetch\()\s*["'`]https?:""", text), path
 
 
 def test_search_to_project_to_recommended_artifact(page, server):
@@ -195,10 +243,16 @@ def test_search_to_project_to_recommended_artifact(page, server):
     page.wait_for_url(re.compile(r"#/project/"))
     settled(page)
     assert page.locator("h1.hero-title").inner_text() == project_name
-    truth = graphql(server, f'{{ project(id: "{project_id}") {{ uses {{ totalCount }} members {{ totalCount }} '
-                            f'outcomePrediction {{ successProbability modelVersion }} }} }}')["project"]
+    truth = graphql(
+        server,
+        f'{{ project(id: "{project_id}") {{ uses {{ totalCount }} members {{ totalCount }} '
+        f"outcomePrediction {{ successProbability modelVersion }} }} }}",
+    )["project"]
     prediction = page.locator("[data-panel=prediction]")
-    assert prediction.locator(".prediction-value").inner_text() == f"{round(truth['outcomePrediction']['successProbability'] * 100)}%"
+    assert (
+        prediction.locator(".prediction-value").inner_text()
+        == f"{round(truth['outcomePrediction']['successProbability'] * 100)}%"
+    )
     assert truth["outcomePrediction"]["modelVersion"] in prediction.inner_text()
     assert page.locator("[data-panel=uses] .panel-count").inner_text() == str(truth["uses"]["totalCount"])
     assert page.locator("[data-panel=members] .panel-count").inner_text() == str(truth["members"]["totalCount"])
@@ -210,15 +264,26 @@ def test_search_to_project_to_recommended_artifact(page, server):
     assert page.locator("[data-panel=recommended-team] ol li").count() >= 3
     assert page.locator("[data-panel=recommended-team] .avatar-chip").count() == 4  # the composed team
     assert page.locator("[data-panel=similar-projects] .row").count() >= 1
-    metrics = graphql(server, f'{{ project(id: "{project_id}") {{ metrics {{ commits authors }} }} }}')["project"]["metrics"]
-    tiles = dict(zip(page.locator("[data-panel=metrics] .tile-label").all_inner_texts(),
-                     page.locator("[data-panel=metrics] .tile-value").all_inner_texts()))
+    metrics = graphql(server, f'{{ project(id: "{project_id}") {{ metrics {{ commits authors }} }} }}')["project"][
+        "metrics"
+    ]
+    tiles = dict(
+        zip(
+            page.locator("[data-panel=metrics] .tile-label").all_inner_texts(),
+            page.locator("[data-panel=metrics] .tile-value").all_inner_texts(),
+            strict=True,
+        )
+    )
     assert tiles["Commits"] == str(metrics["commits"]) and tiles["Authors"] == str(metrics["authors"])
     assert page.locator("[data-panel=metrics] .sparkline polyline").count() == 1
     assert "No production deployments" in page.locator("[data-panel=metrics]").inner_text()
     # Nothing the project uses is recommended.
-    used = {e["node"]["id"] for e in graphql(server, f'{{ project(id: "{project_id}") {{ uses(first: 100) '
-                                                     f'{{ edges {{ node {{ id }} }} }} }} }}')["project"]["uses"]["edges"]}
+    used = {
+        e["node"]["id"]
+        for e in graphql(
+            server, f'{{ project(id: "{project_id}") {{ uses(first: 100) {{ edges {{ node {{ id }} }} }} }} }}'
+        )["project"]["uses"]["edges"]
+    }
     recommended = recommendations.evaluate_all("els => els.map(e => e.dataset.id)")
     assert not used & set(recommended)
     shot(page, "03-project")
@@ -229,7 +294,9 @@ def test_search_to_project_to_recommended_artifact(page, server):
     page.wait_for_url(re.compile(r"#/artifact/"))
     settled(page)
     assert page.locator("h1.hero-title").inner_text() == artifact_name
-    impact = graphql(server, f'{{ artifact(id: "{artifact_id}") {{ impact {{ rank modelVersion }} usedBy {{ totalCount }} }} }}')["artifact"]
+    impact = graphql(
+        server, f'{{ artifact(id: "{artifact_id}") {{ impact {{ rank modelVersion }} usedBy {{ totalCount }} }} }}'
+    )["artifact"]
     impact_panel = page.locator("[data-panel=impact]")
     assert f"rank #{impact['impact']['rank']}" in impact_panel.inner_text()
     assert impact["impact"]["modelVersion"] in impact_panel.inner_text()
@@ -266,7 +333,10 @@ def test_semantic_search_finds_by_meaning(page):
     hits = page.locator(".hit")
     assert hits.count() >= 5
     # Semantic search covers projects and artifacts only, and says so in its facets.
-    assert page.locator("[data-facet=kind] .facet-item").evaluate_all("els => els.map(e => e.dataset.value)") == ["PROJECT", "ARTIFACT"]
+    assert page.locator("[data-facet=kind] .facet-item").evaluate_all("els => els.map(e => e.dataset.value)") == [
+        "PROJECT",
+        "ARTIFACT",
+    ]
     top = hits.locator(".node-link").all_inner_texts()[:5]
     assert any("churn" in name.lower() for name in top), top
     shot(page, "05-search-semantic")
@@ -305,7 +375,9 @@ def test_leaderboard_ranks_pages_and_filters(page, server):
 
 
 def test_graph_view_draws_the_neighbourhood_and_moves_along_it(page, server):
-    truth = graphql(server, '{ project(id: "project:001") { name uses { totalCount } members { totalCount } } }')["project"]
+    truth = graphql(server, '{ project(id: "project:001") { name uses { totalCount } members { totalCount } } }')[
+        "project"
+    ]
     page.goto("/ui/#/project/project:001")
     settled(page)
     page.locator("[data-action=graph]").click()
@@ -317,9 +389,14 @@ def test_graph_view_draws_the_neighbourhood_and_moves_along_it(page, server):
     assert graph.locator(".g-node.node-person").count() == truth["members"]["totalCount"]
     assert graph.locator(".g-edge").count() == truth["uses"]["totalCount"] + truth["members"]["totalCount"]
     # Laid out inside the picture, no two nodes on top of each other.
-    points = graph.locator(".g-node").evaluate_all("els => els.map(e => e.transform.baseVal[0].matrix).map(m => [m.e, m.f])")
+    points = graph.locator(".g-node").evaluate_all(
+        "els => els.map(e => e.transform.baseVal[0].matrix).map(m => [m.e, m.f])"
+    )
     assert all(0 < x < 960 and 0 < y < 620 for x, y in points)
-    assert min(((a[0] - b[0]) ** 2 + (a[1] - b[1]) ** 2) ** 0.5 for i, a in enumerate(points) for b in points[i + 1:]) > 20
+    assert (
+        min(((a[0] - b[0]) ** 2 + (a[1] - b[1]) ** 2) ** 0.5 for i, a in enumerate(points) for b in points[i + 1 :])
+        > 20
+    )
     shot(page, "07-graph-project")
 
     neighbour = graph.locator(".g-link .node-artifact").first
@@ -416,7 +493,6 @@ def test_person_and_team_pages(page):
     assert page.problems == []
 
 
-
 def test_panels_show_a_loading_state_while_the_api_answers(page):
     page.goto("/ui/")
     settled(page)
@@ -456,8 +532,12 @@ def test_production_asks_for_a_token_and_works_with_one(browser, production_serv
         # (asyncio.run, which registering uses, may not run on Playwright's thread)
         with concurrent.futures.ThreadPoolExecutor(1) as pool:
             credentials = pool.submit(register_client, neo4j_target, "explorer-test", "read").result()
-        response = httpx.post(f"{production_server}/oauth/token", data={"grant_type": "client_credentials"},
-                              auth=(credentials["client_id"], credentials["client_secret"]), timeout=10)
+        response = httpx.post(
+            f"{production_server}/oauth/token",
+            data={"grant_type": "client_credentials"},
+            auth=(credentials["client_id"], credentials["client_secret"]),
+            timeout=10,
+        )
         assert response.status_code == 200, response.text
         banner.get_by_role("button", name="Enter a token").click()
         page.fill("#token-input", response.json()["access_token"])

@@ -2,8 +2,8 @@
 
 The token's (unverified) issuer only picks the verifier: ours or the configured external
 one. Whichever verifies it, a revoked `jti` is refused; for our tokens the client must
-still be registered, and the Person it acts for is read from the client, so changing
-that mapping takes effect at once.
+still be registered, the token may carry no scope beyond the client's, and the Person it
+acts for is read from the client, so changing either takes effect at once.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ class Authenticator:
         if issuer == self.own.issuer:
             return await self._own(token)
         if self.external is not None and issuer == self.external.issuer:
-            return await self._external(token)
+            return await self._external(self.external, token)
         raise InvalidToken("token from an unknown issuer")
 
     async def _own(self, token: str) -> Principal:
@@ -38,22 +38,30 @@ class Authenticator:
             raise InvalidToken("token revoked")
         if not status["client_active"]:
             raise InvalidToken("client revoked")
+        tokens.check_client_scopes(claims, status["client_scopes"])
         return Principal(
-            subject=claims["sub"], scopes=scopes.effective(scopes.split(claims.get("scope"))), source="oauth",
-            client_id=claims["client_id"], person_id=status["person_id"], token_id=claims["jti"],
+            subject=claims["sub"],
+            scopes=scopes.effective(scopes.split(claims.get("scope"))),
+            source="oauth",
+            client_id=claims["client_id"],
+            person_id=status["person_id"],
+            token_id=claims["jti"],
         )
 
-    async def _external(self, token: str) -> Principal:
-        claims = await self.external.verify(token)
+    async def _external(self, external: ExternalIssuer, token: str) -> Principal:
+        claims = await external.verify(token)
         jti = claims.get("jti") if isinstance(claims.get("jti"), str) else None
         if jti:
             status = await self.db.read(token_revocations.status, jti, None)
             if status["revoked"]:
                 raise InvalidToken("token revoked")
-        person = claims.get(self.external.person_claim)
+        person = claims.get(external.person_claim)
         client = claims.get("client_id") or claims.get("azp")
         return Principal(
-            subject=claims["sub"], scopes=scopes.effective(scopes.split(claims.get("scope") or claims.get("scp"))),
-            source="oidc", client_id=client if isinstance(client, str) else None,
-            person_id=person if isinstance(person, str) and person else None, token_id=jti,
+            subject=claims["sub"],
+            scopes=scopes.effective(scopes.split(claims.get("scope") or claims.get("scp"))),
+            source="oidc",
+            client_id=client if isinstance(client, str) else None,
+            person_id=person if isinstance(person, str) and person else None,
+            token_id=jti,
         )

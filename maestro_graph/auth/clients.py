@@ -9,7 +9,7 @@ from typing import Any
 
 from maestro_graph import domain
 from maestro_graph.auth import client_secrets, scopes
-from maestro_graph.db.graph import GraphDB, fetch
+from maestro_graph.db.graph import GraphDB
 from maestro_graph.repositories import audit, nodes, oauth_clients
 
 CLI_ACTOR = "cli"
@@ -30,11 +30,18 @@ async def create_client(db: GraphDB, name: str, scope: str, person_id: str | Non
     client_id, secret = client_secrets.new_client_id(), client_secrets.new_client_secret()
 
     async def work(tx):
-        if person_id is not None and not (await fetch(tx, nodes.EXISTING_IDS["Person"], ids=[person_id]))[0]["ids"]:
+        if person_id is not None and not await nodes.existing_ids(tx, "Person", [person_id]):
             raise ClientError(f"no Person with id {person_id!r}: create the person first")
         await oauth_clients.create(tx, client_id, name, client_secrets.hash_secret(secret), granted, person_id)
-        await audit.record(tx, action="oauth.createClient", actor=CLI_ACTOR, client_id=client_id, person_id=person_id,
-                           targets=[client_id], changed=["name", "scopes"] + (["person_id"] if person_id else []))
+        await audit.record(
+            tx,
+            action="oauth.createClient",
+            actor=CLI_ACTOR,
+            client_id=client_id,
+            person_id=person_id,
+            targets=[client_id],
+            changed=["name", "scopes"] + (["person_id"] if person_id else []),
+        )
 
     await db.write(work)
     return {"client_id": client_id, "client_secret": secret}
@@ -50,8 +57,15 @@ async def revoke_client(db: GraphDB, client_id: str) -> dict[str, Any]:
         client = await oauth_clients.revoke(tx, client_id)
         if client is None:
             raise ClientError(f"no client {client_id!r}")
-        await audit.record(tx, action="oauth.revokeClient", actor=CLI_ACTOR, client_id=client_id,
-                           person_id=client.get("person_id"), targets=[client_id], changed=["revoked_at"])
+        await audit.record(
+            tx,
+            action="oauth.revokeClient",
+            actor=CLI_ACTOR,
+            client_id=client_id,
+            person_id=client.get("person_id"),
+            targets=[client_id],
+            changed=["revoked_at"],
+        )
         return client
 
     client = await db.write(work)

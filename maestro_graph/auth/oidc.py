@@ -31,7 +31,7 @@ Fetch = Callable[[str], Awaitable[dict[str, Any]]]
 
 async def fetch_json(url: str, timeout: float = 5.0) -> dict[str, Any]:
     def get() -> dict[str, Any]:
-        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (configured URL)
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # a configured URL, never a caller's
             return json.loads(response.read(1_000_000))
 
     return await anyio.to_thread.run_sync(get)
@@ -78,16 +78,22 @@ class RemoteKeySet:
 
 def _signature_keys(document: dict[str, Any]) -> dict[str, Key]:
     entries = [
-        entry for entry in document.get("keys", [])
-        if isinstance(entry, dict) and entry.get("kty") in _SIGNATURE_KEY_TYPES
-        and entry.get("use", "sig") == "sig" and entry.get("kid") and "d" not in entry
+        entry
+        for entry in document.get("keys", [])
+        if isinstance(entry, dict)
+        and entry.get("kty") in _SIGNATURE_KEY_TYPES
+        and entry.get("use", "sig") == "sig"
+        and entry.get("kid")
+        and "d" not in entry
     ]
     key_set = KeySet.import_key_set({"keys": entries})
-    return {key.kid: key for key in key_set.keys}
+    return {key.kid: key for key in key_set.keys if key.kid}
 
 
 class ExternalIssuer:
     def __init__(self, settings: Settings, keys: RemoteKeySet):
+        if not (settings.oidc_issuer and settings.oidc_audience):
+            raise ValueError("an external issuer needs MAESTRO_OIDC_ISSUER and MAESTRO_OIDC_AUDIENCE")
         self.issuer = settings.oidc_issuer
         self.audience = settings.oidc_audience
         self.algorithms = tuple(settings.oidc_algorithms)
@@ -101,11 +107,18 @@ class ExternalIssuer:
             return None
         if not (settings.oidc_audience and settings.oidc_jwks_url):
             raise ValueError("MAESTRO_OIDC_ISSUER needs MAESTRO_OIDC_AUDIENCE and MAESTRO_OIDC_JWKS_URL as well")
-        keys = RemoteKeySet(settings.oidc_jwks_url, settings.oidc_jwks_cache_seconds, settings.oidc_jwks_min_refresh_seconds)
+        keys = RemoteKeySet(
+            settings.oidc_jwks_url, settings.oidc_jwks_cache_seconds, settings.oidc_jwks_min_refresh_seconds
+        )
         return cls(settings, keys)
 
     async def verify(self, token: str) -> dict[str, Any]:
         return await tokens.verify(
-            token, find_key=self.keys.key_for, algorithms=self.algorithms, issuer=self.issuer,
-            audience=self.audience, leeway=self.leeway, required=("sub",),
+            token,
+            find_key=self.keys.key_for,
+            algorithms=self.algorithms,
+            issuer=self.issuer,
+            audience=self.audience,
+            leeway=self.leeway,
+            required=("sub",),
         )

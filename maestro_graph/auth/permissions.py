@@ -4,14 +4,19 @@ fields, and the rule every operation obeys (the `read` scope).
 - every query and mutation: `read` (implied by `write` and `admin`);
 - catalogue writes (artifacts and their links): `write`;
 - writes to a project: `write` and a role on that project that allows it, or `admin`;
-- people, teams, deletes of shared nodes, the audit trail: `admin`.
+- people, teams, deletes of shared nodes, the audit trail: `admin`;
+- values only admins may read (a person's email hash): null for everyone else.
+
+A mutation document is authorized as a whole before its first field runs
+(`maestro_graph.graphql.mutation_authorization`), with the same rules.
 
 A role check reads the caller's MEMBER_OF roles from the graph at the time of the call.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import abc
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import strawberry
@@ -21,6 +26,8 @@ from strawberry.extensions.field_extension import FieldExtension
 from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.schema_directive import Location
 from strawberry.types import Info
+from strawberry.types.field import StrawberryField
+from strawberry.utils.await_maybe import await_maybe
 
 from maestro_graph.auth import scopes
 from maestro_graph.auth.principal import Principal
@@ -33,9 +40,10 @@ MANAGE_ROLES = frozenset({"owner", "maintainer"})
 
 
 @strawberry.schema_directive(
-    locations=[Location.FIELD_DEFINITION], name="requires",
+    locations=[Location.FIELD_DEFINITION],
+    name="requires",
     description="What a caller needs: the scope, and for project writes one of these roles on the project "
-                "(the admin scope needs no role).",
+    "(the admin scope needs no role).",
 )
 class Requires:
     scope: str
@@ -46,50 +54,92 @@ def forbidden(message: str) -> GraphQLError:
     return GraphQLError(message, extensions={"code": "FORBIDDEN"})
 
 
-def _principal(info: Info) -> Principal:
-    principal = getattr(info.context, "principal", None)
+def _principal(context: Any) -> Principal:
+    principal = getattr(context, "principal", None)
     if principal is None:
         raise GraphQLError("authentication required", extensions={"code": "UNAUTHENTICATED"})
     return principal
 
 
-class RequireScope(BasePermission):
+class Rule(BasePermission):
+    """A permission that checks a call from the request's context, the field's name and its
+    arguments (as the resolver receives them), so the same check serves a field as it
+    resolves and a mutation document authorized as a whole before any of its fields runs."""
+
+    @abc.abstractmethod
+    def authorize(self, context: Any, field_name: str, arguments: dict[str, Any]) -> Awaitable[None] | None:
+        """Raises FORBIDDEN (or UNAUTHENTICATED) unless the caller may make this call."""
+
+
+class RequireScope(Rule):
     def __init__(self, scope: str):
         self.scope = scope
         # Shown on the field in the SDL, so integrators can read the rule off the schema.
-        self._schema_directive = Requires(scope=scope)
+        # Strawberry reads an instance's own value (its comment says so); the ClassVar
+        # annotation on BasePermission is narrower than its use.
+        self._schema_directive = Requires(scope=scope)  # type: ignore[misc]
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        if not _principal(info).has(self.scope):
-            raise forbidden(f"{info.field_name} needs the '{self.scope}' scope")
+        self.authorize(info.context, info.field_name, kwargs)
         return True
 
+    def authorize(self, context: Any, field_name: str, arguments: dict[str, Any]) -> None:
+        if not _principal(context).has(self.scope):
+            raise forbidden(f"{field_name} needs the '{self.scope}' scope")
 
-class ProjectRole(BasePermission):
+
+class ProjectRole(Rule):
     """`write` scope and one of `roles` on the project the arguments name; `admin` passes."""
 
     def __init__(self, project_of: Callable[[dict[str, Any]], Any], roles: frozenset[str]):
         self.project_of = project_of
         self.roles = roles
-        self._schema_directive = Requires(scope=scopes.WRITE, project_roles=sorted(roles))
+        self._schema_directive = Requires(scope=scopes.WRITE, project_roles=sorted(roles))  # type: ignore[misc]
 
     async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        principal = _principal(info)
+        await self.authorize(info.context, info.field_name, kwargs)
+        return True
+
+    async def authorize(self, context: Any, field_name: str, arguments: dict[str, Any]) -> None:
+        principal = _principal(context)
         if not principal.has(scopes.WRITE):
-            raise forbidden(f"{info.field_name} needs the '{scopes.WRITE}' scope")
+            raise forbidden(f"{field_name} needs the '{scopes.WRITE}' scope")
         if principal.is_admin:
-            return True
-        project_id = self.project_of(kwargs)
+            return
+        project_id = self.project_of(arguments)
         project_id = project_id.strip() if isinstance(project_id, str) else None
         if principal.person_id and project_id:
-            held = await info.context.db.read(project_roles.roles, principal.person_id, project_id)
+            held = await context.db.read(project_roles.roles, principal.person_id, project_id)
             if self.roles & set(held):
-                return True
+                return
         needed = " or ".join(sorted(self.roles))
-        raise forbidden(f"{info.field_name} needs a role on project {project_id!r} ({needed}), or the 'admin' scope")
+        raise forbidden(f"{field_name} needs a role on project {project_id!r} ({needed}), or the 'admin' scope")
 
 
-def requires(*permissions: BasePermission) -> list[FieldExtension]:
+async def authorize(field: StrawberryField, field_name: str, context: Any, arguments: dict[str, Any]) -> None:
+    """Every rule declared on `field` (named `field_name` in the schema), for a call with
+    `arguments`; raises the first refusal."""
+    for extension in field.extensions:
+        if isinstance(extension, PermissionExtension):
+            for permission in extension.permissions:
+                if not isinstance(permission, Rule):  # a check that cannot run before the field resolves
+                    raise TypeError(f"{field_name}: {type(permission).__name__} is not a Rule")
+                await await_maybe(permission.authorize(context, field_name, arguments))
+
+
+class VisibleToAdmins(BasePermission):
+    """A value only the `admin` scope may read; with `admin_only_value()` others get null, not an error."""
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        principal = getattr(info.context, "principal", None)
+        return principal is not None and principal.is_admin
+
+
+def admin_only_value() -> list[FieldExtension]:
+    return [PermissionExtension([VisibleToAdmins()], use_directives=False, fail_silently=True)]
+
+
+def requires(*permissions: Rule) -> list[FieldExtension]:
     """Field extensions enforcing `permissions`, in order."""
     return [PermissionExtension(list(permissions))]
 

@@ -16,6 +16,7 @@ from authlib.oauth2.rfc6749 import (
     AuthorizationServer,
     ClientCredentialsGrant,
     ClientMixin,
+    InvalidClientError,
     InvalidScopeError,
     OAuth2Request,
     TokenMixin,
@@ -27,13 +28,13 @@ from authlib.oauth2.rfc9068 import JWTBearerTokenGenerator
 from joserfc.jwk import KeySet
 
 from maestro_graph.auth import client_secrets, keys, scopes
-from maestro_graph.auth.tokens import InvalidToken, OwnTokens
+from maestro_graph.auth.tokens import InvalidToken, OwnTokens, check_client_scopes
 from maestro_graph.db.graph import GraphDB
 from maestro_graph.repositories import audit, oauth_clients, token_revocations
 
 GRANT_TYPE = "client_credentials"
 AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
-_MAX_CLIENT_ID_LENGTH = 200
+MAX_CLIENT_ID_LENGTH = 200
 
 
 class FormRequest(OAuth2Request):
@@ -146,14 +147,16 @@ class _TokenLookup:
 
     CLIENT_AUTH_METHODS = AUTH_METHODS
     SUPPORTED_TOKEN_TYPES = ("access_token",)
+    server: OAuthServer  # set by authlib's endpoint class, which this is mixed into
 
     def query_token(self, token_string: str, token_type_hint: str | None) -> IssuedToken | None:
-        server: OAuthServer = self.server
+        server = self.server
         try:
             claims = from_thread.run(server.own_tokens.verify, token_string)
+            status = from_thread.run(server.db.read, token_revocations.status, claims["jti"], claims["client_id"])
+            check_client_scopes(claims, status["client_scopes"])
         except InvalidToken:
             return None  # expired, foreign or forged: nothing to report or revoke
-        status = from_thread.run(server.db.read, token_revocations.status, claims["jti"], claims["client_id"])
         return IssuedToken(claims, revoked=status["revoked"] or not status["client_active"])
 
 
@@ -171,13 +174,20 @@ class Revocation(_TokenLookup, RevocationEndpoint):
     def revoke_token(self, token: IssuedToken, request: FormRequest) -> None:
         if token.revoked:
             return  # already refused everywhere; revoking again records nothing new
-        server: OAuthServer = self.server
+        server = self.server
         claims, caller = token.claims, request.client.client_id
 
         async def work(tx):
             await token_revocations.revoke(tx, claims["jti"], claims["client_id"], int(claims["exp"]))
-            await audit.record(tx, action="oauth.revokeToken", actor=f"client:{caller}", client_id=caller,
-                               person_id=None, targets=[claims["jti"]], changed=["revoked"])
+            await audit.record(
+                tx,
+                action="oauth.revokeToken",
+                actor=f"client:{caller}",
+                client_id=caller,
+                person_id=None,
+                targets=[claims["jti"]],
+                changed=["revoked"],
+            )
 
         from_thread.run(server.db.write, work)
 
@@ -195,8 +205,17 @@ class OAuthServer(AuthorizationServer):
         self.register_endpoint(Introspection(server=self))
         self.register_endpoint(Revocation(server=self))
 
+    def authenticate_client(self, request: OAuth2Request, methods: list[str], endpoint: str = "token") -> ClientMixin:
+        # One answer whether the client is unknown, revoked, or its secret wrong (authlib
+        # words each differently), so the endpoints do not tell which client ids exist.
+        # A Basic header that is not UTF-8 fails inside authlib's decoding: the same answer.
+        try:
+            return super().authenticate_client(request, methods, endpoint)
+        except (InvalidClientError, UnicodeDecodeError):
+            raise InvalidClientError(status_code=401, description="client authentication failed") from None
+
     def query_client(self, client_id: str) -> RegisteredClient | None:
-        if not isinstance(client_id, str) or len(client_id) > _MAX_CLIENT_ID_LENGTH:
+        if not isinstance(client_id, str) or len(client_id) > MAX_CLIENT_ID_LENGTH:
             return None
         row = from_thread.run(self.db.read, oauth_clients.get_active, client_id)
         return RegisteredClient(row) if row else None

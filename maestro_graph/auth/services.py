@@ -12,6 +12,7 @@ from maestro_graph.auth.tokens import OwnTokens
 from maestro_graph.config import Settings
 from maestro_graph.db.graph import GraphDB
 from maestro_graph.ratelimit import TokenBuckets
+from maestro_graph.secret_box import SecretBox
 
 
 def key_retention_seconds(settings: Settings) -> int:
@@ -30,8 +31,16 @@ class AuthServices:
 
     @classmethod
     def build(cls, settings: Settings, db: GraphDB) -> AuthServices:
-        keyring = Keyring(db, key_retention_seconds(settings), settings.signing_key_cache_seconds)
-        own = OwnTokens(keyring, settings.oauth_issuer, settings.oauth_audience, settings.token_leeway_seconds)
+        keyring = Keyring(
+            db, SecretBox.from_settings(settings), key_retention_seconds(settings), settings.signing_key_cache_seconds
+        )
+        own = OwnTokens(
+            keyring,
+            settings.oauth_issuer,
+            settings.oauth_audience,
+            settings.token_leeway_seconds,
+            settings.access_token_seconds,
+        )
         return cls(
             settings=settings,
             keyring=keyring,

@@ -6,6 +6,10 @@
   to (`jwk`, `jku`, `x5u`, `x5c`) is never used.
 - `iss` and `aud` must match exactly; `exp` is required; `exp`, `nbf` and `iat` are
   checked with a small leeway.
+- Our own tokens must also look like what we issue: no longer-lived than our token lifetime,
+  and no scope beyond what their client is registered with. Neither can happen to a token we
+  signed, so a token that breaks either rule was minted with a stolen key; refusing it
+  bounds what a stolen key buys (no week-long tokens, no admin for a read-only client).
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from joserfc.errors import ExpiredTokenError, JoseError
 from joserfc.jwk import Key
 from joserfc.jwt import JWTClaimsRegistry
 
-from maestro_graph.auth import keys
+from maestro_graph.auth import keys, scopes
 
 # Longer than any honest token; refused before any parsing or crypto.
 MAX_TOKEN_LENGTH = 8192
@@ -48,8 +52,14 @@ KeyLookup = Callable[[str | None], Awaitable[Key | None]]
 
 
 async def verify(
-    token: str, *, find_key: KeyLookup, algorithms: Collection[str], issuer: str, audience: str,
-    leeway: int, required: Collection[str] = (),
+    token: str,
+    *,
+    find_key: KeyLookup,
+    algorithms: Collection[str],
+    issuer: str,
+    audience: str,
+    leeway: int,
+    required: Collection[str] = (),
 ) -> dict[str, Any]:
     """The verified claims of `token`, or InvalidToken saying (briefly) why not."""
     header, _ = peek(token)
@@ -89,11 +99,12 @@ class OwnTokens:
     # RFC 9068 claims every token of ours carries.
     REQUIRED = ("iat", "sub", "client_id", "jti")
 
-    def __init__(self, keyring: keys.Keyring, issuer: str, audience: str, leeway: int):
+    def __init__(self, keyring: keys.Keyring, issuer: str, audience: str, leeway: int, lifetime: int):
         self.keyring = keyring
         self.issuer = issuer
         self.audience = audience
         self.leeway = leeway
+        self.lifetime = lifetime  # seconds from `iat` to `exp` of the tokens we issue
 
     async def _find_key(self, kid: str | None) -> Key | None:
         return None if not kid else await self.keyring.verification_key(kid)
@@ -104,7 +115,24 @@ class OwnTokens:
         # from being replayed as one.
         if header.get("typ") != ACCESS_TOKEN_TYPE:
             raise InvalidToken("not an access token")
-        return await verify(
-            token, find_key=self._find_key, algorithms=(keys.ALGORITHM,), issuer=self.issuer,
-            audience=self.audience, leeway=self.leeway, required=self.REQUIRED,
+        claims = await verify(
+            token,
+            find_key=self._find_key,
+            algorithms=(keys.ALGORITHM,),
+            issuer=self.issuer,
+            audience=self.audience,
+            leeway=self.leeway,
+            required=self.REQUIRED,
         )
+        # Both are numbers here: the claims registry refuses a non-numeric `exp` or `iat`.
+        if claims["exp"] - claims["iat"] > self.lifetime + self.leeway:
+            raise InvalidToken("token lifetime longer than this server issues")
+        if not isinstance(claims.get("scope", ""), str):
+            raise InvalidToken("invalid claim 'scope'")
+        return claims
+
+
+def check_client_scopes(claims: dict[str, Any], client_scopes: list[str] | None) -> None:
+    """Refuse one of our tokens that carries more than its client is registered for."""
+    if not scopes.effective(scopes.split(claims.get("scope"))) <= scopes.effective(client_scopes or []):
+        raise InvalidToken("token scope beyond its client's")

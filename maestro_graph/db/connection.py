@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import neo4j
 
-from maestro_graph import neo4j_server
 from maestro_graph.config import Settings
+from maestro_graph.db import managed_neo4j
 
 
 @dataclass(frozen=True)
@@ -34,31 +34,38 @@ def resolve_target(settings: Settings, start_managed: bool = False) -> Neo4jTarg
         password = settings.neo4j_password.get_secret_value() if settings.neo4j_password else ""
         return Neo4jTarget(settings.neo4j_uri, settings.neo4j_user, password, settings.neo4j_database)
     if start_managed:
-        conn = neo4j_server.start(
+        conn = managed_neo4j.start(
             settings.data_dir, bolt_port=settings.neo4j_bolt_port, http_port=settings.neo4j_http_port
         )
     else:
-        conn = neo4j_server.status(settings.data_dir)
-        if conn is None:
+        running = managed_neo4j.status(settings.data_dir)
+        if running is None:
             raise Neo4jUnavailable(
                 f"No Neo4j: set NEO4J_URI, or start the managed server with `maestro-graph neo4j start` "
                 f"(data dir {settings.data_dir})."
             )
+        conn = running
     return Neo4jTarget(conn.uri, conn.user, conn.password, settings.neo4j_database, conn.browser_url, managed=True)
 
 
 # Server notifications (e.g. "label does not exist yet" on an empty graph) are advice for
 # people writing queries by hand; logged on every call they would drown real warnings.
-_QUIET = {"notifications_min_severity": neo4j.NotificationMinimumSeverity.OFF}
+_MIN_NOTIFICATION_SEVERITY = neo4j.NotificationMinimumSeverity.OFF
 
 
 def open_driver(target: Neo4jTarget) -> neo4j.Driver:
-    return neo4j.GraphDatabase.driver(target.uri, auth=(target.user, target.password), **_QUIET)
+    return neo4j.GraphDatabase.driver(
+        target.uri, auth=(target.user, target.password), notifications_min_severity=_MIN_NOTIFICATION_SEVERITY
+    )
 
 
 def open_async_driver(
-    target: Neo4jTarget, max_pool_size: int = 50, *, connection_timeout: float = 5.0,
-    acquisition_timeout: float = 10.0, retry_seconds: float = 30.0,
+    target: Neo4jTarget,
+    max_pool_size: int = 50,
+    *,
+    connection_timeout: float = 5.0,
+    acquisition_timeout: float = 10.0,
+    retry_seconds: float = 30.0,
 ) -> neo4j.AsyncDriver:
     return neo4j.AsyncGraphDatabase.driver(
         target.uri,
@@ -72,13 +79,16 @@ def open_async_driver(
         # Short first retry delay: a deadlock usually clears within milliseconds, and a short
         # retry window should still allow a few attempts (the driver's default waits 1 s first).
         initial_retry_delay=0.25,
-        **_QUIET,
+        notifications_min_severity=_MIN_NOTIFICATION_SEVERITY,
     )
 
 
 def open_api_driver(target: Neo4jTarget, settings: Settings) -> neo4j.AsyncDriver:
     """The serving driver: bounded waits everywhere, so an outage answers 503 in seconds."""
     return open_async_driver(
-        target, settings.neo4j_pool_size, connection_timeout=settings.neo4j_connection_timeout_seconds,
-        acquisition_timeout=settings.neo4j_acquisition_timeout_seconds, retry_seconds=settings.neo4j_retry_seconds,
+        target,
+        settings.neo4j_pool_size,
+        connection_timeout=settings.neo4j_connection_timeout_seconds,
+        acquisition_timeout=settings.neo4j_acquisition_timeout_seconds,
+        retry_seconds=settings.neo4j_retry_seconds,
     )

@@ -15,9 +15,9 @@ from typing import Any, TypeVar
 
 import neo4j
 
-from maestro_graph import deadline
 from maestro_graph.db.availability import is_unavailable
-from maestro_graph.observability import metrics, request_id, tracing
+from maestro_graph.middleware import deadline
+from maestro_graph.observability import prometheus, request_id, tracing
 
 T = TypeVar("T")
 _SERVER_GRACE_SECONDS = 1.0
@@ -38,13 +38,14 @@ def _count() -> None:
         counter[0] += 1
 
 
-async def _rows(tx: neo4j.AsyncManagedTransaction, query: str, params: dict[str, Any],
-                row: Callable[[neo4j.Record], dict[str, Any]]) -> list[dict[str, Any]]:
+async def _rows(
+    tx: neo4j.AsyncManagedTransaction, query: str, params: dict[str, Any], row: Callable[[neo4j.Record], dict[str, Any]]
+) -> list[dict[str, Any]]:
     _count()
     started = time.perf_counter()
     result = await tx.run(query, params)
     rows = [row(record) async for record in result]
-    metrics.CYPHER_DURATION.observe(time.perf_counter() - started)
+    prometheus.CYPHER_DURATION.observe(time.perf_counter() - started)
     return rows
 
 
@@ -54,7 +55,7 @@ async def fetch(tx: neo4j.AsyncManagedTransaction, query: str, **params: Any) ->
 
 
 def _as_decoded(record: neo4j.Record) -> dict[str, Any]:
-    return dict(zip(record.keys(), record.values()))
+    return dict(zip(record.keys(), record.values(), strict=True))
 
 
 async def fetch_maps(tx: neo4j.AsyncManagedTransaction, query: str, **params: Any) -> list[dict[str, Any]]:
@@ -77,30 +78,33 @@ class GraphDB:
         self.database = database
 
     async def read(self, work: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
-        async with self._observed("read"):
-            async with self.driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as session:
-                return await session.execute_read(_tagged(work), *args, **kwargs)
+        async with (
+            self._observed("read"),
+            self.driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as session,
+        ):
+            return await session.execute_read(_tagged(work), *args, **kwargs)
 
     async def write(self, work: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
         """Run `work` in one write transaction, retried on transient errors; all or nothing."""
-        async with self._observed("write"):
-            async with self.driver.session(database=self.database) as session:
-                return await session.execute_write(_tagged(work), *args, **kwargs)
+        async with self._observed("write"), self.driver.session(database=self.database) as session:
+            return await session.execute_write(_tagged(work), *args, **kwargs)
 
     async def query_once(self, query: str, **params: Any) -> list[dict[str, Any]]:
         """One read query in an auto-commit transaction, never retried: for health checks and
         scrapes, which must answer within their own timeout rather than the retry window."""
-        async with self._observed("read"):
-            async with self.driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as session:
-                query_obj = neo4j.Query(query, metadata=_metadata())
-                result = await session.run(query_obj, params)
-                return [record.data() async for record in result]
+        async with (
+            self._observed("read"),
+            self.driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as session,
+        ):
+            query_obj = neo4j.Query(query, metadata=_metadata())
+            result = await session.run(query_obj, params)
+            return [record.data() async for record in result]
 
     @contextlib.asynccontextmanager
     async def _observed(self, mode: str) -> AsyncIterator[None]:
         started = time.perf_counter()
         outcome = "ok"
-        metrics.SESSIONS_IN_USE.inc()
+        prometheus.SESSIONS_IN_USE.inc()
         try:
             with tracing.span(f"neo4j {mode}", {"db.system": "neo4j", "db.name": self.database}):
                 yield
@@ -108,8 +112,8 @@ class GraphDB:
             outcome = "unavailable" if is_unavailable(error) else "error"
             raise
         finally:
-            metrics.SESSIONS_IN_USE.dec()
-            metrics.TRANSACTION_DURATION.labels(mode, outcome).observe(time.perf_counter() - started)
+            prometheus.SESSIONS_IN_USE.dec()
+            prometheus.TRANSACTION_DURATION.labels(mode, outcome).observe(time.perf_counter() - started)
 
     async def query(self, query: str, **params: Any) -> list[dict[str, Any]]:
         """A single read query outside any unit of work."""

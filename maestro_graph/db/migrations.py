@@ -14,10 +14,13 @@ from pathlib import Path
 
 import neo4j
 
+from maestro_graph.db.graph import GraphDB
+
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "cypher" / "migrations"
 _FILE_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.cypher$")
 
 _APPLIED = "MATCH (m:Migration) RETURN m.id AS id, m.checksum AS checksum"
+_APPLIED_IDS = "MATCH (m:Migration) RETURN collect(m.id) AS ids"
 _RECORD = """
 MERGE (m:Migration {id: $id})
 SET m.name = $name, m.checksum = $checksum, m.applied_at = datetime()
@@ -62,6 +65,14 @@ def applied(driver: neo4j.Driver, database: str) -> dict[str, str]:
     """Applied migration ids with the checksum recorded when each ran."""
     records, _, _ = driver.execute_query(_APPLIED, database_=database, routing_=neo4j.RoutingControl.READ)
     return {r["id"]: r["checksum"] for r in records}
+
+
+async def unapplied_ids(db: GraphDB, directory: Path = MIGRATIONS_DIR) -> list[str]:
+    """Ids of the migrations in `directory` the graph has not recorded, for the readiness probe:
+    one attempt, never retried (`GraphDB.query_once`), since a probe answers within its own
+    timeout. Neo4j out of reach raises, as the driver does."""
+    rows = await db.query_once(_APPLIED_IDS)
+    return sorted({migration.id for migration in load_migrations(directory)} - set(rows[0]["ids"]))
 
 
 def pending(driver: neo4j.Driver, database: str, directory: Path = MIGRATIONS_DIR) -> list[Migration]:

@@ -4,16 +4,15 @@ mutation's unit of work goes through to record its event in the same transaction
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import strawberry
 from strawberry.types import Info
 
 from maestro_graph.domain import MAX_NAME_LENGTH, InvalidInput
-from maestro_graph.graphql.errors import to_graphql_error
-from maestro_graph.graphql.pagination import encode_cursor
-from maestro_graph.graphql.types import Connection, native, page_info
+from maestro_graph.graphql.connections import Connection, node_connection
+from maestro_graph.graphql.temporal import native
 from maestro_graph.repositories import audit
 
 
@@ -31,21 +30,15 @@ class AuditEvent:
     @staticmethod
     def from_node(node: dict) -> AuditEvent:
         return AuditEvent(
-            id=node["id"], at=native(node["at"]), action=node["action"], actor=node["actor"],
-            client_id=node.get("client_id"), person_id=node.get("person_id"),
-            targets=list(node.get("targets") or []), changed_fields=list(node.get("changed") or []),
+            id=node["id"],
+            at=native(node["at"]),
+            action=node["action"],
+            actor=node["actor"],
+            client_id=node.get("client_id"),
+            person_id=node.get("person_id"),
+            targets=list(node.get("targets") or []),
+            changed_fields=list(node.get("changed") or []),
         )
-
-
-@strawberry.type
-class AuditEventEdge:
-    cursor: str
-    node: AuditEvent
-
-
-@strawberry.type
-class AuditEventConnection(Connection[AuditEventEdge]):
-    pass
 
 
 @strawberry.input
@@ -60,7 +53,7 @@ class AuditEventFilter:
 
 def _utc(value: datetime | None) -> datetime | None:
     # A time without a zone is taken as UTC, the zone events are recorded in.
-    return value if value is None or value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _filters(given: AuditEventFilter | None) -> audit.AuditFilter:
@@ -70,22 +63,24 @@ def _filters(given: AuditEventFilter | None) -> audit.AuditFilter:
         value = getattr(given, name)
         if value is not None and len(value) > MAX_NAME_LENGTH:
             raise InvalidInput(f"filter.{name}", f"must be at most {MAX_NAME_LENGTH} characters")
-    return audit.AuditFilter(actor=given.actor, client_id=given.client_id, action=given.action,
-                             target=given.target_id, since=_utc(given.since), until=_utc(given.until))
+    return audit.AuditFilter(
+        actor=given.actor,
+        client_id=given.client_id,
+        action=given.action,
+        target=given.target_id,
+        since=_utc(given.since),
+        until=_utc(given.until),
+    )
 
 
 async def audit_events(
     info: Info, first: int | None = None, after: str | None = None, filter: AuditEventFilter | None = None
-) -> AuditEventConnection:
+) -> Connection[AuditEvent]:
     """Successful writes, newest first."""
-    try:
-        win = info.context.window(first, after)
-        filters = _filters(filter)
-    except InvalidInput as error:
-        raise to_graphql_error(error) from None
+    win = info.context.window(first, after)
+    filters = _filters(filter)
     rows, total = await info.context.db.read(audit.page, filters, win.skip, win.limit)
-    edges = [AuditEventEdge(cursor=encode_cursor(win.skip + i), node=AuditEvent.from_node(r)) for i, r in enumerate(rows)]
-    return AuditEventConnection(edges=edges, page_info=page_info(win.skip, len(edges), total), total_count=total)
+    return node_connection(rows, total, win.skip, AuditEvent.from_node)
 
 
 def audited(info: Info, work: Callable[[Any], Awaitable[Any]], targets: Iterable[str], changed: Iterable[str]):
@@ -97,10 +92,13 @@ def audited(info: Info, work: Callable[[Any], Awaitable[Any]], targets: Iterable
     async def unit(tx):
         result = await work(tx)
         await audit.record(
-            tx, action=info.field_name, actor=principal.actor if principal else "unknown",
+            tx,
+            action=info.field_name,
+            actor=principal.actor if principal else "unknown",
             client_id=principal.client_id if principal else None,
             person_id=principal.person_id if principal else None,
-            targets=targets, changed=changed,
+            targets=targets,
+            changed=changed,
         )
         return result
 

@@ -30,11 +30,12 @@ from graphql import (
     SelectionSetNode,
     VariableNode,
     get_named_type,
-    is_object_type,
     is_interface_type,
+    is_object_type,
 )
 from strawberry.extensions import SchemaExtension
 
+from maestro_graph.graphql.errors import ErrorCode
 from maestro_graph.ratelimit import TokenBuckets
 
 PAGE_ARGUMENT = "first"
@@ -67,7 +68,9 @@ class _Estimator:
                 total += self.field_cost(selection, parent)
             elif isinstance(selection, InlineFragmentNode):
                 condition = selection.type_condition
-                total += self.selection_cost(selection.selection_set, self._type(condition.name.value) if condition else parent)
+                total += self.selection_cost(
+                    selection.selection_set, self._type(condition.name.value) if condition else parent
+                )
             elif isinstance(selection, FragmentSpreadNode):
                 total += self.fragment_cost(selection.name.value)
         return total
@@ -78,7 +81,8 @@ class _Estimator:
             fragment = self.fragments.get(name)
             if fragment is not None:
                 self._fragment_costs[name] = self.selection_cost(
-                    fragment.selection_set, self._type(fragment.type_condition.name.value))
+                    fragment.selection_set, self._type(fragment.type_condition.name.value)
+                )
         return self._fragment_costs[name]
 
     def field_cost(self, node: FieldNode, parent: Any) -> int:
@@ -98,6 +102,7 @@ class _Estimator:
             if argument.name.value != PAGE_ARGUMENT:
                 continue
             value = argument.value
+            size: Any
             if isinstance(value, IntValueNode):
                 size = int(value.value)
             elif isinstance(value, VariableNode):
@@ -112,8 +117,13 @@ class _Estimator:
         return self.schema.get_type(name)
 
 
-def estimate(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None,
-             variables: dict[str, Any] | None, policy: CostPolicy) -> int:
+def estimate(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation_name: str | None,
+    variables: dict[str, Any] | None,
+    policy: CostPolicy,
+) -> int:
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     chosen = [op for op in operations if operation_name is None or (op.name and op.name.value == operation_name)]
     if not chosen:
@@ -133,16 +143,24 @@ class CostLimit(SchemaExtension):
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
         if context.result is None and context.graphql_document is not None:
-            self.cost = estimate(context.schema._schema, context.graphql_document, context.operation_name,
-                                 context.variables, self.policy)
+            self.cost = estimate(
+                context.schema._schema, context.graphql_document, context.operation_name, context.variables, self.policy
+            )
             context.result = self._refusal(self.cost)
         yield
 
     def _refusal(self, cost: int) -> ExecutionResult | None:
         if cost > self.policy.max_cost:
-            return ExecutionResult(data=None, errors=[GraphQLError(
-                f"query cost {cost} is over the limit of {self.policy.max_cost}: ask for smaller pages or fewer nested lists",
-                extensions={"code": "QUERY_TOO_COSTLY", "cost": cost, "maxCost": self.policy.max_cost})])
+            return ExecutionResult(
+                data=None,
+                errors=[
+                    GraphQLError(
+                        f"query cost {cost} is over the limit of {self.policy.max_cost}: "
+                        "ask for smaller pages or fewer nested lists",
+                        extensions={"code": ErrorCode.QUERY_TOO_COSTLY, "cost": cost, "maxCost": self.policy.max_cost},
+                    )
+                ],
+            )
         request_context = self.execution_context.context
         wait = self.policy.budget.take(_budget_key(request_context), cost)
         if not wait:
@@ -152,9 +170,15 @@ class CostLimit(SchemaExtension):
         if response is not None:
             response.status_code = 429
             response.headers["Retry-After"] = str(retry_after)
-        return ExecutionResult(data=None, errors=[GraphQLError(
-            f"query budget spent: retry in {retry_after} s",
-            extensions={"code": "RATE_LIMITED", "cost": cost, "retryAfter": retry_after})])
+        return ExecutionResult(
+            data=None,
+            errors=[
+                GraphQLError(
+                    f"query budget spent: retry in {retry_after} s",
+                    extensions={"code": ErrorCode.RATE_LIMITED, "cost": cost, "retryAfter": retry_after},
+                )
+            ],
+        )
 
     def get_results(self) -> dict:
         return {"cost": self.cost} if self.cost is not None else {}

@@ -15,8 +15,9 @@ from strawberry.dataloader import DataLoader
 
 from maestro_graph.db.graph import GraphDB
 from maestro_graph.graph_model import PROCESS_METRICS
+from maestro_graph.graphql.temporal import native
 from maestro_graph.integrations import dora as dora_metrics
-from maestro_graph.repositories import deployments, metrics, nodes, predictions, relations, semantic
+from maestro_graph.repositories import deployments, metric_series, nodes, predictions, relations, semantic
 
 NodeKey = tuple[str, str]  # (label, id)
 PageKey = tuple[str, str, int, int]  # (relation name, anchor id, skip, limit)
@@ -26,10 +27,6 @@ DoraKey = tuple[str, int, datetime]  # (project id, window in days, until)
 
 # Twenty years of weeks: a series longer than that is cut, oldest first.
 MAX_SERIES_POINTS = 1040
-
-
-def _native(value: Any) -> Any:
-    return value.to_native() if hasattr(value, "to_native") else value
 
 
 async def _load_nodes(db: GraphDB, keys: list[NodeKey]) -> list[dict | None]:
@@ -105,7 +102,7 @@ class MetricLoaders:
             loader.clear_all()
 
     async def _load_latest(self, ids: list[str]) -> list[dict]:
-        found = await self.db.read(metrics.latest, list(dict.fromkeys(ids)), list(PROCESS_METRICS))
+        found = await self.db.read(metric_series.latest, list(dict.fromkeys(ids)), list(PROCESS_METRICS))
         return [found.get(project_id, {}) for project_id in ids]
 
     async def _load_series(self, keys: list[SeriesKey]) -> list[list[dict]]:
@@ -114,9 +111,12 @@ class MetricLoaders:
             groups[tuple(rest)].append(project_id)
 
         async def work(tx):
-            return {group: await metrics.series(tx, list(dict.fromkeys(ids)), group[0], group[1], group[2],
-                                                MAX_SERIES_POINTS)
-                    for group, ids in groups.items()}
+            return {
+                group: await metric_series.series(
+                    tx, list(dict.fromkeys(ids)), group[0], group[1], group[2], MAX_SERIES_POINTS
+                )
+                for group, ids in groups.items()
+            }
 
         found = await self.db.read(work)
         return [found[(name, since, until)].get(project_id, []) for project_id, name, since, until in keys]
@@ -127,14 +127,20 @@ class MetricLoaders:
             groups[(window, until)].append(project_id)
 
         async def work(tx):
-            return {(window, until): await deployments.dora_deployments(
-                        tx, list(dict.fromkeys(ids)), dora_metrics.window_start(until, window), until)
-                    for (window, until), ids in groups.items()}
+            return {
+                (window, until): await deployments.dora_deployments(
+                    tx, list(dict.fromkeys(ids)), dora_metrics.window_start(until, window), until
+                )
+                for (window, until), ids in groups.items()
+            }
 
         found = await self.db.read(work)
-        return [dora_metrics.compute(dora_metrics.from_rows(found[(window, until)].get(project_id, []), _native),
-                                     until, window)
-                for project_id, window, until in keys]
+        return [
+            dora_metrics.compute(
+                dora_metrics.from_rows(found[(window, until)].get(project_id, []), native), until, window
+            )
+            for project_id, window, until in keys
+        ]
 
 
 @dataclass

@@ -9,7 +9,7 @@ on it (see `maestro_graph.auth.permissions`), never checked by hand in a resolve
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import strawberry
 from strawberry.types import Info
@@ -17,22 +17,11 @@ from strawberry.types import Info
 from maestro_graph import domain
 from maestro_graph.auth import scopes
 from maestro_graph.auth.permissions import project_manage, project_write, scope
-from maestro_graph.db.graph import fetch
 from maestro_graph.domain import InvalidInput, NotFound, hash_email
+from maestro_graph.graph_model import CREATED, DERIVED_FROM, IN_TEAM, MEMBER_OF, USES, RelationshipType
 from maestro_graph.graphql.audit import audited
-from maestro_graph.graphql.errors import to_graphql_error
-from maestro_graph.graphql.types import (
-    Artifact,
-    ArtifactKind,
-    Membership,
-    MemberRole,
-    Person,
-    PersonKind,
-    Project,
-    ProjectStatus,
-    Team,
-    Usage,
-)
+from maestro_graph.graphql.types import Artifact, Membership, Person, Project, Team, Usage
+from maestro_graph.graphql.vocabularies import ArtifactKind, MemberRole, PersonKind, ProjectStatus
 from maestro_graph.repositories import edges, nodes
 
 
@@ -61,7 +50,7 @@ class ArtifactInput:
 class PersonInput:
     id: strawberry.ID
     name: str | None = strawberry.UNSET
-    kind: PersonKind = PersonKind.PERSON
+    kind: PersonKind = PersonKind("person")
     email: str | None = strawberry.field(default=strawberry.UNSET, description="Stored only as a SHA-256 hash.")
 
 
@@ -116,7 +105,7 @@ def project_props(data: ProjectInput) -> tuple[str, dict]:
     if _set(data.status):
         props["status"] = _enum_value(data.status)
     if _set(data.section):
-        props["section"] = domain.valid_text(data.section, "section")
+        props["section"] = domain.valid_indexed_text(data.section, "section")
     if _set(data.tags):
         props["tags"] = domain.valid_tags(data.tags)
     return domain.valid_id(data.id), props
@@ -149,30 +138,35 @@ def team_props(data: TeamInput) -> tuple[str, dict]:
     return domain.valid_id(data.id), props
 
 
-async def _missing_endpoint(tx, endpoints: list[tuple[str, str, str]]) -> NotFound | None:
-    """The first absent (label, id, field), or None when all exist; only asked once a write matched nothing."""
-    for label, node_id, field in endpoints:
-        rows = await fetch(tx, nodes.EXISTING_IDS[label], ids=[node_id])
-        if not rows[0]["ids"]:
-            return NotFound(label, node_id, field)
+class Endpoint(NamedTuple):
+    """One end of a relationship as a mutation names it: the node's id, and the argument it came in."""
+
+    id: str
+    field: str
+
+
+def _endpoint(value: str, field: str) -> Endpoint:
+    return Endpoint(domain.valid_id(value, field), field)
+
+
+async def _missing_endpoint(tx, rel: RelationshipType, start: Endpoint, end: Endpoint) -> NotFound | None:
+    """The first endpoint of `rel` that does not exist, or None when both do; asked only once a
+    write matched nothing."""
+    for label, endpoint in ((rel.start.label, start), (rel.end.label, end)):
+        if endpoint.id not in await nodes.get_many(tx, label, [endpoint.id]):
+            return NotFound(label, endpoint.id, endpoint.field)
     return None
 
 
 async def _run(info: Info, work, targets: list[str], changed: list[str]) -> Any:
-    """Run a unit of write work and its audit event; domain errors become GraphQL errors with codes."""
-    try:
-        result = await info.context.db.write(audited(info, work, targets, changed))
-    except (InvalidInput, NotFound) as error:
-        raise to_graphql_error(error) from None
+    """Run a unit of write work and its audit event; a later read in the request sees the write."""
+    result = await info.context.db.write(audited(info, work, targets, changed))
     info.context.loaders.forget()
     return result
 
 
 async def _upsert_node(info: Info, label: str, build, data) -> dict:
-    try:
-        node_id, props = build(data)
-    except InvalidInput as error:
-        raise to_graphql_error(error) from None
+    node_id, props = build(data)
 
     async def work(tx):
         return await nodes.upsert(tx, label, node_id, props)
@@ -180,193 +174,193 @@ async def _upsert_node(info: Info, label: str, build, data) -> dict:
     return await _run(info, work, [node_id], sorted(props))
 
 
-async def _link(info: Info, query: str, row: dict, endpoints: list[tuple[str, str, str]], read_back):
+async def _link(info: Info, rel: RelationshipType, row: dict, start: Endpoint, end: Endpoint, read_back):
+    """Write the `rel` edge `row` describes from `start` to `end`, then answer `read_back(tx)`."""
+
     async def work(tx):
-        if not await edges.upsert_one(tx, query, row):
-            raise await _missing_endpoint(tx, endpoints) or NotFound(endpoints[0][0], endpoints[0][1])
+        if not await edges.upsert_one(tx, rel, row):
+            raise await _missing_endpoint(tx, rel, start, end) or NotFound(rel.start.label, start.id)
         return await read_back(tx)
 
     changed = sorted(key for key, value in row.items() if value is not None and not key.endswith("_id"))
-    return await _run(info, work, [endpoint[1] for endpoint in endpoints], changed)
+    return await _run(info, work, [start.id, end.id], changed)
 
 
 async def _delete_node(info: Info, label: str, node_id: str) -> Deleted:
-    try:
-        node_id = domain.valid_id(node_id)
-    except InvalidInput as error:
-        raise to_graphql_error(error) from None
+    node_id = domain.valid_id(node_id)
 
     async def work(tx):
         if await nodes.delete(tx, label, node_id) is None:
             raise NotFound(label, node_id)
-        return Deleted(id=node_id)
+        return Deleted(id=strawberry.ID(node_id))
 
     return await _run(info, work, [node_id], [])
 
 
-async def _unlink(info: Info, rel_type: str, a: tuple[str, str, str], b: tuple[str, str, str]) -> Deleted:
-    try:
-        a_id, b_id = domain.valid_id(a[1], a[2]), domain.valid_id(b[1], b[2])
-    except InvalidInput as error:
-        raise to_graphql_error(error) from None
+async def _unlink(info: Info, rel: RelationshipType, start: Endpoint, end: Endpoint) -> Deleted:
+    edge_id = f"{start.id}->{end.id}"
 
     async def work(tx):
-        if not await edges.delete(tx, rel_type, a_id, b_id):
-            missing = await _missing_endpoint(tx, [(a[0], a_id, a[2]), (b[0], b_id, b[2])])
-            raise missing or NotFound(rel_type, f"{a_id}->{b_id}")
-        return Deleted(id=f"{a_id}->{b_id}")
+        if not await edges.delete(tx, rel, start.id, end.id):
+            raise await _missing_endpoint(tx, rel, start, end) or NotFound(rel.name, edge_id)
+        return Deleted(id=strawberry.ID(edge_id))
 
-    return await _run(info, work, [a_id, b_id], [])
-
-
-async def _two_nodes(tx, a: tuple[str, str], b: tuple[str, str]) -> tuple[dict, dict]:
-    first = await nodes.get_many(tx, a[0], [a[1]])
-    second = await nodes.get_many(tx, b[0], [b[1]])
-    return first[a[1]], second[b[1]]
+    return await _run(info, work, [start.id, end.id], [])
 
 
-_USES_PROPS = "MATCH (:Project {id: $a})-[r:USES]->(:Artifact {id: $b}) RETURN properties(r) AS rel"
-_MEMBER_PROPS = "MATCH (:Person {id: $a})-[r:MEMBER_OF]->(:Project {id: $b}) RETURN properties(r) AS rel"
+async def _one(tx, label: str, node_id: str) -> dict:
+    return (await nodes.get_many(tx, label, [node_id]))[node_id]
 
 
-@strawberry.type
+# Every payload is nullable so that each field reports its own outcome: a non-null payload
+# that failed would null the whole `data`, telling the caller nothing was done although the
+# fields before it were written. (Permissions are checked for all fields before the first
+# runs: see `maestro_graph.graphql.mutation_authorization`.)
+@strawberry.type(
+    description="Writes. Root fields run in order, each in its own transaction: a field that fails is "
+    "null with an error and wrote nothing; the fields before it stay written. If any field "
+    "is forbidden, none runs."
+)
 class Mutation:
-    @strawberry.mutation(description="Create or update a project by id.", extensions=project_write(lambda a: a["input"].id))
-    async def upsert_project(self, info: Info, input: ProjectInput) -> Project:
+    @strawberry.mutation(
+        description="Create or update a project by id.", extensions=project_write(lambda a: a["input"].id)
+    )
+    async def upsert_project(self, info: Info, input: ProjectInput) -> Project | None:
         return Project.from_node(await _upsert_node(info, "Project", project_props, input))
 
     @strawberry.mutation(description="Create or update an artifact by id.", extensions=scope(scopes.WRITE))
-    async def upsert_artifact(self, info: Info, input: ArtifactInput) -> Artifact:
+    async def upsert_artifact(self, info: Info, input: ArtifactInput) -> Artifact | None:
         return Artifact.from_node(await _upsert_node(info, "Artifact", artifact_props, input))
 
     @strawberry.mutation(description="Create or update a person by id.", extensions=scope(scopes.ADMIN))
-    async def upsert_person(self, info: Info, input: PersonInput) -> Person:
+    async def upsert_person(self, info: Info, input: PersonInput) -> Person | None:
         return Person.from_node(await _upsert_node(info, "Person", person_props, input))
 
     @strawberry.mutation(description="Create or update a team by id.", extensions=scope(scopes.ADMIN))
-    async def upsert_team(self, info: Info, input: TeamInput) -> Team:
+    async def upsert_team(self, info: Info, input: TeamInput) -> Team | None:
         return Team.from_node(await _upsert_node(info, "Team", team_props, input))
 
-    @strawberry.mutation(description="Record that a project uses an artifact; repeating it changes nothing.",
-                          extensions=project_write(lambda a: a["input"].project_id))
-    async def record_usage(self, info: Info, input: UsageInput) -> UsageRecord:
-        try:
-            row = {
-                "project_id": domain.valid_id(input.project_id, "projectId"),
-                "artifact_id": domain.valid_id(input.artifact_id, "artifactId"),
-                "count": None if input.count is None else domain.valid_count(input.count),
-                "kind": None if input.kind is None else domain.valid_name(input.kind, "kind"),
-                "context": domain.valid_text(input.context, "context"),
-                "used_at": input.used_at,
-            }
-        except InvalidInput as error:
-            raise to_graphql_error(error) from None
+    @strawberry.mutation(
+        description="Record that a project uses an artifact; repeating it changes nothing.",
+        extensions=project_write(lambda a: a["input"].project_id),
+    )
+    async def record_usage(self, info: Info, input: UsageInput) -> UsageRecord | None:
+        project, artifact = _endpoint(input.project_id, "projectId"), _endpoint(input.artifact_id, "artifactId")
+        row = {
+            "project_id": project.id,
+            "artifact_id": artifact.id,
+            "count": None if input.count is None else domain.valid_count(input.count),
+            "kind": None if input.kind is None else domain.valid_name(input.kind, "kind"),
+            "context": domain.valid_text(input.context, "context"),
+            "used_at": input.used_at,
+        }
 
         async def read_back(tx):
-            project, artifact = await _two_nodes(tx, ("Project", row["project_id"]), ("Artifact", row["artifact_id"]))
-            rel = (await fetch(tx, _USES_PROPS, a=row["project_id"], b=row["artifact_id"]))[0]["rel"]
-            return UsageRecord(project=Project.from_node(project), artifact=Artifact.from_node(artifact), usage=Usage.from_rel(rel))
+            return UsageRecord(
+                project=Project.from_node(await _one(tx, "Project", project.id)),
+                artifact=Artifact.from_node(await _one(tx, "Artifact", artifact.id)),
+                usage=Usage.from_rel(await edges.properties(tx, USES, project.id, artifact.id)),
+            )
 
-        endpoints = [("Project", row["project_id"], "projectId"), ("Artifact", row["artifact_id"], "artifactId")]
-        return await _link(info, edges.UPSERT_USES, row, endpoints, read_back)
+        return await _link(info, USES, row, project, artifact, read_back)
 
-    @strawberry.mutation(description="Add a person to a project with a role (roles accumulate).",
-                          extensions=project_manage(lambda a: a["project_id"]))
+    @strawberry.mutation(
+        description="Add a person to a project with a role (roles accumulate).",
+        extensions=project_manage(lambda a: a["project_id"]),
+    )
     async def add_member(
-        self, info: Info, person_id: strawberry.ID, project_id: strawberry.ID, role: MemberRole, since: datetime | None = None
-    ) -> MembershipRecord:
-        try:
-            row = {
-                "person_id": domain.valid_id(person_id, "personId"),
-                "project_id": domain.valid_id(project_id, "projectId"),
-                "role": role.value,
-                "since": since,
-            }
-        except InvalidInput as error:
-            raise to_graphql_error(error) from None
+        self,
+        info: Info,
+        person_id: strawberry.ID,
+        project_id: strawberry.ID,
+        role: MemberRole,
+        since: datetime | None = None,
+    ) -> MembershipRecord | None:
+        person, project = _endpoint(person_id, "personId"), _endpoint(project_id, "projectId")
+        row = {"person_id": person.id, "project_id": project.id, "role": role.value, "since": since}
 
         async def read_back(tx):
-            person, project = await _two_nodes(tx, ("Person", row["person_id"]), ("Project", row["project_id"]))
-            rel = (await fetch(tx, _MEMBER_PROPS, a=row["person_id"], b=row["project_id"]))[0]["rel"]
-            return MembershipRecord(person=Person.from_node(person), project=Project.from_node(project), membership=Membership.from_rel(rel))
+            return MembershipRecord(
+                person=Person.from_node(await _one(tx, "Person", person.id)),
+                project=Project.from_node(await _one(tx, "Project", project.id)),
+                membership=Membership.from_rel(await edges.properties(tx, MEMBER_OF, person.id, project.id)),
+            )
 
-        endpoints = [("Person", row["person_id"], "personId"), ("Project", row["project_id"], "projectId")]
-        return await _link(info, edges.UPSERT_MEMBER, row, endpoints, read_back)
+        return await _link(info, MEMBER_OF, row, person, project, read_back)
 
-    @strawberry.mutation(description="Record that `artifactId` was derived from `sourceId` (e.g. a fine-tune of a base model).",
-                          extensions=scope(scopes.WRITE))
-    async def link_derivation(self, info: Info, artifact_id: strawberry.ID, source_id: strawberry.ID) -> Artifact:
-        try:
-            row = {"artifact_id": domain.valid_id(artifact_id, "artifactId"), "source_id": domain.valid_id(source_id, "sourceId")}
-            if row["artifact_id"] == row["source_id"]:
-                raise InvalidInput("sourceId", "an artifact cannot be derived from itself")
-        except InvalidInput as error:
-            raise to_graphql_error(error) from None
+    @strawberry.mutation(
+        description="Record that `artifactId` was derived from `sourceId` (e.g. a fine-tune of a base model).",
+        extensions=scope(scopes.WRITE),
+    )
+    async def link_derivation(
+        self, info: Info, artifact_id: strawberry.ID, source_id: strawberry.ID
+    ) -> Artifact | None:
+        artifact, source = _endpoint(artifact_id, "artifactId"), _endpoint(source_id, "sourceId")
+        if artifact.id == source.id:
+            raise InvalidInput("sourceId", "an artifact cannot be derived from itself")
+        row = {"artifact_id": artifact.id, "source_id": source.id}
 
         async def read_back(tx):
-            return Artifact.from_node((await nodes.get_many(tx, "Artifact", [row["artifact_id"]]))[row["artifact_id"]])
+            return Artifact.from_node(await _one(tx, "Artifact", artifact.id))
 
-        endpoints = [("Artifact", row["artifact_id"], "artifactId"), ("Artifact", row["source_id"], "sourceId")]
-        return await _link(info, edges.UPSERT_DERIVED, row, endpoints, read_back)
+        return await _link(info, DERIVED_FROM, row, artifact, source, read_back)
 
     @strawberry.mutation(description="Record that a person created an artifact.", extensions=scope(scopes.WRITE))
-    async def add_creator(self, info: Info, person_id: strawberry.ID, artifact_id: strawberry.ID) -> Artifact:
-        try:
-            row = {"person_id": domain.valid_id(person_id, "personId"), "artifact_id": domain.valid_id(artifact_id, "artifactId"), "at": None}
-        except InvalidInput as error:
-            raise to_graphql_error(error) from None
+    async def add_creator(self, info: Info, person_id: strawberry.ID, artifact_id: strawberry.ID) -> Artifact | None:
+        person, artifact = _endpoint(person_id, "personId"), _endpoint(artifact_id, "artifactId")
+        row = {"person_id": person.id, "artifact_id": artifact.id, "at": None}
 
         async def read_back(tx):
-            return Artifact.from_node((await nodes.get_many(tx, "Artifact", [row["artifact_id"]]))[row["artifact_id"]])
+            return Artifact.from_node(await _one(tx, "Artifact", artifact.id))
 
-        endpoints = [("Person", row["person_id"], "personId"), ("Artifact", row["artifact_id"], "artifactId")]
-        return await _link(info, edges.UPSERT_CREATED, row, endpoints, read_back)
+        return await _link(info, CREATED, row, person, artifact, read_back)
 
     @strawberry.mutation(description="Put a person in a team.", extensions=scope(scopes.ADMIN))
-    async def add_team_member(self, info: Info, person_id: strawberry.ID, team_id: strawberry.ID) -> Team:
-        try:
-            row = {"person_id": domain.valid_id(person_id, "personId"), "team_id": domain.valid_id(team_id, "teamId")}
-        except InvalidInput as error:
-            raise to_graphql_error(error) from None
+    async def add_team_member(self, info: Info, person_id: strawberry.ID, team_id: strawberry.ID) -> Team | None:
+        person, team = _endpoint(person_id, "personId"), _endpoint(team_id, "teamId")
+        row = {"person_id": person.id, "team_id": team.id}
 
         async def read_back(tx):
-            return Team.from_node((await nodes.get_many(tx, "Team", [row["team_id"]]))[row["team_id"]])
+            return Team.from_node(await _one(tx, "Team", team.id))
 
-        endpoints = [("Person", row["person_id"], "personId"), ("Team", row["team_id"], "teamId")]
-        return await _link(info, edges.UPSERT_IN_TEAM, row, endpoints, read_back)
+        return await _link(info, IN_TEAM, row, person, team, read_back)
 
-    @strawberry.mutation(description="Delete a project and its relationships.", extensions=project_manage(lambda a: a["id"]))
-    async def delete_project(self, info: Info, id: strawberry.ID) -> Deleted:
+    @strawberry.mutation(
+        description="Delete a project and its relationships.", extensions=project_manage(lambda a: a["id"])
+    )
+    async def delete_project(self, info: Info, id: strawberry.ID) -> Deleted | None:
         return await _delete_node(info, "Project", id)
 
     @strawberry.mutation(description="Delete an artifact and its relationships.", extensions=scope(scopes.ADMIN))
-    async def delete_artifact(self, info: Info, id: strawberry.ID) -> Deleted:
+    async def delete_artifact(self, info: Info, id: strawberry.ID) -> Deleted | None:
         return await _delete_node(info, "Artifact", id)
 
     @strawberry.mutation(description="Delete a person and their relationships.", extensions=scope(scopes.ADMIN))
-    async def delete_person(self, info: Info, id: strawberry.ID) -> Deleted:
+    async def delete_person(self, info: Info, id: strawberry.ID) -> Deleted | None:
         return await _delete_node(info, "Person", id)
 
     @strawberry.mutation(description="Delete a team and its relationships.", extensions=scope(scopes.ADMIN))
-    async def delete_team(self, info: Info, id: strawberry.ID) -> Deleted:
+    async def delete_team(self, info: Info, id: strawberry.ID) -> Deleted | None:
         return await _delete_node(info, "Team", id)
 
     @strawberry.mutation(extensions=project_write(lambda a: a["project_id"]))
-    async def remove_usage(self, info: Info, project_id: strawberry.ID, artifact_id: strawberry.ID) -> Deleted:
-        return await _unlink(info, "USES", ("Project", project_id, "projectId"), ("Artifact", artifact_id, "artifactId"))
+    async def remove_usage(self, info: Info, project_id: strawberry.ID, artifact_id: strawberry.ID) -> Deleted | None:
+        return await _unlink(info, USES, _endpoint(project_id, "projectId"), _endpoint(artifact_id, "artifactId"))
 
     @strawberry.mutation(extensions=project_manage(lambda a: a["project_id"]))
-    async def remove_member(self, info: Info, person_id: strawberry.ID, project_id: strawberry.ID) -> Deleted:
-        return await _unlink(info, "MEMBER_OF", ("Person", person_id, "personId"), ("Project", project_id, "projectId"))
+    async def remove_member(self, info: Info, person_id: strawberry.ID, project_id: strawberry.ID) -> Deleted | None:
+        return await _unlink(info, MEMBER_OF, _endpoint(person_id, "personId"), _endpoint(project_id, "projectId"))
 
     @strawberry.mutation(extensions=scope(scopes.WRITE))
-    async def unlink_derivation(self, info: Info, artifact_id: strawberry.ID, source_id: strawberry.ID) -> Deleted:
-        return await _unlink(info, "DERIVED_FROM", ("Artifact", artifact_id, "artifactId"), ("Artifact", source_id, "sourceId"))
+    async def unlink_derivation(
+        self, info: Info, artifact_id: strawberry.ID, source_id: strawberry.ID
+    ) -> Deleted | None:
+        return await _unlink(info, DERIVED_FROM, _endpoint(artifact_id, "artifactId"), _endpoint(source_id, "sourceId"))
 
     @strawberry.mutation(extensions=scope(scopes.WRITE))
-    async def remove_creator(self, info: Info, person_id: strawberry.ID, artifact_id: strawberry.ID) -> Deleted:
-        return await _unlink(info, "CREATED", ("Person", person_id, "personId"), ("Artifact", artifact_id, "artifactId"))
+    async def remove_creator(self, info: Info, person_id: strawberry.ID, artifact_id: strawberry.ID) -> Deleted | None:
+        return await _unlink(info, CREATED, _endpoint(person_id, "personId"), _endpoint(artifact_id, "artifactId"))
 
     @strawberry.mutation(extensions=scope(scopes.ADMIN))
-    async def remove_team_member(self, info: Info, person_id: strawberry.ID, team_id: strawberry.ID) -> Deleted:
-        return await _unlink(info, "IN_TEAM", ("Person", person_id, "personId"), ("Team", team_id, "teamId"))
+    async def remove_team_member(self, info: Info, person_id: strawberry.ID, team_id: strawberry.ID) -> Deleted | None:
+        return await _unlink(info, IN_TEAM, _endpoint(person_id, "personId"), _endpoint(team_id, "teamId"))

@@ -18,20 +18,31 @@ of its resolvers reads.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
-from graphql import (FieldNode, FragmentSpreadNode, GraphQLInterfaceType, GraphQLResolveInfo, InlineFragmentNode,
-                     IntValueNode, NullValueNode, OperationType, StringValueNode, VariableNode, get_named_type)
-from strawberry.utils.str_converters import to_camel_case
-from strawberry.types import Info
+from graphql import (
+    FieldNode,
+    FragmentSpreadNode,
+    GraphQLInterfaceType,
+    GraphQLResolveInfo,
+    InlineFragmentNode,
+    IntValueNode,
+    NullValueNode,
+    OperationType,
+    StringValueNode,
+    VariableNode,
+    get_named_type,
+)
+from strawberry.types import Info, get_object_definition
 from strawberry.types.nodes import get_variable_values
+from strawberry.utils.str_converters import to_camel_case
 
 from maestro_graph.domain import InvalidInput
-from maestro_graph.repositories import neighbourhood
-from maestro_graph.repositories.neighbourhood import PagePlan
 from maestro_graph.graph_model import RELATIONS, connection_fields
 from maestro_graph.graphql.types import NODE_TYPES
+from maestro_graph.repositories import neighbourhood
+from maestro_graph.repositories.neighbourhood import PagePlan
 
 # GraphQL type -> connection field -> relation it pages (the resolvers in graphql/types.py).
 CONNECTION_FIELDS: dict[str, dict[str, str]] = connection_fields()
@@ -140,18 +151,21 @@ def _cut(plans: list[PagePlan], keep: int) -> list[PagePlan]:
     return [PagePlan(p.relation, p.skip, p.limit, _cut(p.children, keep - 1)) for p in plans]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _plain_fields(type_name: str) -> dict[str, str]:
     """GraphQL name -> node property, for the fields of a node type read straight off the node."""
-    definition = NODE_TYPES[type_name].__strawberry_definition__
+    definition = get_object_definition(NODE_TYPES[type_name], strict=True)
     return {to_camel_case(f.python_name): f.python_name for f in definition.fields if f.base_resolver is None}
 
 
 def _selected_by_type(info: GraphQLResolveInfo) -> dict[str, set[str]] | None:
     """Field names the operation selects on each object type; None if any selection has a directive."""
     schema = info.schema
-    roots = {OperationType.QUERY: schema.query_type, OperationType.MUTATION: schema.mutation_type,
-             OperationType.SUBSCRIPTION: schema.subscription_type}
+    roots = {
+        OperationType.QUERY: schema.query_type,
+        OperationType.MUTATION: schema.mutation_type,
+        OperationType.SUBSCRIPTION: schema.subscription_type,
+    }
     selected: dict[str, set[str]] = {}
 
     def walk(selection_set, parent) -> bool:
@@ -164,17 +178,21 @@ def _selected_by_type(info: GraphQLResolveInfo) -> dict[str, set[str]] | None:
                 for owner in owners:
                     selected.setdefault(owner.name, set()).add(name)
                 definition = getattr(parent, "fields", {}).get(name)
-                if definition is not None and selection.selection_set is not None:
-                    if not walk(selection.selection_set, get_named_type(definition.type)):
-                        return False
+                if (
+                    definition is not None
+                    and selection.selection_set is not None
+                    and not walk(selection.selection_set, get_named_type(definition.type))
+                ):
+                    return False
             elif isinstance(selection, InlineFragmentNode):
                 condition = schema.get_type(selection.type_condition.name.value) if selection.type_condition else parent
                 if not walk(selection.selection_set, condition):
                     return False
             elif isinstance(selection, FragmentSpreadNode):
                 fragment = info.fragments.get(selection.name.value)
-                if fragment is None or not walk(fragment.selection_set,
-                                                schema.get_type(fragment.type_condition.name.value)):
+                if fragment is None or not walk(
+                    fragment.selection_set, schema.get_type(fragment.type_condition.name.value)
+                ):
                     return False
         return True
 
@@ -186,10 +204,14 @@ def _projections(info: Info) -> dict[str, tuple[str, ...]] | None:
     memo = info.context.memo
     if "projections" not in memo:
         selected = _selected_by_type(info._raw_info)
-        memo["projections"] = None if selected is None else {
-            label: tuple(sorted({plain[f] for f in selected.get(label, ()) if f in plain}))
-            for label, plain in ((label, _plain_fields(label)) for label in NODE_TYPES)
-        }
+        memo["projections"] = (
+            None
+            if selected is None
+            else {
+                label: tuple(sorted({plain[f] for f in selected.get(label, ()) if f in plain}))
+                for label, plain in ((label, _plain_fields(label)) for label in NODE_TYPES)
+            }
+        )
     return memo["projections"]
 
 

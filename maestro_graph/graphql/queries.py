@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import Enum
+from typing import Any, TypeVar
 
 import strawberry
 from strawberry.types import Info
@@ -12,28 +14,13 @@ from maestro_graph.auth.permissions import scope
 from maestro_graph.domain import MAX_TEXT_LENGTH, InvalidInput
 from maestro_graph.graphql import prefetch
 from maestro_graph.graphql.audit import audit_events
-from maestro_graph.graphql.errors import to_graphql_error
-from maestro_graph.graphql.types import (
-    Artifact,
-    ArtifactConnection,
-    ArtifactEdge,
-    ArtifactKind,
-    Node,
-    Person,
-    PersonConnection,
-    PersonEdge,
-    PersonKind,
-    Project,
-    ProjectConnection,
-    ProjectEdge,
-    ProjectStatus,
-    Team,
-    TeamConnection,
-    TeamEdge,
-    connection,
-    node_from_row,
-)
+from maestro_graph.graphql.connections import Connection, node_connection
+from maestro_graph.graphql.search import full_text_search
+from maestro_graph.graphql.types import Artifact, Person, Project, Team, node_from_row
+from maestro_graph.graphql.vocabularies import ArtifactKind, PersonKind, ProjectStatus
 from maestro_graph.repositories import listing
+
+NodeT = TypeVar("NodeT")
 
 
 @strawberry.enum
@@ -82,31 +69,13 @@ class TeamFilter:
     text: str | None = None
 
 
-@strawberry.enum
-class SearchKind(Enum):
-    PROJECT = "Project"
-    ARTIFACT = "Artifact"
-    PERSON = "Person"
-    TEAM = "Team"
-
-
-@strawberry.type
-class SearchHit:
-    node: Node
-    score: float
-
-
-def _check_text(value: str | None, field: str) -> None:
-    if value is not None and len(value) > MAX_TEXT_LENGTH:
-        raise InvalidInput(field, f"must be at most {MAX_TEXT_LENGTH} characters")
-
-
 def _filters(filter_input: object | None) -> dict:
     if filter_input is None:
         return {}
     values = {}
     for name, value in vars(filter_input).items():
-        _check_text(value if isinstance(value, str) else None, f"filter.{name}")
+        if isinstance(value, str) and len(value) > MAX_TEXT_LENGTH:
+            raise InvalidInput(f"filter.{name}", f"must be at most {MAX_TEXT_LENGTH} characters")
         if isinstance(value, Enum):
             value = value.value
         elif isinstance(value, list):
@@ -115,21 +84,25 @@ def _filters(filter_input: object | None) -> dict:
     return values
 
 
-async def _page(info: Info, label: str, first, after, filter_input, order_by: OrderBy | None):
-    try:
-        win = info.context.window(first, after)
-        filters = _filters(filter_input)
-    except InvalidInput as error:
-        raise to_graphql_error(error) from None
+async def _page(
+    info: Info,
+    label: str,
+    first: int | None,
+    after: str | None,
+    filter_input: object | None,
+    order_by: OrderBy | None,
+    make_node: Callable[[dict[str, Any]], NodeT],
+) -> Connection[NodeT]:
+    win = info.context.window(first, after)
+    filters = _filters(filter_input)
     order = order_by or OrderBy()
+    request = listing.PageRequest(win.skip, win.limit)
 
     async def work(tx):
-        return await listing.page(
-            tx, label, filters, order.field.value, order.direction is Direction.DESC, listing.PageRequest(win.skip, win.limit)
-        )
+        return await listing.page(tx, label, filters, order.field.value, order.direction is Direction.DESC, request)
 
     rows, total = await info.context.db.read(work)
-    return rows, total, win.skip
+    return node_connection(rows, total, win.skip, make_node)
 
 
 async def _node(info: Info, label: str, node_id: str):
@@ -157,56 +130,54 @@ class Query:
 
     @strawberry.field
     async def projects(
-        self, info: Info, first: int | None = None, after: str | None = None,
-        filter: ProjectFilter | None = None, order_by: OrderBy | None = None,
-    ) -> ProjectConnection:
-        rows, total, skip = await _page(info, "Project", first, after, filter, order_by)
-        return connection(ProjectConnection, rows, total, skip, lambda cursor, r: ProjectEdge(cursor=cursor, node=Project.from_node(r)))
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        filter: ProjectFilter | None = None,
+        order_by: OrderBy | None = None,
+    ) -> Connection[Project]:
+        return await _page(info, "Project", first, after, filter, order_by, Project.from_node)
 
     @strawberry.field
     async def artifacts(
-        self, info: Info, first: int | None = None, after: str | None = None,
-        filter: ArtifactFilter | None = None, order_by: OrderBy | None = None,
-    ) -> ArtifactConnection:
-        rows, total, skip = await _page(info, "Artifact", first, after, filter, order_by)
-        return connection(ArtifactConnection, rows, total, skip, lambda cursor, r: ArtifactEdge(cursor=cursor, node=Artifact.from_node(r)))
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        filter: ArtifactFilter | None = None,
+        order_by: OrderBy | None = None,
+    ) -> Connection[Artifact]:
+        return await _page(info, "Artifact", first, after, filter, order_by, Artifact.from_node)
 
     @strawberry.field
     async def people(
-        self, info: Info, first: int | None = None, after: str | None = None,
-        filter: PersonFilter | None = None, order_by: OrderBy | None = None,
-    ) -> PersonConnection:
-        rows, total, skip = await _page(info, "Person", first, after, filter, order_by)
-        return connection(PersonConnection, rows, total, skip, lambda cursor, r: PersonEdge(cursor=cursor, node=Person.from_node(r)))
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        filter: PersonFilter | None = None,
+        order_by: OrderBy | None = None,
+    ) -> Connection[Person]:
+        return await _page(info, "Person", first, after, filter, order_by, Person.from_node)
 
     @strawberry.field
     async def teams(
-        self, info: Info, first: int | None = None, after: str | None = None,
-        filter: TeamFilter | None = None, order_by: OrderBy | None = None,
-    ) -> TeamConnection:
-        rows, total, skip = await _page(info, "Team", first, after, filter, order_by)
-        return connection(TeamConnection, rows, total, skip, lambda cursor, r: TeamEdge(cursor=cursor, node=Team.from_node(r)))
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        filter: TeamFilter | None = None,
+        order_by: OrderBy | None = None,
+    ) -> Connection[Team]:
+        return await _page(info, "Team", first, after, filter, order_by, Team.from_node)
 
-    @strawberry.field(description="Full-text search over names and descriptions, best matches first.")
-    async def search(
-        self, info: Info, text: str, kinds: list[SearchKind] | None = None,
-        artifact_kinds: list[ArtifactKind] | None = None, first: int | None = None,
-    ) -> list[SearchHit]:
-        try:
-            _check_text(text, "text")
-            limit = info.context.window(first, None).limit
-        except InvalidInput as error:
-            raise to_graphql_error(error) from None
-        labels = [kind.value for kind in kinds] if kinds else None
-        artifact_kind_values = [kind.value for kind in artifact_kinds] if artifact_kinds else None
-
-        async def work(tx):
-            return await listing.search(tx, text, labels, artifact_kind_values, limit)
-
-        rows = await info.context.db.read(work)
-        return [SearchHit(node=node_from_row(r["label"], r["node"]), score=r["score"]) for r in rows]
+    search = strawberry.field(
+        resolver=full_text_search, description="Full-text search over names and descriptions, best matches first."
+    )
 
     audit_events = strawberry.field(
-        resolver=audit_events, extensions=scope(scopes.ADMIN),
+        resolver=audit_events,
+        extensions=scope(scopes.ADMIN),
         description="Successful writes, newest first (admin scope).",
     )

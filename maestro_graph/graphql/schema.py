@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import strawberry
-from strawberry.tools import merge_types
-from strawberry.extensions import AddValidationRules, MaskErrors, ParserCache, ValidationCache, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter, SchemaExtension
 from graphql import GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.extensions import AddValidationRules, MaskErrors, MaxTokensLimiter, ParserCache, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
 
 from maestro_graph.auth.permissions import RequireReadScope
 from maestro_graph.graphql.cost import CostLimit, CostPolicy
-from maestro_graph.graphql.mutations import Mutation
+from maestro_graph.graphql.document_limits import LimitedValidation, Limits
+from maestro_graph.graphql.error_logging import ErrorLoggingSchema
+from maestro_graph.graphql.errors import PUBLIC_CODES, CodeDomainErrors
 from maestro_graph.graphql.ml import MLQuery
+from maestro_graph.graphql.mutation_authorization import AuthorizeMutationsFirst
+from maestro_graph.graphql.mutations import Mutation
 from maestro_graph.graphql.queries import Query as GraphQuery
 from maestro_graph.graphql.suggestions import HideSuggestions
 from maestro_graph.graphql.unavailable import ServiceUnavailableAs503
+from maestro_graph.middleware import deadline
 from maestro_graph.observability.graphql_metrics import GraphQLMetrics
 
 # The graph's own queries and the models' answers, served as one Query type.
@@ -28,18 +34,10 @@ SDL_PATH = Path(__file__).resolve().parents[2] / "schema.graphql"
 MAX_DEPTH = 10
 MAX_ALIASES = 30
 MAX_TOKENS = 2000
-# Errors we raise on purpose carry a code and stay visible; anything else is internal.
-_PUBLIC_CODES = {"BAD_USER_INPUT", "NOT_FOUND", "FORBIDDEN", "UNAUTHENTICATED", "SERVICE_UNAVAILABLE",
-                 "QUERY_TOO_COSTLY", "RATE_LIMITED"}
 
 
-# The depth and alias limiters build a validation rule class when constructed. Built once
-# here, the rules are the same objects on every request, which lets ValidationCache hit
-# (its key includes the rules); fresh limiters per request would make every lookup miss.
-_LIMIT_RULES = [
-    *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
-    *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
-]
+# Expanded, a document may ask for as many fields as the token limit lets it write out.
+_DOCUMENT_LIMITS = Limits(max_depth=MAX_DEPTH, max_aliases=MAX_ALIASES, max_selections=MAX_TOKENS)
 
 
 class CypherRoundTrips(SchemaExtension):
@@ -51,9 +49,19 @@ class CypherRoundTrips(SchemaExtension):
         return {"cypher": {"roundTrips": counter[0]}} if counter is not None else {}
 
 
+class StopAtTheDeadline(SchemaExtension):
+    """Parsing and validation run without a pause the deadline could cut in at: a request
+    whose deadline passed meanwhile is cancelled here, before anything is executed."""
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        await deadline.checkpoint()
+        yield
+
+
 def _is_internal(error: GraphQLError) -> bool:
+    # Errors we raise on purpose carry a code and stay visible; anything else is internal.
     code = (error.extensions or {}).get("code")
-    if code in _PUBLIC_CODES:
+    if code in PUBLIC_CODES:
         return False
     # Validation and parse errors have no original error, and errors in the variables (a
     # value of the wrong type, an unknown enum value) have no path: both describe the
@@ -69,11 +77,13 @@ def build_schema(
     extensions: list = [
         # Clients repeat the same few documents: parse and validate each once per process.
         lambda: ParserCache(maxsize=256),
-        lambda: ValidationCache(maxsize=256),
-        lambda: AddValidationRules(_LIMIT_RULES),
+        # The depth, alias and expansion limits are checked first, on every document.
+        lambda: LimitedValidation(_DOCUMENT_LIMITS, maxsize=256),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        StopAtTheDeadline,
         CypherRoundTrips,
         RequireReadScope,
+        AuthorizeMutationsFirst,
     ]
     if cost is not None:
         extensions.append(lambda: CostLimit(cost))
@@ -83,12 +93,12 @@ def build_schema(
         extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
     if not field_suggestions:
         extensions.append(HideSuggestions)
-    # Last, so their hooks unwind first: the 503 mapping codes an outage's errors, then the
-    # metrics see them coded, and only then does MaskErrors mask what is left.
-    extensions += [GraphQLMetrics, ServiceUnavailableAs503]
+    # Last, so their hooks unwind first: the 503 mapping codes an outage's errors and the
+    # domain's errors get their codes, then the metrics see them coded, and only then does
+    # MaskErrors mask what is left.
+    extensions += [GraphQLMetrics, ServiceUnavailableAs503, CodeDomainErrors]
     config = StrawberryConfig(disable_field_suggestions=not field_suggestions)
-    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions, config=config)
-
+    return ErrorLoggingSchema(query=Query, mutation=Mutation, extensions=extensions, config=config)
 
 
 def export_sdl() -> str:

@@ -1,95 +1,21 @@
-"""The GraphQL object types: thin dataclasses built from graph rows; relationship
-fields resolve through the request's DataLoaders."""
+"""The GraphQL object types of the graph's nodes: thin dataclasses built from graph rows;
+relationship fields resolve through the request's DataLoaders."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from enum import Enum
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info
 
-from maestro_graph.graphql.pagination import encode_cursor
-from maestro_graph.graphql.errors import to_graphql_error
-# An argument's type cannot be lazy; the metrics module imports nothing from this one.
-from maestro_graph.graphql.metrics import MetricName
-from maestro_graph.domain import InvalidInput
-
-
-def native(value: Any) -> Any:
-    """Neo4j temporal values as Python ones."""
-    return value.to_native() if hasattr(value, "to_native") else value
-
-
-@strawberry.enum(description="What an artifact is.")
-class ArtifactKind(Enum):
-    MODEL = "model"
-    DATASET = "dataset"
-    NOTEBOOK = "notebook"
-    PIPELINE = "pipeline"
-    FEATURE = "feature"
-    LIBRARY = "library"
-    PROMPT = "prompt"
-    OTHER = "other"
-
-
-@strawberry.enum(description="Whether a person node stands for one person or a group (e.g. a team address).")
-class PersonKind(Enum):
-    PERSON = "person"
-    TEAM = "team"
-
-
-@strawberry.enum
-class MemberRole(Enum):
-    OWNER = "owner"
-    MAINTAINER = "maintainer"
-    UPLOADER = "uploader"
-    CONTRIBUTOR = "contributor"
-    VIEWER = "viewer"
-
-
-@strawberry.enum
-class ProjectStatus(Enum):
-    ACTIVE = "active"
-    ARCHIVED = "archived"
-    REMOVED = "removed"
-
-
-@strawberry.type
-class PageInfo:
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
-
-
-E = TypeVar("E")
-
-
-@strawberry.type
-class Connection(Generic[E]):
-    edges: list[E]
-    page_info: PageInfo
-    total_count: int
-
-
-def page_info(skip: int, count: int, total: int) -> PageInfo:
-    return PageInfo(
-        has_next_page=skip + count < total,
-        has_previous_page=skip > 0,
-        start_cursor=encode_cursor(skip) if count else None,
-        end_cursor=encode_cursor(skip + count - 1) if count else None,
-    )
-
-
-def connection(connection_type, rows: list, total: int, skip: int, make_edge):
-    """A page as a connection: `make_edge(cursor, row)` builds each edge."""
-    return connection_type(
-        edges=[make_edge(encode_cursor(skip + i), row) for i, row in enumerate(rows)],
-        page_info=page_info(skip, len(rows), total),
-        total_count=total,
-    )
+from maestro_graph.auth.permissions import admin_only_value
+from maestro_graph.graphql import model_answers, process_metrics
+from maestro_graph.graphql.connections import Connection, Edge, connection, node_connection
+from maestro_graph.graphql.model_answers import ArtifactImpact, OutcomePrediction
+from maestro_graph.graphql.process_metrics import DoraMetrics, MetricName, MetricPoint, ProcessMetrics
+from maestro_graph.graphql.temporal import native
 
 
 @strawberry.type(description="How a project uses an artifact.")
@@ -121,11 +47,16 @@ class Membership:
         return Membership(roles=list(rel.get("roles") or []), since=native(rel.get("since")))
 
 
-async def _relation_page(info: Info, name: str, anchor: str, first: int | None, after: str | None):
-    try:
-        win = info.context.window(first, after)
-    except InvalidInput as error:
-        raise to_graphql_error(error) from None
+# A node's properties, or a {node, rel} pair of a relation page, as the repositories read them.
+Row = dict[str, Any]
+
+
+async def _relation_page(
+    info: Info, name: str, anchor: str, first: int | None, after: str | None
+) -> tuple[list[Row], int, int]:
+    """The page `first`/`after` of relation `name` from node `anchor`: its edges as
+    {node, rel} rows, the total and the rows skipped."""
+    win = info.context.window(first, after)
     edges, total = await info.context.loaders.page.load((name, anchor, win.skip, win.limit))
     return edges, total, win.skip
 
@@ -142,11 +73,13 @@ class Project(Node):
     status: str | None
     section: str | None
     tags: list[str]
-    success: bool | None = strawberry.field(description="The outcome label: true succeeded, false failed, null unknown.")
+    success: bool | None = strawberry.field(
+        description="The outcome label: true succeeded, false failed, null unknown."
+    )
     created_at: datetime | None
 
     @staticmethod
-    def from_node(node: dict) -> Project:
+    def from_node(node: Row) -> Project:
         success = node.get("success")
         return Project(
             id=node["id"],
@@ -162,30 +95,30 @@ class Project(Node):
     @strawberry.field(description="Artifacts this project uses.")
     async def uses(self, info: Info, first: int | None = None, after: str | None = None) -> ProjectUsesConnection:
         edges, total, skip = await _relation_page(info, "project_uses", self.id, first, after)
-        return connection(ProjectUsesConnection, edges, total, skip, lambda cursor, e: ProjectUsesEdge(
-            cursor=cursor, node=Artifact.from_node(e["node"]), usage=Usage.from_rel(e["rel"])))
+        return connection(
+            ProjectUsesConnection,
+            edges,
+            total,
+            skip,
+            lambda cursor, e: ProjectUsesEdge(
+                cursor=cursor, node=Artifact.from_node(e["node"]), usage=Usage.from_rel(e["rel"])
+            ),
+        )
 
     @strawberry.field(description="Projects nearest in meaning (text embeddings), most similar first.")
-    async def similar_projects(
-        self, info: Info, first: int = 5
-    ) -> list[Annotated["SimilarProject", strawberry.lazy("maestro_graph.graphql.ml")]]:
-        from maestro_graph.graphql import ml
-
-        return await ml.similar_projects(info, self.id, first)
+    async def similar_projects(self, info: Info, first: int = 5) -> list[SimilarProject]:
+        found = await model_answers.similar_project_rows(info, self.id, first)
+        return [SimilarProject(project=Project.from_node(s["node"]), score=s["score"]) for s in found]
 
     @strawberry.field(description="Predicted chance of success from the active outcome model; null before training.")
-    async def outcome_prediction(
-        self, info: Info
-    ) -> Annotated["OutcomePrediction", strawberry.lazy("maestro_graph.graphql.ml")] | None:
-        from maestro_graph.graphql import ml
+    async def outcome_prediction(self, info: Info) -> OutcomePrediction | None:
+        return await model_answers.outcome_prediction(info, self.id)
 
-        return await ml.outcome_prediction(info, self.id)
-
-    @strawberry.field(description="Latest weekly process metrics from the project's git history; null before import-git.")
-    async def metrics(self, info: Info) -> Annotated["ProcessMetrics", strawberry.lazy("maestro_graph.graphql.metrics")] | None:
-        from maestro_graph.graphql import metrics
-
-        return await metrics.latest(info, self.id)
+    @strawberry.field(
+        description="Latest weekly process metrics from the project's git history; null before import-git."
+    )
+    async def metrics(self, info: Info) -> ProcessMetrics | None:
+        return await process_metrics.latest(info, self.id)
 
     @strawberry.field(description="One weekly process metric over time, oldest first; `from` and `to` are inclusive.")
     async def metric_series(
@@ -194,25 +127,28 @@ class Project(Node):
         name: MetricName,
         from_: Annotated[datetime | None, strawberry.argument(name="from")] = None,
         to: datetime | None = None,
-    ) -> list[Annotated["MetricPoint", strawberry.lazy("maestro_graph.graphql.metrics")]]:
-        from maestro_graph.graphql import metrics
+    ) -> list[MetricPoint]:
+        return await process_metrics.series(info, self.id, name, from_, to)
 
-        return await metrics.series(info, self.id, name, from_, to)
-
-    @strawberry.field(description="DORA metrics over the `window` days up to `until` (default: now), "
-                                  "from production deployments reported by CI/CD.")
-    async def dora(
-        self, info: Info, window: int = 30, until: datetime | None = None
-    ) -> Annotated["DoraMetrics", strawberry.lazy("maestro_graph.graphql.metrics")]:
-        from maestro_graph.graphql import metrics
-
-        return await metrics.dora(info, self.id, window, until)
+    @strawberry.field(
+        description="DORA metrics over the `window` days up to `until` (default: now), "
+        "from production deployments reported by CI/CD."
+    )
+    async def dora(self, info: Info, window: int = 30, until: datetime | None = None) -> DoraMetrics:
+        return await process_metrics.dora(info, self.id, window, until)
 
     @strawberry.field(description="People who are members of this project.")
     async def members(self, info: Info, first: int | None = None, after: str | None = None) -> ProjectMembersConnection:
         edges, total, skip = await _relation_page(info, "project_members", self.id, first, after)
-        return connection(ProjectMembersConnection, edges, total, skip, lambda cursor, e: ProjectMemberEdge(
-            cursor=cursor, node=Person.from_node(e["node"]), membership=Membership.from_rel(e["rel"])))
+        return connection(
+            ProjectMembersConnection,
+            edges,
+            total,
+            skip,
+            lambda cursor, e: ProjectMemberEdge(
+                cursor=cursor, node=Person.from_node(e["node"]), membership=Membership.from_rel(e["rel"])
+            ),
+        )
 
 
 @strawberry.type(description="A reusable ML artifact: model, dataset, notebook, pipeline, feature, library, prompt.")
@@ -225,7 +161,7 @@ class Artifact(Node):
     created_at: datetime | None
 
     @staticmethod
-    def from_node(node: dict) -> Artifact:
+    def from_node(node: Row) -> Artifact:
         return Artifact(
             id=node["id"],
             name=node.get("name"),
@@ -240,36 +176,53 @@ class Artifact(Node):
     @strawberry.field(description="Projects that use this artifact.")
     async def used_by(self, info: Info, first: int | None = None, after: str | None = None) -> ArtifactUsersConnection:
         edges, total, skip = await _relation_page(info, "artifact_used_by", self.id, first, after)
-        return connection(ArtifactUsersConnection, edges, total, skip, lambda cursor, e: ArtifactUserEdge(
-            cursor=cursor, node=Project.from_node(e["node"]), usage=Usage.from_rel(e["rel"])))
+        return connection(
+            ArtifactUsersConnection,
+            edges,
+            total,
+            skip,
+            lambda cursor, e: ArtifactUserEdge(
+                cursor=cursor, node=Project.from_node(e["node"]), usage=Usage.from_rel(e["rel"])
+            ),
+        )
 
-    @strawberry.field(description="Learned impact on project success from the active impact model; null before training.")
-    async def impact(self, info: Info) -> Annotated["ArtifactImpact", strawberry.lazy("maestro_graph.graphql.ml")] | None:
-        from maestro_graph.graphql import ml
-
-        return await ml.artifact_impact(info, self.id)
+    @strawberry.field(
+        description="Learned impact on project success from the active impact model; null before training."
+    )
+    async def impact(self, info: Info) -> ArtifactImpact | None:
+        return await model_answers.artifact_impact(info, self.id)
 
     @strawberry.field(description="People who created this artifact.")
-    async def creators(self, info: Info, first: int | None = None, after: str | None = None) -> PersonConnection:
-        return await _people(info, "artifact_creators", self.id, first, after)
+    async def creators(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Person]:
+        edges, total, skip = await _relation_page(info, "artifact_creators", self.id, first, after)
+        return node_connection(edges, total, skip, lambda e: Person.from_node(e["node"]))
 
     @strawberry.field(description="Artifacts this one was derived from (its lineage, one step up).")
-    async def derived_from(self, info: Info, first: int | None = None, after: str | None = None) -> ArtifactConnection:
-        return await _artifacts(info, "artifact_derived_from", self.id, first, after)
+    async def derived_from(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Artifact]:
+        edges, total, skip = await _relation_page(info, "artifact_derived_from", self.id, first, after)
+        return node_connection(edges, total, skip, lambda e: Artifact.from_node(e["node"]))
 
     @strawberry.field(description="Artifacts derived from this one (one step down).")
-    async def derivatives(self, info: Info, first: int | None = None, after: str | None = None) -> ArtifactConnection:
-        return await _artifacts(info, "artifact_derivatives", self.id, first, after)
+    async def derivatives(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Artifact]:
+        edges, total, skip = await _relation_page(info, "artifact_derivatives", self.id, first, after)
+        return node_connection(edges, total, skip, lambda e: Artifact.from_node(e["node"]))
 
 
 @strawberry.type(description="A person (or a group acting as one, see kind).")
 class Person(Node):
     kind: str
-    email_hash: str | None
+    # Unsalted, so a list of candidate addresses reverses it: only admins see it. The stored
+    # hash stays as it is (the git importer matches people by it).
+    email_hash: str | None = strawberry.field(
+        description="SHA-256 of the email address; null unless the caller has the admin scope.",
+        extensions=admin_only_value(),
+    )
     created_at: datetime | None
 
     @staticmethod
-    def from_node(node: dict) -> Person:
+    def from_node(node: Row) -> Person:
         return Person(
             id=node["id"],
             name=node.get("name"),
@@ -279,19 +232,29 @@ class Person(Node):
         )
 
     @strawberry.field(description="Projects this person is a member of.")
-    async def projects(self, info: Info, first: int | None = None, after: str | None = None) -> PersonProjectsConnection:
+    async def projects(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> PersonProjectsConnection:
         edges, total, skip = await _relation_page(info, "person_projects", self.id, first, after)
-        return connection(PersonProjectsConnection, edges, total, skip, lambda cursor, e: PersonProjectEdge(
-            cursor=cursor, node=Project.from_node(e["node"]), membership=Membership.from_rel(e["rel"])))
+        return connection(
+            PersonProjectsConnection,
+            edges,
+            total,
+            skip,
+            lambda cursor, e: PersonProjectEdge(
+                cursor=cursor, node=Project.from_node(e["node"]), membership=Membership.from_rel(e["rel"])
+            ),
+        )
 
     @strawberry.field(description="Artifacts this person created.")
-    async def created(self, info: Info, first: int | None = None, after: str | None = None) -> ArtifactConnection:
-        return await _artifacts(info, "person_created", self.id, first, after)
+    async def created(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Artifact]:
+        edges, total, skip = await _relation_page(info, "person_created", self.id, first, after)
+        return node_connection(edges, total, skip, lambda e: Artifact.from_node(e["node"]))
 
     @strawberry.field(description="Teams this person belongs to.")
-    async def teams(self, info: Info, first: int | None = None, after: str | None = None) -> TeamConnection:
+    async def teams(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Team]:
         edges, total, skip = await _relation_page(info, "person_teams", self.id, first, after)
-        return connection(TeamConnection, edges, total, skip, lambda cursor, e: TeamEdge(cursor=cursor, node=Team.from_node(e["node"])))
+        return node_connection(edges, total, skip, lambda e: Team.from_node(e["node"]))
 
 
 @strawberry.type
@@ -300,7 +263,7 @@ class Team(Node):
     created_at: datetime | None
 
     @staticmethod
-    def from_node(node: dict) -> Team:
+    def from_node(node: Row) -> Team:
         return Team(
             id=node["id"],
             name=node.get("name"),
@@ -309,114 +272,65 @@ class Team(Node):
         )
 
     @strawberry.field(description="People in this team.")
-    async def members(self, info: Info, first: int | None = None, after: str | None = None) -> PersonConnection:
-        return await _people(info, "team_members", self.id, first, after)
-
-
-async def _people(info: Info, relation: str, anchor: str, first: int | None, after: str | None) -> PersonConnection:
-    edges, total, skip = await _relation_page(info, relation, anchor, first, after)
-    return connection(PersonConnection, edges, total, skip, lambda cursor, e: PersonEdge(cursor=cursor, node=Person.from_node(e["node"])))
-
-
-async def _artifacts(info: Info, relation: str, anchor: str, first: int | None, after: str | None) -> ArtifactConnection:
-    edges, total, skip = await _relation_page(info, relation, anchor, first, after)
-    return connection(ArtifactConnection, edges, total, skip, lambda cursor, e: ArtifactEdge(cursor=cursor, node=Artifact.from_node(e["node"])))
+    async def members(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Person]:
+        edges, total, skip = await _relation_page(info, "team_members", self.id, first, after)
+        return node_connection(edges, total, skip, lambda e: Person.from_node(e["node"]))
 
 
 @strawberry.type
-class ProjectEdge:
-    cursor: str
-    node: Project
+class SimilarProject:
+    project: Project
+    score: float = strawberry.field(description="Cosine similarity of the two projects' text embeddings.")
+
+
+# Edges that carry the relationship's properties beside the node, and their connections.
 
 
 @strawberry.type
-class ArtifactEdge:
-    cursor: str
-    node: Artifact
-
-
-@strawberry.type
-class PersonEdge:
-    cursor: str
-    node: Person
-
-
-@strawberry.type
-class TeamEdge:
-    cursor: str
-    node: Team
-
-
-@strawberry.type
-class ProjectUsesEdge:
-    cursor: str
-    node: Artifact
+class ProjectUsesEdge(Edge[Artifact]):
     usage: Usage
 
 
 @strawberry.type
-class ArtifactUserEdge:
-    cursor: str
-    node: Project
+class ProjectUsesConnection(Connection[Artifact]):
+    edges: Sequence[ProjectUsesEdge]
+
+
+@strawberry.type
+class ArtifactUserEdge(Edge[Project]):
     usage: Usage
 
 
 @strawberry.type
-class ProjectMemberEdge:
-    cursor: str
-    node: Person
+class ArtifactUsersConnection(Connection[Project]):
+    edges: Sequence[ArtifactUserEdge]
+
+
+@strawberry.type
+class ProjectMemberEdge(Edge[Person]):
     membership: Membership
 
 
 @strawberry.type
-class PersonProjectEdge:
-    cursor: str
-    node: Project
+class ProjectMembersConnection(Connection[Person]):
+    edges: Sequence[ProjectMemberEdge]
+
+
+@strawberry.type
+class PersonProjectEdge(Edge[Project]):
     membership: Membership
 
 
 @strawberry.type
-class ProjectConnection(Connection[ProjectEdge]):
-    pass
+class PersonProjectsConnection(Connection[Project]):
+    edges: Sequence[PersonProjectEdge]
 
 
-@strawberry.type
-class ArtifactConnection(Connection[ArtifactEdge]):
-    pass
+GraphNode = Project | Artifact | Person | Team
+
+# The GraphQL type of each node label of graph_model.NODE_TYPES.
+NODE_TYPES: dict[str, type[GraphNode]] = {"Project": Project, "Artifact": Artifact, "Person": Person, "Team": Team}
 
 
-@strawberry.type
-class PersonConnection(Connection[PersonEdge]):
-    pass
-
-
-@strawberry.type
-class TeamConnection(Connection[TeamEdge]):
-    pass
-
-
-@strawberry.type
-class ProjectUsesConnection(Connection[ProjectUsesEdge]):
-    pass
-
-
-@strawberry.type
-class ArtifactUsersConnection(Connection[ArtifactUserEdge]):
-    pass
-
-
-@strawberry.type
-class ProjectMembersConnection(Connection[ProjectMemberEdge]):
-    pass
-
-
-@strawberry.type
-class PersonProjectsConnection(Connection[PersonProjectEdge]):
-    pass
-
-
-NODE_TYPES = {"Project": Project, "Artifact": Artifact, "Person": Person, "Team": Team}
-
-
-def node_from_row(label: str, node: dict) -> Project | Artifact | Person | Team:
+def node_from_row(label: str, node: Row) -> GraphNode:
     return NODE_TYPES[label].from_node(node)

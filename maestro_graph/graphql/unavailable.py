@@ -15,6 +15,7 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from maestro_graph.db.availability import RETRY_AFTER_SECONDS, is_unavailable
+from maestro_graph.graphql.errors import ErrorCode
 
 log = logging.getLogger("maestro_graph.graphql")
 
@@ -22,17 +23,23 @@ MESSAGE = "the graph database is unavailable; retry shortly"
 
 
 def _coded(error: GraphQLError) -> GraphQLError:
-    return GraphQLError(MESSAGE, nodes=error.nodes, source=error.source, positions=error.positions, path=error.path,
-                        extensions={"code": "SERVICE_UNAVAILABLE"})
+    return GraphQLError(
+        MESSAGE,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        extensions={"code": ErrorCode.SERVICE_UNAVAILABLE},
+    )
 
 
 class ServiceUnavailableAs503(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
         yield
         result = self.execution_context.result
-        errors = getattr(result, "errors", None)
-        if not errors:
+        if result is None or not result.errors:
             return
+        errors = result.errors
         causes = [error.original_error for error in errors if is_unavailable(error.original_error)]
         if not causes:
             return

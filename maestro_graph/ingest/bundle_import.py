@@ -1,27 +1,43 @@
 """`maestro-graph import DIR`: a CSV bundle into the graph, in batched UNWIND writes.
 
-Good rows are written even when others are bad; every rejected row is reported with
-its file, line and reason. Writes are MERGEs, so importing twice adds nothing.
+Two passes over the files. The first reads every file and checks every row, writing
+nothing: a bundle that cannot be read (not UTF-8, corrupt, a missing column, a file
+that is a link) fails there and leaves the graph as it was. The second writes the rows
+the first accepted. Both stream: memory holds a batch, the lines to leave out and, per
+file, the ids seen so far, never the files.
+
+Good rows are written even when others are bad; every rejected row is reported with its
+file, line and reason. An id that repeats within a file keeps its first row; each later
+one is rejected. Edge files may name one pair on several rows (each adds its kind or
+role), so they have no duplicates to report. Writes are MERGEs, so importing twice adds
+nothing.
 """
 
 from __future__ import annotations
 
 import time
-from concurrent.futures import ThreadPoolExecutor
-from queue import Queue
-from threading import Thread
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
+from queue import Queue
+from threading import Thread
 from typing import Any
 
 import neo4j
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from maestro_graph.domain import InvalidInput
+from maestro_graph.graph_model import MEMBER_OF, USES, RelationshipType
 from maestro_graph.ingest import rows
-from maestro_graph.ingest.bundle_files import BUNDLE_STEMS, BundleError, bundle_file, iter_rows
+from maestro_graph.ingest.bundle_files import BUNDLE_STEMS, BundleError, BundleFile, bundle_file
 from maestro_graph.repositories import edges, nodes
+
+# Reasons quote the values they refuse; a report line stays readable however long the value.
+_MAX_REASON_CHARS = 300
+# How often the first pass moves its progress bar (a refresh per row would cost more than the row).
+_PROGRESS_EVERY = 5000
 
 
 @dataclass(frozen=True)
@@ -53,29 +69,66 @@ class ImportReport:
         return self.rows_read / self.seconds if self.seconds else 0.0
 
 
+# Writes one batch of parsed rows in the transaction given; answers the lines it rejected.
+_Write = Callable[[neo4j.ManagedTransaction, list[dict[str, Any]]], list[int]]
+
+
+def _nodes(label: str) -> _Write:
+    def write(tx: neo4j.ManagedTransaction, batch: list[dict[str, Any]]) -> list[int]:
+        nodes.upsert_rows(tx, label, batch)
+        return []  # a node upsert (MERGE) writes every row it is given
+
+    return write
+
+
+def _edges(rel: RelationshipType) -> _Write:
+    def write(tx: neo4j.ManagedTransaction, batch: list[dict[str, Any]]) -> list[int]:
+        return edges.upsert_rows(tx, rel, batch)
+
+    return write
+
+
 @dataclass(frozen=True)
 class _Step:
     stem: str
     required: tuple[str, ...]
     parse: Callable[[dict[str, str]], dict[str, Any]]
-    query: str
+    write: _Write
     # For edges: (id column, label) of each endpoint, to name the unknown one in a rejection.
     endpoints: tuple[tuple[str, str], ...] = ()
+    # For files of one row per id: (column, key of the parsed row) of that id.
+    unique: tuple[str, str] | None = None
 
 
 # Nodes before the edges that join them; outcomes last, they annotate projects.
 # The node files write disjoint labels, so they run side by side; edge files lock the
 # nodes they join and would deadlock each other, so they run one after the other.
 STEPS = (
-    _Step("projects", ("project_id", "name"), rows.project, nodes.UPSERT["Project"]),
-    _Step("artifacts", ("artifact_id", "name"), rows.artifact, nodes.UPSERT["Artifact"]),
-    _Step("people", ("person_id",), rows.person, nodes.UPSERT["Person"]),
-    _Step("uses", ("project_id", "artifact_id"), rows.uses, edges.UPSERT_USES,
-          (("project_id", "Project"), ("artifact_id", "Artifact"))),
-    _Step("members", ("person_id", "project_id"), rows.member, edges.UPSERT_MEMBER,
-          (("person_id", "Person"), ("project_id", "Project"))),
-    _Step("outcomes", ("project_id", "survived_next_release"), rows.outcome, edges.SET_OUTCOME,
-          (("project_id", "Project"),)),
+    _Step("projects", ("project_id", "name"), rows.project, _nodes("Project"), unique=("project_id", "id")),
+    _Step("artifacts", ("artifact_id", "name"), rows.artifact, _nodes("Artifact"), unique=("artifact_id", "id")),
+    _Step("people", ("person_id",), rows.person, _nodes("Person"), unique=("person_id", "id")),
+    _Step(
+        "uses",
+        ("project_id", "artifact_id"),
+        rows.uses,
+        _edges(USES),
+        (("project_id", "Project"), ("artifact_id", "Artifact")),
+    ),
+    _Step(
+        "members",
+        ("person_id", "project_id"),
+        rows.member,
+        _edges(MEMBER_OF),
+        (("person_id", "Person"), ("project_id", "Project")),
+    ),
+    _Step(
+        "outcomes",
+        ("project_id", "survived_next_release"),
+        rows.outcome,
+        edges.set_outcomes,
+        (("project_id", "Project"),),
+        unique=("project_id", "project_id"),
+    ),
 )
 assert {step.stem for step in STEPS} == set(BUNDLE_STEMS)
 PHASES = (STEPS[:3], STEPS[3:4], STEPS[4:5], STEPS[5:])
@@ -115,6 +168,16 @@ def _prefetched(batches: Iterator[list[dict]], depth: int = 2) -> Iterator[list[
         yield item
 
 
+@dataclass
+class _Source:
+    """A bundle file on its way through both passes."""
+
+    step: _Step
+    file: BundleFile
+    report: FileReport
+    left_out: set[int] = field(default_factory=set)  # lines the first pass rejected
+
+
 class _Importer:
     def __init__(self, driver: neo4j.Driver, database: str, batch_size: int, progress: Progress | None):
         self.driver = driver
@@ -123,55 +186,88 @@ class _Importer:
         self.progress = progress
         self.report = ImportReport()
 
+    def _reject(self, source: _Source, line: int, reason: str) -> None:
+        if len(reason) > _MAX_REASON_CHARS:
+            reason = reason[: _MAX_REASON_CHARS - 1] + "…"
+        source.report.rejected += 1
+        self.report.rejections.append(Rejection(source.file.name, line, reason))
+
+    def _task(self, description: str) -> TaskID | None:
+        return self.progress.add_task(description, total=None) if self.progress else None
+
+    def _advance(self, task: TaskID | None, completed: int, total: int | None = None) -> None:
+        if self.progress is not None and task is not None:
+            self.progress.update(task, completed=completed, total=total)
+
+    # -- first pass: read and check, write nothing --------------------------------------
+
+    def check(self, source: _Source) -> None:
+        """Parse every row of the file; note the ones to leave out. Raises BundleError when
+        the file cannot be read at all."""
+        step = source.step
+        first_line_of: dict[str, int] = {}
+        task = self._task(f"checking {source.file.name}")
+        for record in source.file.records(step.required):
+            source.report.read += 1
+            reason = record.problem or self._row_problem(step, record.values, record.line, first_line_of)
+            if reason is not None:
+                source.left_out.add(record.line)
+                self._reject(source, record.line, reason)
+            if source.report.read % _PROGRESS_EVERY == 0:
+                self._advance(task, source.report.read)
+        self._advance(task, source.report.read, source.report.read)
+
+    @staticmethod
+    def _row_problem(step: _Step, values: dict[str, str], line: int, first_line_of: dict[str, int]) -> str | None:
+        try:
+            parsed = step.parse(values)
+        except InvalidInput as error:
+            return str(error)
+        if step.unique is None:
+            return None
+        column, key = step.unique
+        first = first_line_of.setdefault(parsed[key], line)
+        if first != line:
+            return f"duplicate {column} {parsed[key]!r} (first on line {first}, which is kept)"
+        return None
+
+    # -- second pass: write what the first accepted -----------------------------------
+
     def _write(self, step: _Step, batch: list[dict]) -> set[int]:
         """Lines of `batch` that were written."""
-        records, _, _ = self.driver.execute_query(step.query, rows=batch, database_=self.database)
-        lines = {row["line"] for row in batch}
-        if step.endpoints:
-            return lines - set(records[0]["rejected"])
-        # A node upsert (MERGE) writes every row it is given.
-        return lines
+        with self.driver.session(database=self.database) as session:
+            rejected = session.execute_write(step.write, batch)
+        return {row["line"] for row in batch} - set(rejected)
 
     def _unknown_endpoint(self, step: _Step, row: dict) -> str:
-        for column, label in step.endpoints:
-            records, _, _ = self.driver.execute_query(
-                nodes.EXISTING_IDS[label], ids=[row[column]], database_=self.database
-            )
-            if not records[0]["ids"]:
-                return f"unknown {column} {row[column]!r}"
+        with self.driver.session(database=self.database) as session:
+            for column, label in step.endpoints:
+                if not session.execute_read(nodes.exists, label, row[column]):
+                    return f"unknown {column} {row[column]!r}"
         return "not written"
 
-    def _parsed(self, step: _Step, bundle_dir: Path, file_report: FileReport, name: str) -> Iterator[dict]:
-        # Line 1 is the header, so the first data row is line 2, as an editor shows it.
-        for line, raw in enumerate(iter_rows(bundle_dir, step.stem, step.required), start=2):
-            file_report.read += 1
-            try:
-                parsed = step.parse(raw)
-            except InvalidInput as error:
-                file_report.rejected += 1
-                self.report.rejections.append(Rejection(name, line, str(error)))
+    @staticmethod
+    def _parsed(source: _Source) -> Iterator[dict]:
+        for record in source.file.records(source.step.required):
+            if record.line in source.left_out:
                 continue
-            parsed["line"] = line
+            # The first pass parsed this row already; the file is unchanged since (BundleFile checks).
+            parsed = source.step.parse(record.values)
+            parsed["line"] = record.line
             # A missing key reads as null in Cypher: absent values need not travel.
             yield {key: value for key, value in parsed.items() if value is not None}
 
-    def run_step(self, step: _Step, bundle_dir: Path) -> None:
-        path = bundle_file(bundle_dir, step.stem)
-        if path is None:
-            return
-        file_report = self.report.files.setdefault(path.name, FileReport())
-        task = self.progress.add_task(path.name, total=None) if self.progress else None
-        for batch in _prefetched(_batches(self._parsed(step, bundle_dir, file_report, path.name), self.batch_size)):
+    def write(self, source: _Source) -> None:
+        step, file_report = source.step, source.report
+        task = self._task(source.file.name)
+        for batch in _prefetched(_batches(self._parsed(source), self.batch_size)):
             written = self._write(step, batch)
             file_report.written += len(written)
             for row in batch:
                 if row["line"] not in written:
-                    file_report.rejected += 1
-                    self.report.rejections.append(Rejection(path.name, row["line"], self._unknown_endpoint(step, row)))
-            if self.progress:
-                self.progress.update(task, completed=file_report.read)
-        if self.progress:
-            self.progress.update(task, total=file_report.read, completed=file_report.read)
+                    self._reject(source, row["line"], self._unknown_endpoint(step, row))
+            self._advance(task, file_report.written + file_report.rejected)
+        self._advance(task, file_report.read, file_report.read)
 
 
 def import_bundle(
@@ -181,15 +277,17 @@ def import_bundle(
     batch_size: int = 5000,
     show_progress: bool = False,
 ) -> ImportReport:
-    """Import every file of the bundle that is present; raises BundleError when none is."""
+    """Import every file of the bundle that is present.
+
+    Raises BundleError when the folder holds no bundle file, or when one cannot be read;
+    then nothing is written.
+    """
     bundle_dir = Path(bundle_dir)
     if not bundle_dir.is_dir():
         raise BundleError(f"{bundle_dir} is not a folder")
-    if not any(bundle_file(bundle_dir, stem) for stem in BUNDLE_STEMS):
+    present = [(step, path) for step in STEPS if (path := bundle_file(bundle_dir, step.stem)) is not None]
+    if not present:
         raise BundleError(f"{bundle_dir} holds none of {', '.join(s + '.csv[.gz]' for s in BUNDLE_STEMS)}")
-    # A missing required column fails the whole import before any write.
-    for step in STEPS:
-        next(iter_rows(bundle_dir, step.stem, step.required), None)
 
     started = time.perf_counter()
     progress = (
@@ -198,15 +296,27 @@ def import_bundle(
         else None
     )
     importer = _Importer(driver, database, batch_size, progress)
-    if progress:
-        progress.start()
-    try:
-        with ThreadPoolExecutor(max_workers=len(PHASES[0])) as pool:
-            for phase in PHASES:
-                # list() waits for the phase and re-raises the first error of any of its steps.
-                list(pool.map(lambda step: importer.run_step(step, bundle_dir), phase))
-    finally:
+    with ExitStack() as stack:
         if progress:
-            progress.stop()
+            stack.enter_context(progress)
+        try:
+            sources = {}
+            for step, path in present:
+                file = stack.enter_context(BundleFile(path))
+                sources[step.stem] = _Source(step, file, importer.report.files.setdefault(file.name, FileReport()))
+            for source in sources.values():
+                importer.check(source)
+        except BundleError as error:
+            raise BundleError(f"{error}; nothing was imported") from None
+        try:
+            with ThreadPoolExecutor(max_workers=len(PHASES[0])) as pool:
+                for phase in PHASES:
+                    present_in_phase = [sources[step.stem] for step in phase if step.stem in sources]
+                    # list() waits for the phase and re-raises the first error of any of its steps.
+                    list(pool.map(importer.write, present_in_phase))
+        except BundleError as error:  # only when a file changed after the first pass read it
+            raise BundleError(f"{error}; rows written before this stay in the graph") from None
+    order = {source.file.name: index for index, source in enumerate(sources.values())}
+    importer.report.rejections.sort(key=lambda rejection: (order[rejection.file], rejection.line))
     importer.report.seconds = time.perf_counter() - started
     return importer.report

@@ -5,7 +5,9 @@ Each parser takes a file's path and text and returns what it declares, with name
 normalised the way each ecosystem compares them, so `Scikit_Learn` in one project and
 `scikit-learn` in another are one library. Nothing here touches the graph or the disk.
 URLs and local paths in a requirement are dropped: they can carry credentials and say
-nothing about which library is used that the name does not.
+nothing about which library is used that the name does not. A manifest is text anyone
+with push access writes, so what one may add to the graph is capped, and a name that
+cannot make an id (one too long even once encoded) is reported, not written.
 """
 
 from __future__ import annotations
@@ -20,11 +22,19 @@ from pathlib import PurePosixPath
 import yaml
 from packaging.requirements import InvalidRequirement, Requirement
 
+from maestro_graph.ingest.git.ids import checked_id, id_part
+
 ECOSYSTEMS = ("pypi", "npm", "conda")
+# Distinct libraries one manifest may add; the rest are left out and counted. Real
+# manifests name tens, a monorepo's a few hundred: 50,000 is a file written to flood the graph.
+MAX_LIBRARIES_PER_MANIFEST = 500
 
 # Optional-dependency groups that hold tooling rather than what the project runs on.
-_DEV_GROUPS = re.compile(r"^(dev|devel|develop|development|test|tests|testing|lint|linting|docs?|typing|types|"
-                         r"style|format|ci|check|qa|bench|benchmarks?)([-_].*)?$", re.IGNORECASE)
+_DEV_GROUPS = re.compile(
+    r"^(dev|devel|develop|development|test|tests|testing|lint|linting|docs?|typing|types|"
+    r"style|format|ci|check|qa|bench|benchmarks?)([-_].*)?$",
+    re.IGNORECASE,
+)
 _DEV_FILE = re.compile(r"(^|[-_./])(dev|devel|test|tests|testing|lint|docs?|ci|typing)([-_./]|$)", re.IGNORECASE)
 _REQUIREMENTS_FILE = re.compile(r"^(.*[-_])?requirements([-_].*)?\.(txt|in)$", re.IGNORECASE)
 _CONDA_FILE = re.compile(r"^(environment|conda[-_]env(ironment)?)([-_.][\w.-]*)?\.ya?ml$", re.IGNORECASE)
@@ -44,14 +54,34 @@ class Dependency:
 
     @property
     def artifact_id(self) -> str:
-        """A Package URL without version (pkg:pypi/numpy): a standard name SBOM tools share."""
-        return f"pkg:{self.ecosystem}/{self.name.replace('@', '%40')}"
+        """A Package URL without version (pkg:pypi/numpy): a standard name SBOM tools share.
+        Like a Package URL it percent-encodes `@`, and whatever an id may not hold (a space in
+        a package.json key), so the API can address every library imported."""
+        return f"pkg:{self.ecosystem}/{id_part(self.name).replace('@', '%40')}"
 
 
 @dataclass
 class ManifestResult:
     dependencies: list[Dependency] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    left_out: set[str] = field(default_factory=set)  # artifact ids over MAX_LIBRARIES_PER_MANIFEST
+    _kept: set[str] = field(default_factory=set, repr=False)
+
+    def add(self, dependency: Dependency) -> None:
+        """Keep a declaration, unless its name makes no id or the manifest is over its cap."""
+        artifact_id = dependency.artifact_id
+        if artifact_id not in self._kept:
+            if not dependency.name or checked_id(artifact_id) is None:
+                self.problems.append(
+                    f"{dependency.manifest}: {dependency.ecosystem} package name "
+                    f"{dependency.name[:60]!r} is empty or too long for an id"
+                )
+                return
+            if len(self._kept) >= MAX_LIBRARIES_PER_MANIFEST:
+                self.left_out.add(artifact_id)
+                return
+            self._kept.add(artifact_id)
+        self.dependencies.append(dependency)
 
 
 def normalise(ecosystem: str, name: str) -> str:
@@ -87,11 +117,20 @@ def parse_manifest(path: str, text: str) -> ManifestResult:
         _PARSERS[kind](path, text, result)
     except (ValueError, TypeError, KeyError, AttributeError, yaml.YAMLError, configparser.Error) as error:
         result.problems.append(f"{path}: not readable as {kind} ({type(error).__name__}: {error})"[:300])
+    if result.left_out:
+        result.problems.append(
+            f"{path}: names {MAX_LIBRARIES_PER_MANIFEST + len(result.left_out)} libraries; "
+            f"only the first {MAX_LIBRARIES_PER_MANIFEST} are imported"
+        )
     return result
 
 
 def _dev_file(path: str) -> bool:
-    return bool(_DEV_FILE.search(PurePosixPath(path).name)) or PurePosixPath(path).parent.name.lower() in ("dev", "test", "tests")
+    return bool(_DEV_FILE.search(PurePosixPath(path).name)) or PurePosixPath(path).parent.name.lower() in (
+        "dev",
+        "test",
+        "tests",
+    )
 
 
 def _pep508(text: str, path: str, dev: bool, result: ManifestResult) -> None:
@@ -103,7 +142,7 @@ def _pep508(text: str, path: str, dev: bool, result: ManifestResult) -> None:
     name = normalise("pypi", requirement.name)
     if name in _INTERPRETERS:
         return
-    result.dependencies.append(Dependency("pypi", name, str(requirement.specifier) or None, dev, path))
+    result.add(Dependency("pypi", name, str(requirement.specifier) or None, dev, path))
 
 
 def _requirements(path: str, text: str, result: ManifestResult) -> None:
@@ -138,8 +177,10 @@ def _poetry_constraint(value: object) -> str | None:
 
 
 def _poetry(path: str, poetry: dict, result: ManifestResult) -> None:
-    groups: list[tuple[dict, bool]] = [(poetry.get("dependencies") or {}, False),
-                                       (poetry.get("dev-dependencies") or {}, True)]
+    groups: list[tuple[dict, bool]] = [
+        (poetry.get("dependencies") or {}, False),
+        (poetry.get("dev-dependencies") or {}, True),
+    ]
     for name, group in (poetry.get("group") or {}).items():
         groups.append(((group or {}).get("dependencies") or {}, name != "main"))
     for dependencies, dev in groups:
@@ -147,7 +188,7 @@ def _poetry(path: str, poetry: dict, result: ManifestResult) -> None:
             name = normalise("pypi", raw_name)
             if name in _INTERPRETERS:
                 continue
-            result.dependencies.append(Dependency("pypi", name, _poetry_constraint(value), dev, path))
+            result.add(Dependency("pypi", name, _poetry_constraint(value), dev, path))
 
 
 def _pyproject(path: str, text: str, result: ManifestResult) -> None:
@@ -198,24 +239,35 @@ def _conda(path: str, text: str, result: ManifestResult) -> None:
         name = normalise("conda", match.group("name"))
         if name in _INTERPRETERS:
             continue
-        result.dependencies.append(Dependency("conda", name, match.group("constraint") or None, dev, path))
+        result.add(Dependency("conda", name, match.group("constraint") or None, dev, path))
 
 
 def _package_json(path: str, text: str, result: ManifestResult) -> None:
     document = json.loads(text)
     if not isinstance(document, dict):
         raise ValueError("the top level is not an object")
-    for section, dev in (("dependencies", False), ("peerDependencies", False), ("optionalDependencies", False),
-                         ("devDependencies", True)):
+    for section, dev in (
+        ("dependencies", False),
+        ("peerDependencies", False),
+        ("optionalDependencies", False),
+        ("devDependencies", True),
+    ):
         entries = document.get(section) or {}
         if not isinstance(entries, dict):
             continue
         for raw_name, value in entries.items():
             constraint = value.strip() if isinstance(value, str) else ""
-            if constraint.startswith(_NPM_LOCAL) or "/" in constraint and not constraint.startswith("npm:"):
+            if constraint.startswith(_NPM_LOCAL) or ("/" in constraint and not constraint.startswith("npm:")):
                 constraint = ""  # a path, a git or URL source: no version to record
-            result.dependencies.append(
-                Dependency("npm", normalise("npm", raw_name), None if constraint in ("", "*", "latest") else constraint, dev, path))
+            result.add(
+                Dependency(
+                    "npm",
+                    normalise("npm", raw_name),
+                    None if constraint in ("", "*", "latest") else constraint,
+                    dev,
+                    path,
+                )
+            )
 
 
 _PARSERS = {

@@ -7,12 +7,12 @@ asks in the API: the `write` scope and a role on the project that may write to i
 sending the same status twice still changes nothing.
 
     200 {"status": "recorded" | "duplicate", "deploymentId": ...}
-    400 malformed body   401 no or bad token   403 not allowed on the project   404 no such project
+    400 malformed body: not UTF-8 JSON, nested too deeply (see json_body), or not the shape above
+    401 no or bad token   403 not allowed on the project   404 no such project
 """
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import timedelta
 
@@ -26,7 +26,7 @@ from maestro_graph.auth.permissions import WRITE_ROLES
 from maestro_graph.auth.principal import Principal
 from maestro_graph.config import Settings
 from maestro_graph.db.graph import GraphDB
-from maestro_graph.integrations import generic_events
+from maestro_graph.integrations import generic_events, json_body
 from maestro_graph.integrations.events import MalformedPayload
 from maestro_graph.integrations.recording import ProjectMissing, record
 from maestro_graph.repositories import audit, deployments, project_roles
@@ -68,21 +68,30 @@ class DeploymentsEndpoint:
         if key is not None and not _IDEMPOTENCY_KEY.match(key):
             return _answer(400, error="Idempotency-Key must be 1 to 200 printable characters")
         try:
-            project_id, event = generic_events.deployment(json.loads(await request.body()), self.production_environments)
-        except (ValueError, UnicodeDecodeError) as error:
-            reason = str(error) if isinstance(error, MalformedPayload) else "the body is not JSON"
-            return _answer(400, error=reason)
+            body = json_body.parse(await request.body())
+            project_id, event = generic_events.deployment(body, self.production_environments)
+        except (json_body.BadJsonBody, MalformedPayload) as error:
+            return _answer(400, error=str(error))
         db: GraphDB = request.app.state.db
         if not await allowed_on_project(db, principal, project_id):
-            return _answer(403, error=f"recording deployments of project {project_id!r} needs a role on it that "
-                                      f"may write ({', '.join(sorted(WRITE_ROLES))}), or the 'admin' scope")
+            return _answer(
+                403,
+                error=f"recording deployments of project {project_id!r} needs a role on it that "
+                f"may write ({', '.join(sorted(WRITE_ROLES))}), or the 'admin' scope",
+            )
 
         async def write(tx):
             if not await deployments.record_deployment(tx, project_id, event):
                 raise ProjectMissing(project_id)
-            await audit.record(tx, action=ACTION, actor=principal.actor, client_id=principal.client_id,
-                               person_id=principal.person_id, targets=[project_id, event.deployment_id],
-                               changed=["state"] + (["changes"] if event.changes is not None else []))
+            await audit.record(
+                tx,
+                action=ACTION,
+                actor=principal.actor,
+                client_id=principal.client_id,
+                person_id=principal.person_id,
+                targets=[project_id, event.deployment_id],
+                changed=["state"] + (["changes"] if event.changes is not None else []),
+            )
 
         # Keys are the caller's own: two clients using the same key do not collide.
         caller = principal.client_id or principal.subject

@@ -75,12 +75,18 @@ def compute(deployments: list[FinishedDeployment], until: datetime, window_days:
 
     finished = len(succeeded) + len(failed)
     return Dora(
-        since=since, until=until, window_days=window_days,
-        deployments=len(succeeded), failed_deployments=len(failed),
+        since=since,
+        until=until,
+        window_days=window_days,
+        deployments=len(succeeded),
+        failed_deployments=len(failed),
         deployment_frequency=round(len(succeeded) / window_days, 4),
-        lead_time_hours=_median(lead_times), changes=len(lead_times),
+        lead_time_hours=_median(lead_times),
+        changes=len(lead_times),
         change_failure_rate=round(len(failed) / finished, 4) if finished else None,
-        time_to_restore_hours=_median(restore_times), restores=len(restore_times), open_failures=len(open_since),
+        time_to_restore_hours=_median(restore_times),
+        restores=len(restore_times),
+        open_failures=len(open_since),
     )
 
 
@@ -89,6 +95,9 @@ def from_rows(rows: list[dict], native) -> list[FinishedDeployment]:
     by_id: dict[str, FinishedDeployment] = {}
     for row in rows:
         by_id[row["deployment_id"]] = FinishedDeployment(
-            environment=row["environment"], outcome=row["outcome"], finished_at=native(row["finished_at"]),
-            change_times=tuple(native(t) for t in row["change_times"]))
+            environment=row["environment"],
+            outcome=row["outcome"],
+            finished_at=native(row["finished_at"]),
+            change_times=tuple(native(t) for t in row["change_times"]),
+        )
     return list(by_id.values())

@@ -1,17 +1,14 @@
-"""What CI/CD systems tell us, once their payloads are checked: the same shapes whether
-an event came from GitHub or from the generic deployments endpoint."""
+"""Checked access to CI/CD payloads: what GitHub and the generic deployments endpoint send
+becomes the records of `maestro_graph.cicd`, or a MalformedPayload that writes nothing."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, Literal, overload
 
-# States that end a deployment, and what they mean for the DORA figures.
-OUTCOMES = {"success": "success", "failure": "failure", "error": "failure"}
-DEPLOYMENT_STATES = frozenset({"success", "failure", "error", "in_progress", "queued", "pending", "inactive",
-                               "cancelled"})
+from maestro_graph.cicd import Change
+
 _SHA = re.compile(r"^[0-9a-f]{7,64}$")
 MAX_CHANGES = 2048  # GitHub lists at most this many commits in one push
 
@@ -20,59 +17,8 @@ class MalformedPayload(ValueError):
     """The payload is not what the event's documented schema says; nothing is written."""
 
 
-@dataclass(frozen=True)
-class Change:
-    """A commit that a push or a deployment carried, with its time when known."""
-
-    sha: str
-    at: datetime | None
-
-
-@dataclass(frozen=True)
-class DeploymentEvent:
-    deployment_id: str  # namespaced by source, e.g. github:org/repo:deployment:42
-    environment: str
-    production: bool
-    state: str
-    state_at: datetime  # when this state was reported
-    started_at: datetime | None
-    sha: str | None
-    ref: str | None
-    url: str | None
-    source: str
-    # The commits this deployment shipped, when the sender says; None leaves it to the
-    # push that brought the deployed commit (see repositories.deployments).
-    changes: tuple[Change, ...] | None = None
-
-    @property
-    def outcome(self) -> str | None:
-        return OUTCOMES.get(self.state)
-
-
-@dataclass(frozen=True)
-class PushEvent:
-    repository: str
-    ref: str
-    head: str
-    commits: tuple[Change, ...]
-
-
-@dataclass(frozen=True)
-class PipelineRunEvent:
-    run_id: str
-    name: str
-    status: str
-    conclusion: str | None
-    sha: str | None
-    branch: str | None
-    event: str | None
-    started_at: datetime | None
-    updated_at: datetime
-    url: str | None
-    head_commit: Change | None
-
-
 # --- checked access to decoded JSON --------------------------------------------------
+
 
 def obj(payload: Any, key: str, where: str = "") -> dict[str, Any]:
     value = payload.get(key) if isinstance(payload, dict) else None
@@ -81,6 +27,11 @@ def obj(payload: Any, key: str, where: str = "") -> dict[str, Any]:
     return value
 
 
+# A required field comes back as its value, never None: the overloads let callers rely on it.
+@overload
+def text(payload: dict, key: str, where: str = "", required: Literal[True] = True, max_length: int = 500) -> str: ...
+@overload
+def text(payload: dict, key: str, where: str = "", *, required: bool, max_length: int = 500) -> str | None: ...
 def text(payload: dict, key: str, where: str = "", required: bool = True, max_length: int = 500) -> str | None:
     value = payload.get(key)
     if value is None and not required:
@@ -100,6 +51,10 @@ def identifier(payload: dict, key: str, where: str = "") -> str:
     return text(payload, key, where, max_length=200)
 
 
+@overload
+def timestamp(payload: dict, key: str, where: str = "", required: Literal[True] = True) -> datetime: ...
+@overload
+def timestamp(payload: dict, key: str, where: str = "", *, required: bool) -> datetime | None: ...
 def timestamp(payload: dict, key: str, where: str = "", required: bool = True) -> datetime | None:
     value = payload.get(key)
     if value is None and not required:
@@ -108,11 +63,16 @@ def timestamp(payload: dict, key: str, where: str = "", required: bool = True) -
         raise MalformedPayload(f"{where}{key} must be an ISO 8601 timestamp")
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        # Moving 0001-01-01T00:00+01:00 to UTC leaves the range of datetime: OverflowError.
+        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+    except (ValueError, OverflowError):
         raise MalformedPayload(f"{where}{key} must be an ISO 8601 timestamp (got {value[:40]!r})") from None
-    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
 
 
+@overload
+def sha(payload: dict, key: str, where: str = "", required: Literal[True] = True) -> str: ...
+@overload
+def sha(payload: dict, key: str, where: str = "", *, required: bool) -> str | None: ...
 def sha(payload: dict, key: str, where: str = "", required: bool = True) -> str | None:
     value = payload.get(key)
     if value is None and not required:
@@ -130,8 +90,12 @@ def changes(commits: Any, sha_key: str, time_key: str, time_required: bool = Tru
     for i, commit in enumerate(commits):
         if not isinstance(commit, dict):
             raise MalformedPayload(f"commits[{i}] must be an object")
-        found.append(Change(sha(commit, sha_key, f"commits[{i}]."),
-                            timestamp(commit, time_key, f"commits[{i}].", required=time_required)))
+        found.append(
+            Change(
+                sha(commit, sha_key, f"commits[{i}]."),
+                timestamp(commit, time_key, f"commits[{i}].", required=time_required),
+            )
+        )
     return found
 
 

@@ -1,41 +1,35 @@
 """The generic deployments endpoint's JSON body, for CI/CD systems other than GitHub.
 
-    {
-      "projectId": "churn-model",          the project deployed
-      "deploymentId": "build-1234",        the sender's id; status updates reuse it
-      "environment": "production",
-      "status": "success",                 success | failure | error | in_progress | queued | pending | inactive | cancelled
-      "production": true,                  optional; default: environment is one of the production names
-      "sha": "9fceb02…",                   optional: the deployed commit
-      "ref": "main",                       optional
-      "startedAt": "2025-02-14T09:58:00Z", optional
-      "finishedAt": "2025-02-14T10:03:00Z",optional: when this status was reached (default: now)
-      "url": "https://ci.example/…",       optional
-      "commits": [{"sha": "…", "committedAt": "…"}]  optional: the changes it shipped, for lead time
-    }
+{
+  "projectId": "churn-model",          the project deployed
+  "deploymentId": "build-1234",        the sender's id; status updates reuse it
+  "environment": "production",
+  "status": "success",                 success | failure | error | in_progress | queued | pending | inactive | cancelled
+  "production": true,                  optional; default: environment is one of the production names
+  "sha": "9fceb02…",                   optional: the deployed commit
+  "ref": "main",                       optional
+  "startedAt": "2025-02-14T09:58:00Z", optional
+  "finishedAt": "2025-02-14T10:03:00Z",optional: when this status was reached (default: now)
+  "url": "https://ci.example/…",       optional
+  "commits": [{"sha": "…", "committedAt": "…"}]  optional: the changes it shipped, for lead time
+}
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
+from maestro_graph.cicd import DEPLOYMENT_STATES, DeploymentEvent
 from maestro_graph.domain import InvalidInput, valid_id
-from maestro_graph.integrations.events import (
-    DEPLOYMENT_STATES,
-    DeploymentEvent,
-    MalformedPayload,
-    changes,
-    is_production,
-    sha,
-    text,
-    timestamp,
-)
+from maestro_graph.integrations.events import MalformedPayload, changes, is_production, sha, text, timestamp
 
 SOURCE = "generic"
 
 
-def deployment(body: Any, production_environments: frozenset[str], now: datetime | None = None) -> tuple[str, DeploymentEvent]:
+def deployment(
+    body: Any, production_environments: frozenset[str], now: datetime | None = None
+) -> tuple[str, DeploymentEvent]:
     """(project id, event); raises MalformedPayload naming the field at fault."""
     if not isinstance(body, dict):
         raise MalformedPayload("the body must be a JSON object")
@@ -59,7 +53,7 @@ def deployment(body: Any, production_environments: frozenset[str], now: datetime
         environment=environment,
         production=is_production(environment, flag, production_environments),
         state=state,
-        state_at=timestamp(body, "finishedAt", required=False) or now or datetime.now(timezone.utc),
+        state_at=timestamp(body, "finishedAt", required=False) or now or datetime.now(UTC),
         started_at=timestamp(body, "startedAt", required=False),
         sha=sha(body, "sha", required=False),
         ref=text(body, "ref", required=False, max_length=200),

@@ -9,14 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from maestro_graph.cicd import DEPLOYMENT_STATES, Change, DeploymentEvent, PipelineRunEvent, PushEvent
 from maestro_graph.integrations.events import (
-    DEPLOYMENT_STATES,
-    Change,
-    DeploymentEvent,
     MalformedPayload,
     changes,
-    PipelineRunEvent,
-    PushEvent,
     identifier,
     is_production,
     obj,
@@ -56,8 +52,9 @@ def deployment_status(payload: dict, repository: str, production_environments: f
     state = text(status, "state", "deployment_status.").lower()
     if state not in DEPLOYMENT_STATES:
         raise MalformedPayload(f"deployment_status.state {state!r} is not a deployment state")
-    environment = text(status, "environment", "deployment_status.", required=False) \
-        or text(deployment, "environment", "deployment.")
+    environment = text(status, "environment", "deployment_status.", required=False) or text(
+        deployment, "environment", "deployment."
+    )
     return DeploymentEvent(
         deployment_id=f"{SOURCE}:{repository}:deployment:{identifier(deployment, 'id', 'deployment.')}",
         environment=environment,
@@ -82,8 +79,10 @@ def workflow_run(payload: dict, repository: str) -> PipelineRunEvent:
     head = run.get("head_commit")
     head_commit = None
     if isinstance(head, dict):
-        head_commit = Change(sha(head, "id", "workflow_run.head_commit."),
-                             timestamp(head, "timestamp", "workflow_run.head_commit.", required=False))
+        head_commit = Change(
+            sha(head, "id", "workflow_run.head_commit."),
+            timestamp(head, "timestamp", "workflow_run.head_commit.", required=False),
+        )
     updated_at = timestamp(run, "updated_at", "workflow_run.")
     return PipelineRunEvent(
         # A re-run keeps the run id: each attempt is its own run, so a failed attempt stays failed.
@@ -115,6 +114,14 @@ def run_as_deployment(run: PipelineRunEvent, deploy_workflows: frozenset[str]) -
         state = "cancelled"
     # Which commits it shipped is left to the pushes (the head commit's time is recorded with the run).
     return DeploymentEvent(
-        deployment_id=run.run_id, environment="production", production=True, state=state, state_at=run.updated_at,
-        started_at=run.started_at, sha=run.sha, ref=run.branch, url=run.url, source=SOURCE,
+        deployment_id=run.run_id,
+        environment="production",
+        production=True,
+        state=state,
+        state_at=run.updated_at,
+        started_at=run.started_at,
+        sha=run.sha,
+        ref=run.branch,
+        url=run.url,
+        source=SOURCE,
     )

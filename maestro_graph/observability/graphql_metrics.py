@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from maestro_graph.observability import metrics
-from maestro_graph.observability.middleware import current_record
+from maestro_graph.observability import prometheus
+from maestro_graph.observability.request_record import current_record
 
 
 def outcome(errors: list[GraphQLError] | None) -> str:
@@ -23,8 +23,10 @@ def outcome(errors: list[GraphQLError] | None) -> str:
     codes = {(error.extensions or {}).get("code") for error in errors}
     if "SERVICE_UNAVAILABLE" in codes:
         return "unavailable"
-    if any((error.extensions or {}).get("code") is None and error.original_error is not None
-           and error.path is not None for error in errors):
+    if any(
+        (error.extensions or {}).get("code") is None and error.original_error is not None and error.path is not None
+        for error in errors
+    ):
         return "error"
     return "client_error"
 
@@ -41,10 +43,10 @@ class GraphQLMetrics(SchemaExtension):
         counter = getattr(context.context, "round_trips", None)
         round_trips = counter[0] if counter is not None else None
         if round_trips is not None and operation_type != "unknown":
-            metrics.GRAPHQL_ROUND_TRIPS.labels(operation_type).observe(round_trips)
+            prometheus.GRAPHQL_ROUND_TRIPS.labels(operation_type).observe(round_trips)
         record = current_record()
         if record is not None:
-            record.operation = metrics.operation_label(context.operation_name)
+            record.operation = prometheus.operation_label(context.operation_name)
             record.operation_type = operation_type
             record.outcome = outcome(result_errors)
             record.round_trips = round_trips

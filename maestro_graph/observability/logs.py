@@ -23,7 +23,13 @@ NO_REQUEST = "-"
 # What every LogRecord has; anything else on a record came from `extra=` and is logged as a field.
 # uvicorn adds `color_message`, the same text with terminal colour codes.
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
-    "message", "asctime", "request_id", "trace_id", "span_id", "color_message"}
+    "message",
+    "asctime",
+    "request_id",
+    "trace_id",
+    "span_id",
+    "color_message",
+}
 
 
 class RequestContext(logging.Filter):
@@ -74,8 +80,12 @@ def logging_config(fmt: str = "json", level: str = "INFO") -> dict[str, Any]:
         "filters": {"request": {"()": RequestContext}},
         "formatters": {"default": formatter},
         "handlers": {
-            "stderr": {"class": "logging.StreamHandler", "formatter": "default", "filters": ["request"],
-                       "stream": "ext://sys.stderr"},
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "formatter": "default",
+                "filters": ["request"],
+                "stream": "ext://sys.stderr",
+            },
         },
         "root": {"handlers": ["stderr"], "level": level},
         "loggers": {

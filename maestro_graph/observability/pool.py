@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from maestro_graph.observability import metrics
+from maestro_graph.observability import prometheus
 
 log = logging.getLogger("maestro_graph.observability")
 
@@ -34,14 +34,14 @@ def pool_usage(driver: Any) -> tuple[dict[str, tuple[int, int]], int] | None:
 def sample(driver: Any) -> None:
     try:
         read = pool_usage(driver)
-    except Exception:  # noqa: BLE001 - a metrics scrape must never fail on driver internals
+    except Exception:  # a metrics scrape must never fail on driver internals
         log.debug("could not read the Neo4j pool", exc_info=True)
         return
     if read is None:
         return
     usage, max_size = read
-    metrics.POOL_CONNECTIONS.clear()
+    prometheus.POOL_CONNECTIONS.clear()
     for address, (in_use, idle) in usage.items():
-        metrics.POOL_CONNECTIONS.labels(address, "in_use").set(in_use)
-        metrics.POOL_CONNECTIONS.labels(address, "idle").set(idle)
-    metrics.POOL_MAX.set(max_size)
+        prometheus.POOL_CONNECTIONS.labels(address, "in_use").set(in_use)
+        prometheus.POOL_CONNECTIONS.labels(address, "idle").set(idle)
+    prometheus.POOL_MAX.set(max_size)

@@ -71,8 +71,9 @@ def server_span(name: str, headers: Mapping[str, str], attributes: dict[str, Any
         return
     from opentelemetry import propagate, trace
 
-    with _tracer.start_as_current_span(name, context=propagate.extract(dict(headers)),
-                                       kind=trace.SpanKind.SERVER, attributes=attributes) as current:
+    with _tracer.start_as_current_span(
+        name, context=propagate.extract(dict(headers)), kind=trace.SpanKind.SERVER, attributes=attributes
+    ) as current:
         yield current
 
 

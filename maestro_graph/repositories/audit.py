@@ -14,7 +14,7 @@ from typing import Any
 
 import neo4j
 
-from maestro_graph.db.graph import fetch, fetch_one
+from maestro_graph.db.graph import fetch
 
 RECORD = """
 CREATE (e:AuditEvent {id: randomUUID(), at: datetime(), action: $action, actor: $actor,
@@ -52,15 +52,31 @@ class AuditFilter:
 
 
 async def record(
-    tx: neo4j.AsyncManagedTransaction, *, action: str, actor: str, client_id: str | None, person_id: str | None,
-    targets: list[str], changed: list[str],
+    tx: neo4j.AsyncManagedTransaction,
+    *,
+    action: str,
+    actor: str,
+    client_id: str | None,
+    person_id: str | None,
+    targets: list[str],
+    changed: list[str],
 ) -> None:
-    await fetch(tx, RECORD, action=action, actor=actor, client_id=client_id, person_id=person_id,
-                targets=targets, changed=changed)
+    await fetch(
+        tx,
+        RECORD,
+        action=action,
+        actor=actor,
+        client_id=client_id,
+        person_id=person_id,
+        targets=targets,
+        changed=changed,
+    )
 
 
-async def page(tx: neo4j.AsyncManagedTransaction, filters: AuditFilter, skip: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+async def page(
+    tx: neo4j.AsyncManagedTransaction, filters: AuditFilter, skip: int, limit: int
+) -> tuple[list[dict[str, Any]], int]:
     params = vars(filters)
     rows = await fetch(tx, PAGE, skip=skip, limit=limit, **params)
-    total = await fetch_one(tx, COUNT, **params)
-    return [row["event"] for row in rows], total["total"]
+    total = (await fetch(tx, COUNT, **params))[0]["total"]
+    return [row["event"] for row in rows], total

@@ -13,6 +13,9 @@ rest of what a commit is.
 
 Webhooks can arrive out of order: a state older than the one stored does not replace it,
 and `outcome` (success or failure) changes only with a newer final state.
+
+The webhooks and the API use the `async` functions; model training reads DORA's
+deployments through the batch one at the end.
 """
 
 from __future__ import annotations
@@ -22,8 +25,8 @@ from typing import Any
 
 import neo4j
 
+from maestro_graph.cicd import Change, DeploymentEvent, PipelineRunEvent, PushEvent
 from maestro_graph.db.graph import fetch
-from maestro_graph.integrations.events import Change, DeploymentEvent, PipelineRunEvent, PushEvent
 
 UPSERT_DEPLOYMENT = """
 MATCH (p:Project {id: $project_id})
@@ -99,10 +102,21 @@ async def record_deployment(tx: neo4j.AsyncManagedTransaction, project_id: str, 
     if event.changes:
         await fetch(tx, COMMIT_TIMES, changes=_changes(event.changes))
     rows = await fetch(
-        tx, UPSERT_DEPLOYMENT, project_id=project_id, id=event.deployment_id, source=event.source,
-        environment=event.environment, production=event.production, sha=event.sha, ref=event.ref, url=event.url,
-        started_at=event.started_at, changes=None if event.changes is None else [c.sha for c in event.changes],
-        state=event.state, state_at=event.state_at, outcome=event.outcome,
+        tx,
+        UPSERT_DEPLOYMENT,
+        project_id=project_id,
+        id=event.deployment_id,
+        source=event.source,
+        environment=event.environment,
+        production=event.production,
+        sha=event.sha,
+        ref=event.ref,
+        url=event.url,
+        started_at=event.started_at,
+        changes=None if event.changes is None else [c.sha for c in event.changes],
+        state=event.state,
+        state_at=event.state_at,
+        outcome=event.outcome,
     )
     return bool(rows)
 
@@ -116,16 +130,39 @@ async def record_pipeline_run(tx: neo4j.AsyncManagedTransaction, project_id: str
     if run.head_commit:
         await fetch(tx, COMMIT_TIMES, changes=_changes((run.head_commit,)))
     rows = await fetch(
-        tx, UPSERT_PIPELINE_RUN, project_id=project_id, id=run.run_id, source="github", name=run.name,
-        status=run.status, conclusion=run.conclusion, sha=run.sha, branch=run.branch, event=run.event, url=run.url,
-        started_at=run.started_at, updated_at=run.updated_at,
+        tx,
+        UPSERT_PIPELINE_RUN,
+        project_id=project_id,
+        id=run.run_id,
+        source="github",
+        name=run.name,
+        status=run.status,
+        conclusion=run.conclusion,
+        sha=run.sha,
+        branch=run.branch,
+        event=run.event,
+        url=run.url,
+        started_at=run.started_at,
+        updated_at=run.updated_at,
     )
     return bool(rows)
 
 
-async def dora_deployments(tx: neo4j.AsyncManagedTransaction, ids: list[str], since: datetime,
-                           until: datetime) -> dict[str, list[dict[str, Any]]]:
+async def dora_deployments(
+    tx: neo4j.AsyncManagedTransaction, ids: list[str], since: datetime, until: datetime
+) -> dict[str, list[dict[str, Any]]]:
     found: dict[str, list[dict[str, Any]]] = {project_id: [] for project_id in ids}
     for row in await fetch(tx, DORA_DEPLOYMENTS, ids=ids, since=since, until=until):
         found[row["id"]].append(row)
     return found
+
+
+def dora_deployment_rows(
+    driver: neo4j.Driver, database: str, ids: list[str], since: datetime, until: datetime
+) -> list[dict[str, Any]]:
+    """`dora_deployments` for a batch job (model training), in a read transaction of its own;
+    the rows in the query's order."""
+    records, _, _ = driver.execute_query(
+        DORA_DEPLOYMENTS, ids=ids, since=since, until=until, database_=database, routing_=neo4j.RoutingControl.READ
+    )
+    return [record.data() for record in records]

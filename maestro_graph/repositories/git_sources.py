@@ -2,16 +2,26 @@
 memberships, and the artifacts the code depends on or refers to.
 
     (:Project)-[:HAS_REPOSITORY]->(:GitRepository {id, name, remote, head, imported_at})
-    (:Commit {id: sha, at, authors, added, deleted, files, files_total, merge})-[:IN]->(:GitRepository)
+    (:Commit {id: sha, at, authors, coauthors, added, deleted, files, files_total, merge})-[:IN]->(:GitRepository)
     (:Person)-[:MEMBER_OF {roles, since, git_role, commits, last_commit}]->(:Project)
     (:Project)-[:USES {count, kinds, context, constraint, first_used, last_used}]->(:Artifact)
 
 Commit authors are a list of Person ids on the commit rather than relationships: a
 person's relationships are their projects, teams and creations, and thousands of
-AUTHORED edges would drown those (and every degree-based ordering) in noise.
+AUTHORED edges would drown those (and every degree-based ordering) in noise. `coauthors`
+are those of `authors` named only by a commit's Co-authored-by trailers, not its author.
+
+A batch job's module (see the package's docstring): each function taking the driver runs
+its own transaction; those taking a `neo4j.ManagedTransaction` run in the importer's
+transaction that derives usage, memberships and metrics and moves the head.
 """
 
 from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import neo4j
 
 PROJECT = """
 MERGE (p:Project {id: $project_id})
@@ -43,8 +53,8 @@ UPSERT_COMMITS = """
 MATCH (r:GitRepository {id: $repository_id})
 UNWIND $rows AS row
 MERGE (c:Commit {id: row.sha})
-SET c.at = row.at, c.authors = row.authors, c.added = row.added, c.deleted = row.deleted,
-    c.files = row.files, c.files_total = row.files_total, c.merge = row.merge
+SET c.at = row.at, c.authors = row.authors, c.coauthors = row.coauthors, c.added = row.added,
+    c.deleted = row.deleted, c.files = row.files, c.files_total = row.files_total, c.merge = row.merge
 MERGE (c)-[:IN]->(r)
 """
 
@@ -67,17 +77,26 @@ WITH DISTINCT c
 
 COMMIT_SPAN = _PROJECT_COMMITS + "RETURN min(c.at) AS first, max(c.at) AS last, count(c) AS commits"
 
-COMMITS_SINCE = _PROJECT_COMMITS + """
+COMMITS_SINCE = (
+    _PROJECT_COMMITS
+    + """
 WHERE c.at >= $since
 RETURN c.id AS sha, c.at AS at, coalesce(c.authors, []) AS authors, coalesce(c.added, 0) AS added,
        coalesce(c.deleted, 0) AS deleted, coalesce(c.files, []) AS files
 """
+)
 
-ACTIVITY = _PROJECT_COMMITS + """
+# `authored`: commits the person wrote rather than was named on by a trailer. A commit
+# imported before `coauthors` was recorded counts for everyone it lists, as it did then.
+ACTIVITY = (
+    _PROJECT_COMMITS
+    + """
 UNWIND c.authors AS person_id
 RETURN person_id, count(*) AS commits, count(CASE WHEN c.at >= $recent_since THEN 1 END) AS recent,
+       count(CASE WHEN c.coauthors IS NULL OR NOT person_id IN c.coauthors THEN 1 END) AS authored,
        min(c.at) AS first, max(c.at) AS last
 """
+)
 
 # The role git derives is kept in `git_role`, so that when it changes (a contributor
 # becomes a maintainer) the old derived role is replaced while roles given by people stay.
@@ -118,8 +137,10 @@ ON CREATE SET u.count = row.count, u.kinds = row.kinds, u.context = row.context,
               u.first_used = row.used_at, u.last_used = row.used_at
 ON MATCH SET u.count = row.count, u.context = row.context, u.constraint = row.constraint,
              u.kinds = coalesce(u.kinds, []) + [kind IN row.kinds WHERE NOT kind IN coalesce(u.kinds, [])],
-             u.first_used = CASE WHEN u.first_used IS NULL OR row.used_at < u.first_used THEN row.used_at ELSE u.first_used END,
-             u.last_used = CASE WHEN u.last_used IS NULL OR row.used_at > u.last_used THEN row.used_at ELSE u.last_used END
+             u.first_used = CASE WHEN u.first_used IS NULL OR row.used_at < u.first_used
+                                 THEN row.used_at ELSE u.first_used END,
+             u.last_used = CASE WHEN u.last_used IS NULL OR row.used_at > u.last_used
+                                THEN row.used_at ELSE u.last_used END
 """
 
 # Written last: until the head moves, a failed import is simply retried from the old head.
@@ -127,3 +148,85 @@ MARK_IMPORTED = """
 MATCH (r:GitRepository {id: $repository_id})
 SET r.head = $head, r.imported_at = datetime()
 """
+
+
+# --- the repository, its commits and their people: one transaction per call -------------
+
+
+def repository_state(driver: neo4j.Driver, database: str, repository_id: str) -> dict[str, Any] | None:
+    """The project a repository was imported into and the head it was imported at; None if never."""
+    records, _, _ = driver.execute_query(REPOSITORY_STATE, repository_id=repository_id, database_=database)
+    return records[0].data() if records else None
+
+
+def upsert_project(
+    driver: neo4j.Driver,
+    database: str,
+    project_id: str,
+    repository_id: str,
+    name: str,
+    remote: str | None,
+    created_at: datetime | None,
+) -> None:
+    driver.execute_query(
+        PROJECT,
+        project_id=project_id,
+        repository_id=repository_id,
+        name=name,
+        remote=remote,
+        created_at=created_at,
+        database_=database,
+    )
+
+
+def person_ids_by_email_hash(driver: neo4j.Driver, database: str, hashes: list[str]) -> dict[str, str]:
+    """The id of the Person already known by each of these email hashes."""
+    records, _, _ = driver.execute_query(PEOPLE_BY_EMAIL_HASH, hashes=hashes, database_=database)
+    return {record["hash"]: record["id"] for record in records}
+
+
+def upsert_people(driver: neo4j.Driver, database: str, rows: list[dict[str, Any]]) -> None:
+    driver.execute_query(UPSERT_PEOPLE, rows=rows, database_=database)
+
+
+def upsert_commits(driver: neo4j.Driver, database: str, repository_id: str, rows: list[dict[str, Any]]) -> None:
+    driver.execute_query(UPSERT_COMMITS, repository_id=repository_id, rows=rows, database_=database)
+
+
+def detach_unreachable(driver: neo4j.Driver, database: str, repository_id: str, shas: list[str]) -> None:
+    driver.execute_query(DETACH_UNREACHABLE, repository_id=repository_id, shas=shas, database_=database)
+
+
+# --- what the commits imply, in the importer's transaction --------------------------------
+
+
+def upsert_uses(tx: neo4j.ManagedTransaction, project_id: str, rows: list[dict[str, Any]]) -> None:
+    tx.run(UPSERT_USES, project_id=project_id, rows=rows).consume()
+
+
+def commit_span(tx: neo4j.ManagedTransaction, project_id: str) -> dict[str, Any]:
+    """`first` and `last` commit times of the project and its number of `commits`."""
+    record = tx.run(COMMIT_SPAN, project_id=project_id).single(strict=True)
+    return record.data()
+
+
+def commits_since(tx: neo4j.ManagedTransaction, project_id: str, since: datetime) -> list[dict[str, Any]]:
+    return tx.run(COMMITS_SINCE, project_id=project_id, since=since).data()
+
+
+def activity(tx: neo4j.ManagedTransaction, project_id: str, recent_since: datetime) -> list[dict[str, Any]]:
+    """Per person: `commits`, `recent` ones, `authored` ones, `first` and `last` commit times."""
+    return tx.run(ACTIVITY, project_id=project_id, recent_since=recent_since).data()
+
+
+def upsert_members(tx: neo4j.ManagedTransaction, project_id: str, rows: list[dict[str, Any]]) -> None:
+    tx.run(UPSERT_MEMBERS, project_id=project_id, rows=rows).consume()
+
+
+def retire_members(tx: neo4j.ManagedTransaction, project_id: str, people: list[str]) -> None:
+    """What git gave people not among `people` (the ones it still derives a role for) is taken back."""
+    tx.run(RETIRE_MEMBERS, project_id=project_id, people=people).consume()
+
+
+def mark_imported(tx: neo4j.ManagedTransaction, repository_id: str, head: str) -> None:
+    tx.run(MARK_IMPORTED, repository_id=repository_id, head=head).consume()

@@ -7,12 +7,13 @@ reaches Cypher is ours; every value from a caller is a parameter.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 import neo4j
 
 from maestro_graph.db.graph import fetch_maps
+from maestro_graph.repositories.nodes import public_properties
 
 # Each filter a caller can set, as a fixed Cypher predicate over `n`. Only the predicates of
 # the filters actually given go into a query: a predicate like `($x IS NULL OR n.x = $x)`
@@ -59,7 +60,7 @@ def _where(label: str, given: tuple[str, ...]) -> str:
     return f"WHERE {' AND '.join(clauses)}" if clauses else ""
 
 
-@lru_cache(maxsize=None)
+@cache
 def page_query(label: str, given: tuple[str, ...], order: str, descending: bool) -> str:
     """The page and the number of matching nodes in one query, for this label, set of given
     filters and order; all parts are ours."""
@@ -71,7 +72,7 @@ CALL () {{
   MATCH (n:{label}) {where}
   WITH n ORDER BY {ORDER_EXPRESSIONS[order]} {direction}, n.id {direction}
   SKIP $skip LIMIT $limit
-  RETURN collect(n {{.*, embedding: null}}) AS nodes
+  RETURN collect({public_properties("n")}) AS nodes
 }}
 RETURN nodes, total
 """
@@ -99,26 +100,34 @@ async def page(
     """One page of `label` nodes and the total number matching the filters."""
     given = _given_filters(label, filters)
     names = tuple(given)
-    row = (await fetch_maps(tx, page_query(label, names, order, descending), skip=request.skip, limit=request.limit,
-                       **given))[0]
+    row = (
+        await fetch_maps(
+            tx, page_query(label, names, order, descending), skip=request.skip, limit=request.limit, **given
+        )
+    )[0]
     return row["nodes"], row["total"]
 
 
-# Lucene syntax in a caller's text is escaped: search means "these words", never a query language.
-_LUCENE_SPECIAL = set('+-&|!(){}[]^"~*?:\\/')
+# Search means "these words", never a query language. Each word goes to Lucene as a quoted
+# phrase, inside which only the backslash and the double quote are special (both escaped):
+# operator words (AND, OR, NOT), wildcards, ranges, fields and prefixes are then plain text.
+# A word without a letter or digit would analyse to nothing, so it is left out.
+MAX_SEARCH_WORDS = 64  # distinct words used; Lucene refuses queries of over 1,024 clauses
 
 
 def lucene_terms(text: str) -> str:
-    escaped = "".join(f"\\{ch}" if ch in _LUCENE_SPECIAL else ch for ch in text)
-    return " ".join(escaped.split())
+    """The words of `text` as a Lucene query of quoted phrases; "" when it has none worth searching."""
+    words = dict.fromkeys(word for word in text.split() if any(ch.isalnum() for ch in word))
+    quoted = (word.replace("\\", "\\\\").replace('"', '\\"') for word in list(words)[:MAX_SEARCH_WORDS])
+    return " ".join(f'"{word}"' for word in quoted)
 
 
-SEARCH = """
+SEARCH = f"""
 CALL db.index.fulltext.queryNodes('entity_text', $terms) YIELD node, score
 WITH node, score, labels(node)[0] AS label
 WHERE ($labels IS NULL OR label IN $labels)
   AND ($artifact_kinds IS NULL OR label <> 'Artifact' OR node.kind IN $artifact_kinds)
-RETURN label, node {.*, embedding: null} AS node, score
+RETURN label, {public_properties("node")} AS node, score
 ORDER BY score DESC, node.id
 LIMIT $limit
 """

@@ -17,8 +17,8 @@ from typing import Any
 import neo4j
 
 from maestro_graph.db.graph import fetch_maps
-from maestro_graph.repositories.nodes import LABELS, public_properties
 from maestro_graph.graph_model import RELATIONS
+from maestro_graph.repositories.nodes import LABELS, public_properties
 
 Page = tuple[list[dict[str, Any]], int]
 # Property names go into the query text (a map projection cannot take them as parameters), so
@@ -69,9 +69,11 @@ class _Builder:
         n, r, edges = f"n{k}", f"r{k}", f"page{k}"
         self.params[f"skip{k}"], self.params[f"limit{k}"] = plan.skip, plan.limit
         nested = [self.page_block(child, n) for child in plan.children]
-        lines = [f"CALL ({anchor}) {{",
-                 f"  MATCH {relation.pattern(anchor, r, n)}",
-                 f"  WITH {n}, {r} ORDER BY {relation.order_by(n)} SKIP $skip{k} LIMIT $limit{k}"]
+        lines = [
+            f"CALL ({anchor}) {{",
+            f"  MATCH {relation.pattern(anchor, r, n)}",
+            f"  WITH {n}, {r} ORDER BY {relation.order_by(n)} SKIP $skip{k} LIMIT $limit{k}",
+        ]
         lines += [block for block, _, _ in nested]
         if nested:
             # Subqueries keep their driving rows' order in practice, but collect() below must
@@ -79,15 +81,18 @@ class _Builder:
             carried = ", ".join(variable for _, variable, _ in nested)
             lines.append(f"  WITH {n}, {r}, {carried} ORDER BY {relation.order_by(n)}")
         children = ", ".join(f"c{i}: {value}" for i, (_, _, value) in enumerate(nested))
-        lines.append(f"  RETURN collect({{node: {self.node(relation.neighbour.label, n)}, rel: properties({r}), "
-                     f"pages: {{{children}}}}}) AS {edges}")
+        lines.append(
+            f"  RETURN collect({{node: {self.node(relation.neighbour.label, n)}, rel: properties({r}), "
+            f"pages: {{{children}}}}}) AS {edges}"
+        )
         lines.append("}")
         total = f"COUNT {{ {relation.pattern(anchor, f'rc{k}', f'nc{k}')} }}"
         return "\n".join(lines), edges, f"{{edges: {edges}, total: {total}}}"
 
 
-def neighbourhood_query(label: str, plans: list[PagePlan], projections: dict[str, tuple[str, ...]] | None = None
-                        ) -> tuple[str, dict[str, int]]:
+def neighbourhood_query(
+    label: str, plans: list[PagePlan], projections: dict[str, tuple[str, ...]] | None = None
+) -> tuple[str, dict[str, int]]:
     """The query for `plans` under a `label` node; `projections` (label -> property names) limits
     the neighbours' properties to those the caller reads (the node itself comes whole)."""
     if label not in LABELS:
@@ -102,8 +107,13 @@ def neighbourhood_query(label: str, plans: list[PagePlan], projections: dict[str
     builder = _Builder(projections)
     blocks = [builder.page_block(plan, "n0") for plan in plans]
     children = ", ".join(f"c{i}: {value}" for i, (_, _, value) in enumerate(blocks))
-    query = "\n".join([f"MATCH (n0:{label} {{id: $id}})", *(block for block, _, _ in blocks),
-                       f"RETURN {public_properties('n0')} AS node, {{{children}}} AS pages"])
+    query = "\n".join(
+        [
+            f"MATCH (n0:{label} {{id: $id}})",
+            *(block for block, _, _ in blocks),
+            f"RETURN {public_properties('n0')} AS node, {{{children}}} AS pages",
+        ]
+    )
     return query, builder.params
 
 
@@ -122,8 +132,13 @@ def _collect(plans: list[PagePlan], anchor_id: str, found: dict, out: dict) -> N
             _collect(plan.children, edge["node"]["id"], edge["pages"], out)
 
 
-async def read(tx: neo4j.AsyncManagedTransaction, label: str, node_id: str, plans: list[PagePlan],
-               projections: dict[str, tuple[str, ...]] | None = None) -> Neighbourhood:
+async def read(
+    tx: neo4j.AsyncManagedTransaction,
+    label: str,
+    node_id: str,
+    plans: list[PagePlan],
+    projections: dict[str, tuple[str, ...]] | None = None,
+) -> Neighbourhood:
     query, params = neighbourhood_query(label, plans, projections)
     rows = await fetch_maps(tx, query, id=node_id, **params)
     if not rows:

@@ -1,7 +1,8 @@
 """Projects, artifacts, people and teams: upserts, deletes and lookups by id.
 
 Writes take a list of rows and run one `UNWIND $rows` query, so the bulk importer
-(thousands of rows) and the API (one row) share the same Cypher.
+(thousands of rows) and the API (one row) share the same Cypher: the API through the
+`async` functions, the importer and the demo seed through the batch ones at the end.
 """
 
 from __future__ import annotations
@@ -36,9 +37,7 @@ SET n += row.props
 
 UPSERT = {label: _upsert(label) for label in LABELS}
 
-GET_MANY = {
-    label: f"UNWIND $ids AS id MATCH (n:{label} {{id: id}}) RETURN {_PROJECTION} AS node" for label in LABELS
-}
+GET_MANY = {label: f"UNWIND $ids AS id MATCH (n:{label} {{id: id}}) RETURN {_PROJECTION} AS node" for label in LABELS}
 
 DELETE = {
     label: f"MATCH (n:{label} {{id: $id}}) WITH n, {_PROJECTION} AS node DETACH DELETE n RETURN node"
@@ -61,6 +60,24 @@ async def get_many(tx: neo4j.AsyncManagedTransaction, label: str, ids: list[str]
     return {row["node"]["id"]: row["node"] for row in rows}
 
 
+async def existing_ids(tx: neo4j.AsyncManagedTransaction, label: str, ids: list[str]) -> list[str]:
+    """Those of `ids` that name a `label` node."""
+    rows = await fetch(tx, EXISTING_IDS[label], ids=ids)
+    return rows[0]["ids"]
+
+
 async def delete(tx: neo4j.AsyncManagedTransaction, label: str, node_id: str) -> dict | None:
     rows = await fetch(tx, DELETE[label], id=node_id)
     return rows[0]["node"] if rows else None
+
+
+# --- batch jobs (the bundle importer, the demo seed), in the job's transaction -------------
+
+
+def upsert_rows(tx: neo4j.ManagedTransaction, label: str, rows: list[dict[str, Any]]) -> None:
+    """`rows` of {id, props, created_at} as `label` nodes: created, or their `props` set."""
+    tx.run(UPSERT[label], rows=rows).consume()
+
+
+def exists(tx: neo4j.ManagedTransaction, label: str, node_id: str) -> bool:
+    return bool(tx.run(EXISTING_IDS[label], ids=[node_id]).single(strict=True)["ids"])

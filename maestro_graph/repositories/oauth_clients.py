@@ -38,11 +38,17 @@ RETURN {_PUBLIC} AS client
 
 
 async def create(
-    tx: neo4j.AsyncManagedTransaction, client_id: str, name: str, secret_hash: str, scopes: list[str], person_id: str | None
+    tx: neo4j.AsyncManagedTransaction,
+    client_id: str,
+    name: str,
+    secret_hash: str,
+    scopes: list[str],
+    person_id: str | None,
 ) -> dict[str, Any]:
-    row = await fetch_one(tx, CREATE, client_id=client_id, name=name, secret_hash=secret_hash,
-                          scopes=scopes, person_id=person_id)
-    return row["client"]
+    rows = await fetch(
+        tx, CREATE, client_id=client_id, name=name, secret_hash=secret_hash, scopes=scopes, person_id=person_id
+    )
+    return rows[0]["client"]
 
 
 async def get_active(tx: neo4j.AsyncManagedTransaction, client_id: str) -> dict[str, Any] | None:

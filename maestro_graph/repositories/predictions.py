@@ -16,7 +16,8 @@ from typing import Any
 
 import neo4j
 
-from maestro_graph.db.graph import fetch
+from maestro_graph.db.graph import GraphDB, fetch
+from maestro_graph.repositories.nodes import public_properties
 
 TASKS = ("artifacts", "team", "outcome", "impact")
 
@@ -25,24 +26,30 @@ MATCH (m:Model) WHERE $task IS NULL OR m.task = $task
 RETURN m {.*} AS model ORDER BY m.trained_at DESC LIMIT $limit
 """
 
-RECOMMENDED = """
-MATCH (m:Model {task: 'artifacts', active: true})
-MATCH (p:Project {id: $id})-[r:RECOMMENDED]->(a:Artifact)
-WHERE r.model_version = m.version AND NOT (p)-[:USES]->(a)
-WITH m, r, a ORDER BY r.rank LIMIT $k
-CALL (r) {
-  UNWIND coalesce(r.because, []) AS because_id
-  MATCH (b:Artifact {id: because_id})
-  RETURN collect(b {.*, embedding: null}) AS because
-}
-RETURN a {.*, embedding: null} AS node, r.score AS score, m.version AS version, because
+# The version each task serves now, for the gauges on /metrics.
+ACTIVE_MODELS = """
+MATCH (m:Model {active: true})
+RETURN m.task AS task, m.version AS version, m.trained_at.epochMillis / 1000.0 AS trained_at
 """
 
-SUGGESTED = """
-MATCH (m:Model {task: 'team', active: true})
-MATCH (p:Project {id: $id})-[r:SUGGESTED]->(h:Person)
+RECOMMENDED = f"""
+MATCH (m:Model {{task: 'artifacts', active: true}})
+MATCH (p:Project {{id: $id}})-[r:RECOMMENDED]->(a:Artifact)
+WHERE r.model_version = m.version AND NOT (p)-[:USES]->(a)
+WITH m, r, a ORDER BY r.rank LIMIT $k
+CALL (r) {{
+  UNWIND coalesce(r.because, []) AS because_id
+  MATCH (b:Artifact {{id: because_id}})
+  RETURN collect({public_properties("b")}) AS because
+}}
+RETURN {public_properties("a")} AS node, r.score AS score, m.version AS version, because
+"""
+
+SUGGESTED = f"""
+MATCH (m:Model {{task: 'team', active: true}})
+MATCH (p:Project {{id: $id}})-[r:SUGGESTED]->(h:Person)
 WHERE r.model_version = m.version AND NOT (h)-[:MEMBER_OF]->(p)
-RETURN h {.*, embedding: null} AS node, r.score AS score, m.version AS version
+RETURN {public_properties("h")} AS node, r.score AS score, m.version AS version
 ORDER BY r.rank LIMIT $k
 """
 
@@ -60,11 +67,11 @@ MATCH (:Artifact {id: id})<-[:ABOUT]-(x:Prediction {model_version: m.version})
 RETURN id, x.score AS score, x.rank AS rank, m.version AS version
 """
 
-LEADERBOARD = """
-MATCH (m:Model {task: 'impact', active: true})
+LEADERBOARD = f"""
+MATCH (m:Model {{task: 'impact', active: true}})
 MATCH (m)-[:MADE]->(x:Prediction)-[:ABOUT]->(a:Artifact)
 WHERE $kind IS NULL OR a.kind = $kind
-RETURN a {.*, embedding: null} AS node, x.score AS score, x.rank AS rank, m.version AS version
+RETURN {public_properties("a")} AS node, x.score AS score, x.rank AS rank, m.version AS version
 ORDER BY x.rank SKIP $skip LIMIT $limit
 """
 
@@ -97,6 +104,12 @@ RETURN h.id AS id, knows, worked_with
 
 async def models(tx: neo4j.AsyncManagedTransaction, task: str | None, limit: int) -> list[dict]:
     return [row["model"] for row in await fetch(tx, MODELS, task=task, limit=limit)]
+
+
+async def active_models(db: GraphDB) -> list[dict[str, Any]]:
+    """Task, version and training time (epoch seconds) of every active model version. Read by
+    the /metrics scrape in one attempt, never retried, as `GraphDB.query_once` does."""
+    return await db.query_once(ACTIVE_MODELS)
 
 
 async def recommended_artifacts(tx, project_id: str, k: int) -> list[dict[str, Any]]:

@@ -8,31 +8,32 @@ import neo4j
 
 from maestro_graph.db.graph import fetch
 from maestro_graph.repositories import listing
+from maestro_graph.repositories.nodes import public_properties
 
 VECTOR_INDEXES = {"Project": "project_embedding", "Artifact": "artifact_embedding"}
 
-_VECTOR_SEARCH = """
+_VECTOR_SEARCH = f"""
 CALL db.index.vector.queryNodes($index, $k, $vector) YIELD node, score
 WHERE $artifact_kinds IS NULL OR NOT node:Artifact OR node.kind IN $artifact_kinds
-RETURN $label AS label, node {.*, embedding: null} AS node, score
+RETURN $label AS label, {public_properties("node")} AS node, score
 """
 
 # The project itself comes back first (similarity 1), so ask for one more than needed.
-SIMILAR_PROJECTS = """
+SIMILAR_PROJECTS = f"""
 UNWIND $ids AS id
-MATCH (p:Project {id: id}) WHERE p.embedding IS NOT NULL
-CALL (p) {
+MATCH (p:Project {{id: id}}) WHERE p.embedding IS NOT NULL
+CALL (p) {{
   CALL db.index.vector.queryNodes('project_embedding', $k + 1, p.embedding) YIELD node, score
   WITH node, score WHERE node <> p
-  RETURN collect({node: node {.*, embedding: null}, score: score})[..$k] AS similar
-}
+  RETURN collect({{node: {public_properties("node")}, score: score}})[..$k] AS similar
+}}
 RETURN id, similar
 """
 
-SIMILAR_TO_VECTOR = """
+SIMILAR_TO_VECTOR = f"""
 CALL db.index.vector.queryNodes('project_embedding', $k, $vector) YIELD node, score
 WHERE NOT node.id IN $exclude
-RETURN node {.*, embedding: null} AS node, score
+RETURN {public_properties("node")} AS node, score
 """
 
 
@@ -42,8 +43,15 @@ async def vector_search(
     hits = []
     for label in labels:
         if label in VECTOR_INDEXES:
-            hits += await fetch(tx, _VECTOR_SEARCH, index=VECTOR_INDEXES[label], k=k, vector=vector,
-                                label=label, artifact_kinds=artifact_kinds)
+            hits += await fetch(
+                tx,
+                _VECTOR_SEARCH,
+                index=VECTOR_INDEXES[label],
+                k=k,
+                vector=vector,
+                label=label,
+                artifact_kinds=artifact_kinds,
+            )
     hits.sort(key=lambda hit: (-hit["score"], hit["node"]["id"]))
     return hits[:k]
 
@@ -83,5 +91,7 @@ async def similar_projects(tx: neo4j.AsyncManagedTransaction, ids: list[str], k:
     return {row["id"]: row["similar"] for row in rows}
 
 
-async def projects_near(tx: neo4j.AsyncManagedTransaction, vector: list[float], k: int, exclude: list[str]) -> list[dict]:
+async def projects_near(
+    tx: neo4j.AsyncManagedTransaction, vector: list[float], k: int, exclude: list[str]
+) -> list[dict]:
     return await fetch(tx, SIMILAR_TO_VECTOR, vector=vector, k=k + len(exclude), exclude=exclude)

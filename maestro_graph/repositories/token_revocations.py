@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import neo4j
 
-from maestro_graph.db.graph import fetch, fetch_one
+from maestro_graph.db.graph import fetch
 
 REVOKE = """
 MERGE (r:RevokedToken {jti: $jti})
@@ -23,13 +23,13 @@ DELETE r
 """
 
 # One round trip per authenticated request: the jti deny-list, and for our own tokens
-# whether the client is still registered and which Person it acts for.
+# whether the client is still registered, which Person it acts for and its scopes.
 STATUS = """
 OPTIONAL MATCH (r:RevokedToken {jti: $jti})
 OPTIONAL MATCH (c:OAuthClient {client_id: $client_id})
 RETURN r IS NOT NULL AS revoked,
        c IS NOT NULL AND c.revoked_at IS NULL AS client_active,
-       c.person_id AS person_id
+       c.person_id AS person_id, c.scopes AS client_scopes
 """
 
 
@@ -39,4 +39,4 @@ async def revoke(tx: neo4j.AsyncManagedTransaction, jti: str, client_id: str | N
 
 
 async def status(tx: neo4j.AsyncManagedTransaction, jti: str | None, client_id: str | None) -> dict:
-    return await fetch_one(tx, STATUS, jti=jti, client_id=client_id)
+    return (await fetch(tx, STATUS, jti=jti, client_id=client_id))[0]

@@ -4,7 +4,7 @@
                    deploy_workflows, created_at})
     (:WebhookDelivery {id, source, event, received_at, claim})
 
-`secret_sealed` is the webhook secret encrypted (see integrations.secret_box); only the
+`secret_sealed` is the webhook secret encrypted (see maestro_graph.secret_box); only the
 webhook endpoint reads it.
 """
 
@@ -29,7 +29,9 @@ RETURN {_PUBLIC} AS integration
 EXISTS = "MATCH (i:Integration {id: $id}) RETURN count(i) > 0 AS found"
 
 # The one read that returns the sealed secret: verifying a signature needs it.
-GET_FOR_VERIFY = "MATCH (i:Integration {id: $id}) RETURN i {.id, .project_id, .secret_sealed, .deploy_workflows} AS integration"
+GET_FOR_VERIFY = (
+    "MATCH (i:Integration {id: $id}) RETURN i {.id, .project_id, .secret_sealed, .deploy_workflows} AS integration"
+)
 
 LIST = f"MATCH (i:Integration) RETURN {_PUBLIC} AS integration ORDER BY i.id"
 
@@ -57,7 +59,7 @@ async def create(tx: neo4j.AsyncManagedTransaction, **row: Any) -> dict[str, Any
 
 
 async def exists(tx: neo4j.AsyncManagedTransaction, integration_id: str) -> bool:
-    return (await fetch_one(tx, EXISTS, id=integration_id))["found"]
+    return (await fetch(tx, EXISTS, id=integration_id))[0]["found"]
 
 
 async def get_for_verify(tx: neo4j.AsyncManagedTransaction, integration_id: str) -> dict[str, Any] | None:
@@ -74,7 +76,9 @@ async def remove(tx: neo4j.AsyncManagedTransaction, integration_id: str) -> dict
     return row["integration"] if row else None
 
 
-async def claim_delivery(tx: neo4j.AsyncManagedTransaction, delivery_id: str, source: str, event: str, claim: str) -> bool:
+async def claim_delivery(
+    tx: neo4j.AsyncManagedTransaction, delivery_id: str, source: str, event: str, claim: str
+) -> bool:
     """True the first time a delivery id is seen; False for a duplicate."""
     row = await fetch_one(tx, CLAIM_DELIVERY, id=delivery_id, source=source, event=event, claim=claim)
     return bool(row and row["fresh"])

@@ -15,10 +15,14 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 _CONFIG = (
-    "-c", "core.fsmonitor=false",
-    "-c", "core.quotePath=false",
-    "-c", "i18n.logOutputEncoding=UTF-8",
-    "-c", "log.showSignature=false",
+    "-c",
+    "core.fsmonitor=false",
+    "-c",
+    "core.quotePath=false",
+    "-c",
+    "i18n.logOutputEncoding=UTF-8",
+    "-c",
+    "log.showSignature=false",
 )
 
 

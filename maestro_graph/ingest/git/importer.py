@@ -13,18 +13,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 import neo4j
 
-from maestro_graph.domain import InvalidInput, valid_id
+from maestro_graph.domain import MAX_ID_LENGTH, InvalidInput, valid_id
 from maestro_graph.ingest.git import log, people, process_metrics, references, roles, tree
 from maestro_graph.ingest.git.command import GitError
+from maestro_graph.ingest.git.ids import checked_id
 from maestro_graph.ingest.git.repository import Repository, is_ancestor, open_repository, project_id_for
-from maestro_graph.ingest.manifests import Dependency, manifest_kind, parse_manifest
-from maestro_graph.repositories import git_sources, metrics
+from maestro_graph.ingest.manifests import MAX_LIBRARIES_PER_MANIFEST, Dependency, manifest_kind, parse_manifest
+from maestro_graph.repositories import git_sources, metric_series
 
 # A commit touching more files than this (a vendoring or formatting sweep) keeps the first
 # ones: enough for who-edits-what, without megabytes of paths on one node.
@@ -32,6 +33,9 @@ MAX_FILES_PER_COMMIT = 1000
 MAX_FILE_BYTES = 1_000_000
 MAX_SCANNED_BYTES = 200_000_000
 CONTEXT_FILES = 10
+# Artifacts one file may add: libraries from a manifest, and as many models and datasets
+# from code or config, which are as freely written.
+MAX_ARTIFACTS_PER_FILE = MAX_LIBRARIES_PER_MANIFEST
 METRIC_SOURCE = "git"
 
 
@@ -51,6 +55,7 @@ class RepositoryReport:
     models: int = 0
     datasets: int = 0
     weeks: int = 0  # metric weeks written
+    left_out: int = 0  # artifacts over what one file may add, not imported (problems name the files)
     problems: list[str] = field(default_factory=list)
 
 
@@ -60,6 +65,7 @@ class _Usage:
     libraries: int
     models: int
     datasets: int
+    left_out: int
     problems: list[str]
 
 
@@ -67,14 +73,9 @@ def _native(value: Any) -> Any:
     return value.to_native() if hasattr(value, "to_native") else value
 
 
-def _single(driver: neo4j.Driver, database: str, query: str, **params: Any) -> dict | None:
-    records, _, _ = driver.execute_query(query, params, database_=database)
-    return records[0].data() if records else None
-
-
 def _batches(rows: list[dict], size: int) -> Iterable[list[dict]]:
     for start in range(0, len(rows), size):
-        yield rows[start:start + size]
+        yield rows[start : start + size]
 
 
 def _context(files: Iterable[str]) -> str:
@@ -90,13 +91,24 @@ def _library_rows(dependencies: list[Dependency], used_at: datetime) -> list[dic
     rows = []
     for artifact_id, declared in sorted(grouped.items()):
         constraints = list(dict.fromkeys(d.constraint for d in declared if d.constraint))
-        kinds = (["depends"] if any(not d.dev for d in declared) else []) + (["dev-depends"] if any(d.dev for d in declared) else [])
-        rows.append({
-            "id": artifact_id, "name": declared[0].name, "kind": "library", "uri": None, "version": None,
-            "count": len(declared), "kinds": kinds, "context": _context(d.manifest for d in declared),
-            # Constraints from several manifests all hold at once: PEP 440 writes that with commas.
-            "constraint": ", ".join(constraints) or None, "used_at": used_at,
-        })
+        kinds = (["depends"] if any(not d.dev for d in declared) else []) + (
+            ["dev-depends"] if any(d.dev for d in declared) else []
+        )
+        rows.append(
+            {
+                "id": artifact_id,
+                "name": declared[0].name,
+                "kind": "library",
+                "uri": None,
+                "version": None,
+                "count": len(declared),
+                "kinds": kinds,
+                "context": _context(d.manifest for d in declared),
+                # Constraints from several manifests all hold at once: PEP 440 writes that with commas.
+                "constraint": ", ".join(constraints) or None,
+                "used_at": used_at,
+            }
+        )
     return rows
 
 
@@ -107,12 +119,20 @@ def _reference_rows(found: list[references.Reference], repository_key: str, used
     rows = []
     for artifact_id, seen in sorted(grouped.items()):
         first = seen[0]
-        rows.append({
-            "id": artifact_id, "name": first.name, "kind": first.kind, "uri": first.uri,
-            "version": next((r.version for r in seen if r.version), None),
-            "count": len(seen), "kinds": ["tracks" if first.source == "dvc" else "references"],
-            "context": _context(r.file for r in seen), "constraint": None, "used_at": used_at,
-        })
+        rows.append(
+            {
+                "id": artifact_id,
+                "name": first.name,
+                "kind": first.kind,
+                "uri": first.uri,
+                "version": next((r.version for r in seen if r.version), None),
+                "count": len(seen),
+                "kinds": ["tracks" if first.source == "dvc" else "references"],
+                "context": _context(r.file for r in seen),
+                "constraint": None,
+                "used_at": used_at,
+            }
+        )
     return rows
 
 
@@ -124,29 +144,68 @@ def _local_paths(files: list[tree.TreeFile]) -> frozenset[str]:
     return frozenset(paths)
 
 
-def scan_head(repo: Repository, used_at: datetime) -> _Usage:
-    """Dependencies and references in the files of HEAD."""
-    files = tree.list_files(repo.path, repo.head)
-    texts = tree.read_texts(repo.path, files, lambda f: bool(manifest_kind(f.path)) or references.is_candidate(f.path),
-                            MAX_FILE_BYTES, MAX_SCANNED_BYTES)
+def scan_head(repo: Repository, head: str, used_at: datetime) -> _Usage:
+    """Dependencies and references in the files of `head`, the repository's HEAD commit."""
+    files = tree.list_files(repo.path, head)
+    texts = tree.read_texts(
+        repo.path,
+        files,
+        lambda f: bool(manifest_kind(f.path)) or references.is_candidate(f.path),
+        MAX_FILE_BYTES,
+        MAX_SCANNED_BYTES,
+    )
     local = _local_paths(files)
     dependencies: list[Dependency] = []
     found: list[references.Reference] = []
     problems: list[str] = []
+    left_out = 0
     for path, text in sorted(texts.items()):
         if manifest_kind(path):
             result = parse_manifest(path, text)
             dependencies.extend(result.dependencies)
             problems.extend(result.problems)
+            left_out += len(result.left_out)
         if references.is_candidate(path):
-            found.extend(references.find_references(path, text, local))
+            kept, over = _capped_references(path, references.find_references(path, text, local), repo.key, problems)
+            found.extend(kept)
+            left_out += over
     libraries = _library_rows(dependencies, used_at)
     referenced = _reference_rows(found, repo.key, used_at)
     return _Usage(
-        rows=libraries + referenced, libraries=len(libraries),
+        rows=libraries + referenced,
+        libraries=len(libraries),
         models=sum(1 for row in referenced if row["kind"] == "model"),
-        datasets=sum(1 for row in referenced if row["kind"] == "dataset"), problems=problems,
+        datasets=sum(1 for row in referenced if row["kind"] == "dataset"),
+        left_out=left_out,
+        problems=problems,
     )
+
+
+def _capped_references(
+    path: str, found: list[references.Reference], repository_key: str, problems: list[str]
+) -> tuple[list[references.Reference], int]:
+    """One file's references that make ids, up to MAX_ARTIFACTS_PER_FILE distinct artifacts;
+    and how many artifacts were left out over that cap."""
+    kept: list[references.Reference] = []
+    ids: set[str] = set()
+    over: set[str] = set()
+    for reference in found:
+        artifact_id = reference.artifact_id(repository_key)
+        if artifact_id not in ids:
+            if checked_id(artifact_id) is None:
+                problems.append(f"{path}: {reference.name[:60]!r} is too long for an id")
+                continue
+            if len(ids) >= MAX_ARTIFACTS_PER_FILE:
+                over.add(artifact_id)
+                continue
+            ids.add(artifact_id)
+        kept.append(reference)
+    if over:
+        problems.append(
+            f"{path}: refers to {len(ids) + len(over)} models and datasets; "
+            f"only the first {MAX_ARTIFACTS_PER_FILE} are imported"
+        )
+    return kept, len(over)
 
 
 class _Import:
@@ -160,42 +219,45 @@ class _Import:
 
     def run(self) -> RepositoryReport:
         repo = self.repo
-        state = _single(self.driver, self.database, git_sources.REPOSITORY_STATE, repository_id=repo.key)
+        state = git_sources.repository_state(self.driver, self.database, repo.key)
         if state and state["project_id"] != self.project_id:
-            raise GitImportError(f"{repo.path}: repository {repo.key} was imported into project {state['project_id']!r}; "
-                                 f"import it with --project-id {state['project_id']}")
-        if repo.head is None:
+            raise GitImportError(
+                f"{repo.path}: repository {repo.key} was imported into project {state['project_id']!r}; "
+                f"import it with --project-id {state['project_id']}"
+            )
+        head = repo.head
+        if head is None:
             self.report.mode = "empty"
             return self.report
         old_head = state["head"] if state else None
-        if old_head == repo.head:
+        if old_head == head:
             self.report.mode = "up-to-date"
             return self.report
-        incremental = bool(old_head) and is_ancestor(repo.path, old_head, repo.head)
+        incremental = is_ancestor(repo.path, old_head, head) if old_head else False
         self.report.mode = "incremental" if incremental else "full"
-        raw = list(log.read_commits(repo.path, f"{old_head}..{repo.head}" if incremental else repo.head))
+        raw = list(log.read_commits(repo.path, f"{old_head}..{head}" if incremental else head))
         self.report.commits = len(raw)
 
         person_of = self._people(raw)
         rows = [self._commit_row(commit, person_of) for commit in raw]
-        head_time = next((c.at for c in raw if c.sha == repo.head), datetime.now(timezone.utc))
-        usage = scan_head(repo, head_time)
+        head_time = next((c.at for c in raw if c.sha == head), datetime.now(UTC))
+        usage = scan_head(repo, head, head_time)
         self.report.libraries, self.report.models, self.report.datasets = usage.libraries, usage.models, usage.datasets
+        self.report.left_out = usage.left_out
         self.report.problems.extend(usage.problems)
 
-        self._write(git_sources.PROJECT, project_id=self.project_id, repository_id=repo.key, name=repo.name,
-                    remote=repo.remote, created_at=min((c.at for c in raw), default=None))
+        first_commit_at = min((c.at for c in raw), default=None)
+        git_sources.upsert_project(
+            self.driver, self.database, self.project_id, repo.key, repo.name, repo.remote, first_commit_at
+        )
         for batch in _batches(rows, self.batch_size):
-            self._write(git_sources.UPSERT_COMMITS, repository_id=repo.key, rows=batch)
+            git_sources.upsert_commits(self.driver, self.database, repo.key, batch)
         if not incremental and old_head:
-            self._write(git_sources.DETACH_UNREACHABLE, repository_id=repo.key, shas=[row["sha"] for row in rows])
-        changed_since = min((c.at for c in raw), default=None) if incremental else None
+            git_sources.detach_unreachable(self.driver, self.database, repo.key, [row["sha"] for row in rows])
+        changed_since = first_commit_at if incremental else None
         with self.driver.session(database=self.database) as session:
-            self.report.weeks = session.execute_write(self._derive, usage.rows, changed_since)
+            self.report.weeks = session.execute_write(self._derive, head, usage.rows, changed_since)
         return self.report
-
-    def _write(self, query: str, **params: Any) -> None:
-        self.driver.execute_query(query, params, database_=self.database)
 
     def _people(self, raw: list[log.RawCommit]) -> dict[log.Identity, str | None]:
         """Person id of every identity in these commits (None for bots), co-authors mapped through .mailmap."""
@@ -203,12 +265,11 @@ class _Import:
         identities = [commit.author for commit in raw] + list(mapped.values())
         found = people.people_of(identities)
         hashes = sorted({p.email_hash for p in found.values() if p.email_hash})
-        records, _, _ = self.driver.execute_query(git_sources.PEOPLE_BY_EMAIL_HASH, hashes=hashes, database_=self.database)
-        known = {record["hash"]: record["id"] for record in records}
-        ids = {key: known.get(p.email_hash) or p.derived_id for key, p in found.items()}
+        known = git_sources.person_ids_by_email_hash(self.driver, self.database, hashes)
+        ids = {key: (known.get(p.email_hash) if p.email_hash else None) or p.derived_id for key, p in found.items()}
         person_rows = [{"id": ids[key], "name": p.name, "email_hash": p.email_hash} for key, p in sorted(found.items())]
         for batch in _batches(person_rows, self.batch_size):
-            self._write(git_sources.UPSERT_PEOPLE, rows=batch)
+            git_sources.upsert_people(self.driver, self.database, batch)
         self.report.people = len(found)
         resolved: dict[log.Identity, str | None] = {}
         for identity in [commit.author for commit in raw] + list(mapped):
@@ -218,55 +279,86 @@ class _Import:
 
     @staticmethod
     def _commit_row(commit: log.RawCommit, person_of: dict[log.Identity, str | None]) -> dict[str, Any]:
-        authors = [person_of.get(commit.author)] + [person_of.get(c) for c in commit.coauthors]
+        author = person_of.get(commit.author)
+        authors = list(dict.fromkeys(a for a in [author] + [person_of.get(c) for c in commit.coauthors] if a))
         return {
-            "sha": commit.sha, "at": commit.at, "merge": commit.is_merge,
-            "authors": list(dict.fromkeys(a for a in authors if a)),
-            "added": sum(f.added for f in commit.files), "deleted": sum(f.deleted for f in commit.files),
-            "files": [f.path for f in commit.files[:MAX_FILES_PER_COMMIT]], "files_total": len(commit.files),
+            "sha": commit.sha,
+            "at": commit.at,
+            "merge": commit.is_merge,
+            "authors": authors,
+            # Named only by a Co-authored-by trailer, which is unauthenticated text: see roles.
+            "coauthors": [person for person in authors if person != author],
+            "added": sum(f.added for f in commit.files),
+            "deleted": sum(f.deleted for f in commit.files),
+            "files": [f.path for f in commit.files[:MAX_FILES_PER_COMMIT]],
+            "files_total": len(commit.files),
         }
 
-    def _derive(self, tx: neo4j.ManagedTransaction, usage_rows: list[dict], changed_since: datetime | None) -> int:
+    def _derive(
+        self, tx: neo4j.ManagedTransaction, head: str, usage_rows: list[dict], changed_since: datetime | None
+    ) -> int:
         """Usage, memberships and metrics from the graph's commits, then the new head: one transaction."""
-        project = {"project_id": self.project_id}
-        tx.run(git_sources.UPSERT_USES, rows=usage_rows, **project).consume()
-        span = tx.run(git_sources.COMMIT_SPAN, **project).single()
+        git_sources.upsert_uses(tx, self.project_id, usage_rows)
+        span = git_sources.commit_span(tx, self.project_id)
         weeks = 0
-        if span and span["commits"]:
+        if span["commits"]:
             first, last = _native(span["first"]), _native(span["last"])
             self._members(tx, last)
             weeks = self._metrics(tx, first, last, changed_since)
-        tx.run(git_sources.MARK_IMPORTED, repository_id=self.repo.key, head=self.repo.head).consume()
+        git_sources.mark_imported(tx, self.repo.key, head)
         return weeks
 
     def _members(self, tx: neo4j.ManagedTransaction, last: datetime) -> None:
-        records = tx.run(git_sources.ACTIVITY, project_id=self.project_id, recent_since=roles.recent_since(last)).data()
-        activity = [roles.Activity(r["person_id"], r["commits"], r["recent"], _native(r["first"]), _native(r["last"]))
-                    for r in records]
+        records = git_sources.activity(tx, self.project_id, roles.recent_since(last))
+        activity = [
+            roles.Activity(
+                r["person_id"],
+                r["commits"],
+                r["recent"],
+                _native(r["first"]),
+                _native(r["last"]),
+                coauthor_only=r["authored"] == 0,
+            )
+            for r in records
+        ]
         derived = roles.derive_roles(activity)
-        rows = [{"person_id": a.person_id, "role": derived[a.person_id], "commits": a.commits, "first": a.first,
-                 "last": a.last} for a in activity]
-        tx.run(git_sources.UPSERT_MEMBERS, project_id=self.project_id, rows=rows).consume()
-        tx.run(git_sources.RETIRE_MEMBERS, project_id=self.project_id, people=list(derived)).consume()
+        rows = [
+            {
+                "person_id": a.person_id,
+                "role": derived[a.person_id],
+                "commits": a.commits,
+                "first": a.first,
+                "last": a.last,
+            }
+            for a in activity
+        ]
+        git_sources.upsert_members(tx, self.project_id, rows)
+        git_sources.retire_members(tx, self.project_id, list(derived))
 
-    def _metrics(self, tx: neo4j.ManagedTransaction, first: datetime, last: datetime, changed_since: datetime | None) -> int:
+    def _metrics(
+        self, tx: neo4j.ManagedTransaction, first: datetime, last: datetime, changed_since: datetime | None
+    ) -> int:
         start = process_metrics.week_of(first)
         if changed_since is not None:
             start = max(start, process_metrics.week_of(changed_since))
         weeks = process_metrics.weeks_between(start, process_metrics.week_of(last))
         window_start = start - timedelta(weeks=process_metrics.WINDOW_WEEKS - 1)
-        since = datetime.combine(window_start, time.min, tzinfo=timezone.utc)
-        facts = [process_metrics.CommitFacts(r["sha"], _native(r["at"]), tuple(r["authors"]), r["added"], r["deleted"],
-                                             tuple(r["files"]))
-                 for r in tx.run(git_sources.COMMITS_SINCE, project_id=self.project_id, since=since)]
+        since = datetime.combine(window_start, time.min, tzinfo=UTC)
+        facts = [
+            process_metrics.CommitFacts(
+                r["sha"], _native(r["at"]), tuple(r["authors"]), r["added"], r["deleted"], tuple(r["files"])
+            )
+            for r in git_sources.commits_since(tx, self.project_id, since)
+        ]
         points = process_metrics.weekly_metrics(facts, weeks)
-        rows = [{"id": p.metric_id(self.project_id), "name": p.name, "value": p.value, "at": p.at, "period": p.period}
-                for p in points]
+        rows: list[dict[str, Any]] = [
+            {"id": p.metric_id(self.project_id), "name": p.name, "value": p.value, "at": p.at, "period": p.period}
+            for p in points
+        ]
         for batch in _batches(rows, self.batch_size):
-            tx.run(metrics.UPSERT, project_id=self.project_id, rows=batch, source=METRIC_SOURCE).consume()
+            metric_series.upsert(tx, self.project_id, batch, METRIC_SOURCE)
         if changed_since is None:
-            tx.run(metrics.DELETE_OTHERS, project_id=self.project_id, source=METRIC_SOURCE,
-                   keep=[row["id"] for row in rows]).consume()
+            metric_series.delete_others(tx, self.project_id, METRIC_SOURCE, keep=[row["id"] for row in rows])
         return len(weeks)
 
 
@@ -283,12 +375,23 @@ def resolve(paths: list[Path], project_id: str | None) -> list[tuple[Repository,
             repo = open_repository(path)
         except GitError as error:
             raise GitImportError(str(error)) from None
-        resolved.append((repo, project_id or project_id_for(repo)))
+        if checked_id(repo.key) is None:
+            raise GitImportError(
+                f"{repo.path}: the repository's id {repo.key[:60]!r}… is over {MAX_ID_LENGTH} characters"
+            )
+        project = project_id or project_id_for(repo)
+        if checked_id(project) is None:
+            raise GitImportError(
+                f"{repo.path}: the project id made from its name is over {MAX_ID_LENGTH} "
+                "characters; give one with --project-id"
+            )
+        resolved.append((repo, project))
     return resolved
 
 
-def import_repositories(driver: neo4j.Driver, database: str, paths: list[Path], project_id: str | None = None,
-                        batch_size: int = 2000) -> list[RepositoryReport]:
+def import_repositories(
+    driver: neo4j.Driver, database: str, paths: list[Path], project_id: str | None = None, batch_size: int = 2000
+) -> list[RepositoryReport]:
     reports = []
     for repo, project in resolve(paths, project_id):
         try:

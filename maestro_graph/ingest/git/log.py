@@ -12,7 +12,7 @@ import codecs
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from maestro_graph.ingest.git import command
@@ -20,10 +20,16 @@ from maestro_graph.ingest.git import command
 _RECORD = "\x1d"
 _FIELD = "\x1f"
 _ITEM = "\x1e"
-_FORMAT = _RECORD + _FIELD.join([
-    "%H", "%P", "%aN", "%aE", "%aI",
-    "%(trailers:key=Co-authored-by,valueonly,unfold,separator=%x1e)",
-])
+_FORMAT = _RECORD + _FIELD.join(
+    [
+        "%H",
+        "%P",
+        "%aN",
+        "%aE",
+        "%aI",
+        "%(trailers:key=Co-authored-by,valueonly,unfold,separator=%x1e)",
+    ]
+)
 _IDENTITY = re.compile(r"^\s*(?P<name>[^<>]*?)\s*<(?P<email>[^<>]*)>\s*$")
 # check-mailmap takes identities as arguments: batches keep the command line short.
 _MAILMAP_BATCH = 200
@@ -78,19 +84,32 @@ def _numstat(line: str) -> FileChange | None:
         return None
     added, deleted, path = parts
     # Binary files report "-": they changed, but by no countable lines.
-    return FileChange(_unquote_path(path), int(added) if added.isdigit() else 0, int(deleted) if deleted.isdigit() else 0)
+    return FileChange(
+        _unquote_path(path), int(added) if added.isdigit() else 0, int(deleted) if deleted.isdigit() else 0
+    )
 
 
 def _header(line: str) -> tuple[str, tuple[str, ...], Identity, datetime, tuple[Identity, ...]]:
     sha, parents, name, email, date, trailers = line.split(_FIELD)
-    at = datetime.fromisoformat(date).astimezone(timezone.utc)
-    coauthors = tuple(identity for identity in (parse_identity(v) for v in trailers.split(_ITEM) if v.strip()) if identity)
+    at = datetime.fromisoformat(date).astimezone(UTC)
+    coauthors = tuple(
+        identity for identity in (parse_identity(v) for v in trailers.split(_ITEM) if v.strip()) if identity
+    )
     return sha, tuple(parents.split()), Identity(name.strip(), email.strip()), at, coauthors
 
 
 def read_commits(repo: Path, revisions: str) -> Iterator[RawCommit]:
     """Every commit in `revisions` (e.g. HEAD, or old..new), newest first."""
-    args = ("log", "--no-renames", "--no-ext-diff", "--no-textconv", "--numstat", f"--format={_FORMAT}", revisions, "--")
+    args = (
+        "log",
+        "--no-renames",
+        "--no-ext-diff",
+        "--no-textconv",
+        "--numstat",
+        f"--format={_FORMAT}",
+        revisions,
+        "--",
+    )
     header = None
     files: list[FileChange] = []
     for line in command.stream_lines(repo, *args):
@@ -112,13 +131,15 @@ def map_identities(repo: Path, identities: Iterable[Identity]) -> dict[Identity,
     unique = list(dict.fromkeys(identities))
     mapped: dict[Identity, Identity] = {}
     for start in range(0, len(unique), _MAILMAP_BATCH):
-        batch = unique[start:start + _MAILMAP_BATCH]
+        batch = unique[start : start + _MAILMAP_BATCH]
         # check-mailmap wants `Name <email>`; a name-less identity is asked for as `<email>`.
         contacts = [f"{i.name} <{i.email}>" if i.name else f"<{i.email}>" for i in batch]
         # `--` so that an identity written as "--something" is never read as an option.
         lines = command.text(repo, "check-mailmap", "--", *contacts).splitlines()
         if len(lines) != len(batch):
-            raise command.GitError(f"git check-mailmap in {repo}: answered {len(lines)} lines for {len(batch)} identities")
-        for identity, line in zip(batch, lines):
+            raise command.GitError(
+                f"git check-mailmap in {repo}: answered {len(lines)} lines for {len(batch)} identities"
+            )
+        for identity, line in zip(batch, lines, strict=True):
             mapped[identity] = parse_identity(line) or identity
     return mapped

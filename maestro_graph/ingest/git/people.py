@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from maestro_graph.domain import hash_email
+from maestro_graph.domain import MAX_NAME_LENGTH, hash_email
 from maestro_graph.ingest.git.log import Identity
 
 _BOT_ADDRESSES = frozenset({"noreply@github.com", "action@github.com", "actions@github.com"})
@@ -42,8 +42,11 @@ def identity_key(identity: Identity) -> str:
 
 def is_bot(identity: Identity) -> bool:
     email = identity.email.strip().lower()
-    return identity.name.strip().lower().endswith("[bot]") or email.split("@")[0].endswith("[bot]") \
+    return (
+        identity.name.strip().lower().endswith("[bot]")
+        or email.split("@")[0].endswith("[bot]")
         or email in _BOT_ADDRESSES
+    )
 
 
 def people_of(identities: Iterable[Identity]) -> dict[str, GitPerson]:
@@ -61,5 +64,7 @@ def people_of(identities: Iterable[Identity]) -> dict[str, GitPerson]:
     for key, counter in names.items():
         # Most frequent, ties broken by the name itself so every import picks the same.
         name = sorted(counter.items(), key=lambda item: (-item[1], item[0]))[0][0]
-        people[key] = GitPerson(key, name, hash_email(emails[key]) if key in emails else None)
+        # Git takes a name of any length; a Person's name is range-indexed, and Neo4j refuses
+        # an index entry over about 8 kB, which would fail the whole import.
+        people[key] = GitPerson(key, name[:MAX_NAME_LENGTH], hash_email(emails[key]) if key in emails else None)
     return people

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from itertools import combinations
 
 WINDOW_WEEKS = 12
@@ -46,7 +46,7 @@ class MetricPoint:
 
     @property
     def at(self) -> datetime:
-        return datetime.combine(self.week, time.min, tzinfo=timezone.utc)
+        return datetime.combine(self.week, time.min, tzinfo=UTC)
 
     @property
     def period(self) -> str:
@@ -59,7 +59,7 @@ class MetricPoint:
 
 
 def week_of(moment: datetime) -> date:
-    day = moment.astimezone(timezone.utc).date()
+    day = moment.astimezone(UTC).date()
     return day - timedelta(days=day.weekday())
 
 
@@ -96,7 +96,7 @@ def weekly_metrics(commits: Iterable[CommitFacts], weeks: list[date]) -> list[Me
     by_week: dict[date, list[CommitFacts]] = defaultdict(list)
     for commit in commits:
         by_week[week_of(commit.at)].append(commit)
-    points = []
+    points: list[MetricPoint] = []
     for week in weeks:
         this_week = by_week.get(week, [])
         window: dict[str, set[str]] = defaultdict(set)

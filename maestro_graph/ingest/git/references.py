@@ -26,15 +26,57 @@ CODE_SUFFIXES = frozenset({".py", ".ipynb", ".sh"})
 CONFIG_SUFFIXES = frozenset({".yaml", ".yml", ".json", ".toml", ".cfg", ".ini"})
 
 _HF_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}(/[A-Za-z0-9][A-Za-z0-9._-]{0,95})?$")
-_FILE_SUFFIX = re.compile(r"\.(json|bin|pt|pth|ckpt|safetensors|onnx|h5|pkl|pickle|joblib|csv|tsv|txt|parquet|jsonl|"
-                          r"arrow|yaml|yml|py|zip|gz|tar|npy|npz|model|gguf)$", re.IGNORECASE)
+_FILE_SUFFIX = re.compile(
+    r"\.(json|bin|pt|pth|ckpt|safetensors|onnx|h5|pkl|pickle|joblib|csv|tsv|txt|parquet|jsonl|"
+    r"arrow|yaml|yml|py|zip|gz|tar|npy|npz|model|gguf)$",
+    re.IGNORECASE,
+)
 # First path segments that name a local folder, not a Hub organisation.
-_LOCAL_FIRST = frozenset({"output", "outputs", "checkpoint", "checkpoints", "model", "models", "run", "runs", "tmp",
-                          "temp", "data", "dataset", "datasets", "artifacts", "results", "saved", "save", "cache",
-                          "logs", "weights", "src", "local"})
+_LOCAL_FIRST = frozenset(
+    {
+        "output",
+        "outputs",
+        "checkpoint",
+        "checkpoints",
+        "model",
+        "models",
+        "run",
+        "runs",
+        "tmp",
+        "temp",
+        "data",
+        "dataset",
+        "datasets",
+        "artifacts",
+        "results",
+        "saved",
+        "save",
+        "cache",
+        "logs",
+        "weights",
+        "src",
+        "local",
+    }
+)
 # load_dataset builders that read local files rather than a Hub dataset.
-_LOCAL_BUILDERS = frozenset({"csv", "json", "parquet", "text", "imagefolder", "audiofolder", "videofolder", "arrow",
-                             "webdataset", "pandas", "sql", "generator", "xml", "spark"})
+_LOCAL_BUILDERS = frozenset(
+    {
+        "csv",
+        "json",
+        "parquet",
+        "text",
+        "imagefolder",
+        "audiofolder",
+        "videofolder",
+        "arrow",
+        "webdataset",
+        "pandas",
+        "sql",
+        "generator",
+        "xml",
+        "spark",
+    }
+)
 
 _Q = r"""(['"])(?P<id>[^'"\n]{1,200})\1"""
 _CODE_PATTERNS: tuple[tuple[str, re.Pattern], ...] = (
@@ -48,17 +90,47 @@ _REPO_ID = re.compile(r"\brepo_id\s*=\s*" + _Q)
 _DATASET_REPO = re.compile(r"""\brepo_type\s*=\s*['"]dataset['"]""")
 
 # Config keys that Hugging Face tooling reads as Hub ids: a bare name ("gpt2") counts.
-_HF_KEYS = {"model_name_or_path": "model", "pretrained_model_name_or_path": "model", "tokenizer_name": "model",
-            "base_model_name_or_path": "model", "dataset_name": "dataset"}
+_HF_KEYS = {
+    "model_name_or_path": "model",
+    "pretrained_model_name_or_path": "model",
+    "tokenizer_name": "model",
+    "base_model_name_or_path": "model",
+    "dataset_name": "dataset",
+}
 # Generic keys: only an org/name value is taken as a Hub id, a bare word is too often something else.
-_GENERIC_KEYS = {"model_name": "model", "model_id": "model", "base_model": "model", "dataset_id": "dataset",
-                 "hf_model": "model", "hf_dataset": "dataset"}
+_GENERIC_KEYS = {
+    "model_name": "model",
+    "model_id": "model",
+    "base_model": "model",
+    "dataset_id": "dataset",
+    "hf_model": "model",
+    "hf_dataset": "dataset",
+}
 _CONFIG_VALUE = re.compile(
     r"""^\s*["']?(?P<key>[A-Za-z_]+)["']?\s*[:=]\s*["']?(?P<id>[A-Za-z0-9][A-Za-z0-9._/-]{0,200})["']?\s*,?\s*(?:#.*)?$""",
-    re.MULTILINE)
+    re.MULTILINE,
+)
 
-_MODEL_SUFFIXES = frozenset({".pt", ".pth", ".ckpt", ".bin", ".safetensors", ".onnx", ".h5", ".keras", ".pkl",
-                             ".pickle", ".joblib", ".pb", ".tflite", ".gguf", ".model", ".mlmodel"})
+_MODEL_SUFFIXES = frozenset(
+    {
+        ".pt",
+        ".pth",
+        ".ckpt",
+        ".bin",
+        ".safetensors",
+        ".onnx",
+        ".h5",
+        ".keras",
+        ".pkl",
+        ".pickle",
+        ".joblib",
+        ".pb",
+        ".tflite",
+        ".gguf",
+        ".model",
+        ".mlmodel",
+    }
+)
 _MODEL_FOLDERS = frozenset({"model", "models", "checkpoints", "weights"})
 
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from maestro_graph.ingest.git import command
 from maestro_graph.ingest.git.command import GitError
+from maestro_graph.ingest.git.ids import id_part
 
 # scp-like remote addresses: git@github.com:org/repo.git
 _SCP_LIKE = re.compile(r"^(?:[^@/]+@)?(?P<host>[^:/]+):(?P<path>[^/].*)$")
@@ -29,24 +30,27 @@ class Repository:
     def key(self) -> str:
         """The GitRepository id: the remote when there is one (so clones of one remote are one
         repository, whoever imports them), else the name and root commit, so two unrelated
-        folders that happen to share a name stay two repositories while clones stay one."""
+        folders that happen to share a name stay two repositories while clones stay one.
+        A space or control character in either is percent-encoded (see ids)."""
         if self.remote:
-            return self.remote
-        return f"local/{self.name}@{self.root[:12]}" if self.root else f"local/{self.name}"
+            return id_part(self.remote)
+        name = id_part(self.name)
+        return f"local/{name}@{self.root[:12]}" if self.root else f"local/{name}"
 
 
 def remote_key(url: str) -> str | None:
     """`host/path` of a remote URL without scheme, user, password, port or `.git`.
 
     Credentials embedded in an https remote (https://user:token@host/...) must never reach
-    the graph, so only host and path are kept.
+    the graph, so only host and path are kept. A URL's path is percent-decoded, so that
+    `https://host/org/my%20repo` and `git@host:org/my repo` are one remote.
     """
     url = url.strip()
     if not url:
         return None
     if "://" in url:
         parts = urlsplit(url)
-        host, path = parts.hostname, parts.path
+        host, path = parts.hostname, unquote(parts.path)
         if parts.scheme == "file" or not host:
             return None
     else:

@@ -5,6 +5,11 @@ commits in its last year of activity (Mockus, Fielding and Herbsleb's 80% core o
 source projects); they are its `maintainer`s. Everyone else who authored or co-authored
 a commit is a `contributor`. Ownership is an administrative fact git cannot show, so no
 one becomes `owner` from here.
+
+Only commit authors can be core. A `Co-authored-by:` trailer is text in a commit message
+that anyone who can push may write, naming anyone; a maintainer may delete the project,
+so a person git knows only from trailers stays a `contributor`, however many there are.
+An author's co-authored commits still count toward their share.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ class Activity:
     recent: int  # in the year before the project's last commit
     first: datetime
     last: datetime
+    coauthor_only: bool = False  # named only in Co-authored-by trailers, never a commit's author
 
 
 def recent_since(last_commit: datetime) -> datetime:
@@ -30,8 +36,9 @@ def recent_since(last_commit: datetime) -> datetime:
 
 
 def derive_roles(activity: list[Activity]) -> dict[str, str]:
-    total = sum(a.recent for a in activity)
-    ranked = sorted((a for a in activity if a.recent > 0), key=lambda a: (-a.recent, a.person_id))
+    authors = [a for a in activity if not a.coauthor_only]
+    total = sum(a.recent for a in authors)
+    ranked = sorted((a for a in authors if a.recent > 0), key=lambda a: (-a.recent, a.person_id))
     core: set[str] = set()
     covered = 0
     cutoff = None

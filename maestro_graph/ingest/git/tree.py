@@ -10,8 +10,19 @@ from pathlib import Path
 from maestro_graph.ingest.git import command
 
 # Folders of other people's code checked into a repository: their manifests are not ours.
-VENDORED = frozenset({"node_modules", "site-packages", ".venv", "venv", "vendor", "third_party", ".tox",
-                      "bower_components", "__pypackages__"})
+VENDORED = frozenset(
+    {
+        "node_modules",
+        "site-packages",
+        ".venv",
+        "venv",
+        "vendor",
+        "third_party",
+        ".tox",
+        "bower_components",
+        "__pypackages__",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -40,8 +51,9 @@ def list_files(repo: Path, commit: str) -> list[TreeFile]:
     return files
 
 
-def read_texts(repo: Path, files: list[TreeFile], wanted: Callable[[TreeFile], bool], max_file_bytes: int,
-               max_total_bytes: int) -> dict[str, str]:
+def read_texts(
+    repo: Path, files: list[TreeFile], wanted: Callable[[TreeFile], bool], max_file_bytes: int, max_total_bytes: int
+) -> dict[str, str]:
     """Contents of the wanted files as text, in one `git cat-file --batch`; files over the
     size limits and binary files are left out."""
     chosen: list[TreeFile] = []
@@ -62,7 +74,7 @@ def read_texts(repo: Path, files: list[TreeFile], wanted: Callable[[TreeFile], b
             offset = header_end + 1
             continue
         size = int(header[2])
-        body = out[header_end + 1: header_end + 1 + size]
+        body = out[header_end + 1 : header_end + 1 + size]
         offset = header_end + 1 + size + 1  # the content is followed by a newline
         if b"\0" in body[:8000]:
             continue

@@ -1,0 +1,137 @@
+"""`maestro-graph seed`, `import` and `import-git`: data into the graph."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from maestro_graph.cli_support import console, fail, migrated_graph
+from maestro_graph.config import get_settings
+
+commands = typer.Typer()
+
+# Rejected rows and problems printed after a report; the rest go to --rejects (or are counted).
+_SHOWN = 20
+
+
+@commands.command()
+def seed(
+    demo: Annotated[bool, typer.Option("--demo", help="The synthetic ML-team demo graph.")] = False,
+    seed_value: Annotated[int, typer.Option("--seed")] = 7,
+) -> None:
+    """Write demo data into the graph."""
+    from maestro_graph.ingest.demo_seed import seed_demo
+
+    if not demo:
+        console.print("nothing to seed: pass --demo")
+        raise typer.Exit(2)
+    with migrated_graph() as graph:
+        counts = seed_demo(graph.driver, graph.database, seed=seed_value)
+    console.print("seeded: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+
+
+@commands.command("import")
+def import_command(
+    bundle_dir: Annotated[
+        Path, typer.Argument(help="Folder of projects/artifacts/people/uses/members/outcomes .csv[.gz]")
+    ],
+    batch_size: Annotated[int | None, typer.Option(help="Rows per write transaction.")] = None,
+    rejects: Annotated[
+        Path | None, typer.Option(help="Write every rejected row (file, line, reason) to this CSV.")
+    ] = None,
+) -> None:
+    """Import a CSV bundle; bad rows are reported and skipped, good ones written. A bundle
+    that cannot be read is refused (exit 2) before anything is written."""
+    from maestro_graph.ingest.bundle_files import BundleError
+    from maestro_graph.ingest.bundle_import import import_bundle
+    from maestro_graph.observability import batch
+
+    settings = get_settings()
+    with migrated_graph(settings) as graph:
+        try:
+            report = import_bundle(
+                graph.driver,
+                graph.database,
+                bundle_dir,
+                batch_size or settings.import_batch_size,
+                show_progress=sys.stderr.isatty(),
+            )
+        except BundleError as error:
+            batch.IMPORT_RUNS.labels("failed").inc()
+            batch.publish(settings, "import")
+            fail(f"import refused: {error}", 2)
+    batch.record_import(report)
+    batch.publish(settings, "import")
+    table = Table("file", "read", "written", "rejected")
+    for name, file_report in report.files.items():
+        table.add_row(name, str(file_report.read), str(file_report.written), str(file_report.rejected))
+    console.print(table)
+    console.print(f"{report.rows_read} rows in {report.seconds:.1f} s ({report.rows_per_second:,.0f} rows/s)")
+    # Reasons quote row values: printed as text, never read as rich markup.
+    for rejection in report.rejections[:_SHOWN]:
+        console.print(
+            f"  rejected {rejection.file}:{rejection.line}: {rejection.reason}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+    if len(report.rejections) > _SHOWN:
+        console.print(f"  … and {len(report.rejections) - _SHOWN} more" + ("" if rejects else " (use --rejects FILE)"))
+    if rejects:
+        try:
+            with open(rejects, "w", newline="", encoding="utf-8") as handle:
+                writer = csv.writer(handle)
+                writer.writerow(["file", "line", "reason"])
+                writer.writerows((r.file, r.line, r.reason) for r in report.rejections)
+        except OSError as error:
+            fail(f"cannot write the rejects report to {rejects}: {error.strerror}")
+
+
+@commands.command("import-git")
+def import_git_command(
+    paths: Annotated[list[Path], typer.Argument(help="Local git repositories (work trees or bare).")],
+    project_id: Annotated[
+        str | None,
+        typer.Option("--project-id", help="Project of every repository given (default: each repository's name)."),
+    ] = None,
+) -> None:
+    """Import git history: people, memberships, dependencies, model/dataset references, weekly metrics.
+
+    Importing again reads only the commits added since."""
+    from maestro_graph.ingest.git.importer import MAX_ARTIFACTS_PER_FILE, GitImportError, import_repositories
+
+    with migrated_graph() as graph:
+        try:
+            with console.status("importing git history"):
+                reports = import_repositories(graph.driver, graph.database, paths, project_id)
+        except GitImportError as error:
+            fail(error, 2)
+    table = Table("repository", "project", "mode", "commits", "people", "libraries", "models", "datasets", "weeks")
+    for r in reports:
+        table.add_row(
+            r.repository_id,
+            r.project_id,
+            r.mode,
+            str(r.commits),
+            str(r.people),
+            str(r.libraries),
+            str(r.models),
+            str(r.datasets),
+            str(r.weeks),
+        )
+    console.print(table)
+    for r in reports:
+        if r.left_out:
+            console.print(
+                f"[yellow]{r.repository_id}: {r.left_out} artifacts left out, over the "
+                f"{MAX_ARTIFACTS_PER_FILE} one file may add (the files are named below)[/yellow]"
+            )
+        for problem in r.problems[:_SHOWN]:
+            console.print(f"  {r.repository_id}: {problem}")
+        if len(r.problems) > _SHOWN:
+            console.print(f"  {r.repository_id}: … and {len(r.problems) - _SHOWN} more problems")

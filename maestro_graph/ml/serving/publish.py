@@ -1,0 +1,58 @@
+"""Writing a trained model's answers into the graph as a new, then active, model version.
+
+Order matters for readers: predictions are written under the new version while the old
+version is still active, the switch is one transaction, and only then are the old
+version's predictions removed. A reader therefore sees one whole version or the other.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import neo4j
+
+from maestro_graph.repositories import model_publishing
+
+
+@dataclass
+class TaskResult:
+    """One task's answers: rows with `item` (an id), `score`, and for ranked tasks
+    `project`, `rank` (1 = best) and, for artifacts, `because` (ids)."""
+
+    task: str
+    rows: list[dict]
+    metrics: dict = field(default_factory=dict)
+    params: dict = field(default_factory=dict)
+
+
+def new_version(task: str, when: datetime | None = None) -> str:
+    when = when or datetime.now(UTC)
+    return f"{task}-{when.strftime('%Y%m%dT%H%M%S%fZ')}"
+
+
+def _chunks(rows: list[dict], size: int) -> Iterator[list[dict]]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+def publish(driver: neo4j.Driver, database: str, result: TaskResult, batch_size: int = 5000) -> str:
+    """Store `result` as a new active model version of its task; returns the version."""
+    when = datetime.now(UTC)
+    version = new_version(result.task, when)
+    model_publishing.create_model(
+        driver,
+        database,
+        task=result.task,
+        version=version,
+        trained_at=when.isoformat(),
+        metrics=json.dumps(result.metrics, sort_keys=True),
+        params=json.dumps(result.params, sort_keys=True),
+    )
+    for chunk in _chunks(result.rows, batch_size):
+        model_publishing.write_answers(driver, database, result.task, version, chunk)
+    model_publishing.activate(driver, database, result.task, version)
+    model_publishing.delete_stale(driver, database, result.task, version)
+    return version

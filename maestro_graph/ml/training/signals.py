@@ -1,0 +1,141 @@
+"""Classic ranking signals blended with the GNN scores (all computed from a training graph)."""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.preprocessing import normalize
+
+from maestro_graph.ml.evaluation.baselines import ArtifactOverlap, ItemKNN, dense_array, membership_matrix, usage_matrix
+
+
+class TextCosine:
+    """Cosine between a project's text vector and each item's vector (rows pre-normalised)."""
+
+    def __init__(self, project_vectors: np.ndarray, item_vectors: np.ndarray):
+        self.project = _unit(project_vectors)
+        self.items = _unit(item_vectors)
+
+    def __call__(self, projects: np.ndarray) -> np.ndarray:
+        return self.project[projects] @ self.items.T
+
+
+class CoMembership:
+    """Score(p, h) = projects h shares with p's current members (people who already work together)."""
+
+    def __init__(self, graph):
+        membership = membership_matrix(graph)
+        self.membership = membership
+        self.together = (membership.T @ membership).tocsr()  # person x person shared projects
+        self.together.setdiag(0.0)
+        self.together.eliminate_zeros()
+
+    def __call__(self, projects: np.ndarray) -> np.ndarray:
+        return dense_array(self.membership[projects] @ self.together)
+
+
+class ProjectKNN:
+    """Score(p, a) = sum over other projects q of cosine(p, q) * [q uses a] (user-based co-use).
+
+    Complements item-kNN: it weighs whole usage profiles, so a project with a
+    distinctive mix borrows from projects with the same mix.
+
+    With R the usage matrix with unit rows and U the usage matrix, the scores of
+    all q at once are R_p R^T U = R_p (R^T U): the artifact-by-artifact product
+    R^T U is computed once, so a batch of projects costs one sparse product with
+    it instead of a dense project-by-project similarity. The q = p term,
+    cosine(p, p) U_p, is taken off again.
+    """
+
+    def __init__(self, graph):
+        self.usage = usage_matrix(graph).astype(np.float64).tocsr()
+        self.rows = normalize(self.usage, norm="l2", axis=1).tocsr()
+        self.through_projects = (self.rows.T @ self.usage).tocsr()
+        self.self_similarity = np.asarray(self.rows.multiply(self.rows).sum(axis=1)).ravel()  # 1, or 0 without uses
+
+    def __call__(self, projects: np.ndarray) -> np.ndarray:
+        projects = np.asarray(projects)
+        scores = dense_array(self.rows[projects] @ self.through_projects)
+        scores -= self.self_similarity[projects, None] * dense_array(self.usage[projects])
+        return np.maximum(scores, 0.0)  # rounding may leave -1e-13 where the own term came off
+
+
+class PeersReuse:
+    """Score(p, a) = how many projects of p's members (other than p) use a.
+
+    The same people tend to build on the same artifacts, whatever the project.
+    """
+
+    def __init__(self, graph):
+        self.membership = membership_matrix(graph)
+        self.usage_t = usage_matrix(graph).T.tocsr().astype(np.float64)
+        self.membership_t = self.membership.T.tocsr()
+
+    def __call__(self, projects: np.ndarray) -> np.ndarray:
+        projects = np.asarray(projects)
+        related = dense_array(self.membership[projects] @ self.membership_t)
+        related[np.arange(len(projects)), projects] = 0.0  # only the members' *other* projects count
+        return np.asarray(self.usage_t @ related.T).T
+
+
+class SectionPopularity:
+    """Score(p, a) = share of the projects in p's section that use a (popularity within the section)."""
+
+    def __init__(self, graph):
+        sections = sorted(set(graph.project_section))
+        index = {name: i for i, name in enumerate(sections)}
+        self.section_of = np.array([index[name] for name in graph.project_section], dtype=np.int64)
+        onehot = sp.csr_matrix(
+            (np.ones(graph.num_projects), (self.section_of, np.arange(graph.num_projects))),
+            shape=(len(sections), graph.num_projects),
+        )
+        counts = np.asarray(onehot.sum(axis=1)).ravel()
+        # Kept sparse: data with many small sections would make a dense table large.
+        self.share = sp.diags(1.0 / np.maximum(counts, 1)) @ (onehot @ usage_matrix(graph)).astype(np.float64)
+        self.share = self.share.tocsr()
+
+    def __call__(self, projects: np.ndarray) -> np.ndarray:
+        return dense_array(self.share[self.section_of[np.asarray(projects)]])
+
+
+def _unit(matrix: np.ndarray) -> np.ndarray:
+    matrix = np.asarray(matrix, dtype=np.float32)
+    if matrix.shape[1] == 0:
+        return np.zeros((matrix.shape[0], 1), dtype=np.float32)
+    return matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-9)
+
+
+def artifact_signals(graph, project_text: np.ndarray, artifact_text: np.ndarray) -> dict:
+    """Signals for artifact ranking; log1p tames the long tail of co-use counts."""
+    knn = ItemKNN(graph)
+    project_knn = ProjectKNN(graph)
+    peers = PeersReuse(graph)
+    section = SectionPopularity(graph)
+    popularity = np.log1p(np.bincount(graph.uses[:, 1], minlength=graph.num_artifacts)).astype(np.float64)
+    return {
+        "item_knn": lambda rows: np.log1p(knn(rows)),
+        "project_knn": lambda rows: np.log1p(project_knn(rows)),
+        "peers_reuse": lambda rows: np.log1p(peers(rows)),
+        "section_popularity": section,
+        "popularity": lambda rows: popularity[None, :],  # the same on every row
+        "text": TextCosine(project_text, artifact_text),
+    }
+
+
+def person_text_vectors(graph, project_text: np.ndarray) -> np.ndarray:
+    """A person's text vector: the mean text vector of the projects they are a member of."""
+    membership = membership_matrix(graph)
+    counts = np.asarray(membership.sum(axis=0)).ravel()
+    return np.asarray(membership.T @ project_text) / np.maximum(counts, 1)[:, None]
+
+
+def team_signals(graph, project_text: np.ndarray) -> dict:
+    overlap = ArtifactOverlap(graph)
+    together = CoMembership(graph)
+    popularity = np.log1p(np.bincount(graph.members[:, 0], minlength=graph.num_people)).astype(np.float64)
+    return {
+        "artifact_overlap": lambda rows: np.log1p(np.maximum(overlap(rows), 0.0)),
+        "co_membership": lambda rows: np.log1p(together(rows)),
+        "popularity": lambda rows: popularity[None, :],  # the same on every row
+        "text": TextCosine(project_text, person_text_vectors(graph, project_text)),
+    }

@@ -1,0 +1,203 @@
+"""`maestro-graph train`: fit the model on the whole graph in Neo4j and publish its
+answers (recommendations, suggested people, outcome and impact predictions) as new
+model versions, so requests read precomputed results and never run the network."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import neo4j
+import numpy as np
+import scipy.sparse as sp
+
+from maestro_graph.integrations.project_signals import FEATURE_NAMES, project_signals
+from maestro_graph.ml.evaluation.baselines import item_cosine, usage_matrix
+from maestro_graph.ml.serving.publish import TaskResult, publish
+from maestro_graph.ml.text_embedding import CachingEmbedder, Embedder
+from maestro_graph.ml.training.features import text_vectors
+from maestro_graph.ml.training.graph_export import export_usage_graph
+from maestro_graph.ml.training.maestro_model import MaestroModel, ModelConfig
+from maestro_graph.ml.training.node_embeddings import embed_nodes
+from maestro_graph.ml.usage_graph import UsageGraph, known_matrix
+
+TOP_K = 20
+BECAUSE = 3
+# Projects scored at once. Each signal is a (batch x artifacts) float64 array: with 192 rows
+# and some 18k artifacts that stays under glibc's 32 MB mmap ceiling, so freed arrays are
+# reused instead of mapped and faulted in afresh for every signal.
+BATCH = 192
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class TrainReport:
+    versions: dict[str, str] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    validation: dict = field(default_factory=dict)
+
+
+def _top_k(scores: np.ndarray, excluded: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: indices and scores of the k best items not excluded, best first."""
+    scores = np.where(excluded, -np.inf, scores)
+    k = min(k, scores.shape[1])
+    part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+    part_scores = np.take_along_axis(scores, part, axis=1)
+    order = np.argsort(-part_scores, axis=1, kind="stable")
+    return np.take_along_axis(part, order, axis=1), np.take_along_axis(part_scores, order, axis=1)
+
+
+def _because(cosine: sp.csr_matrix, uses: sp.csr_matrix, projects: np.ndarray, items: np.ndarray) -> list[list[int]]:
+    """For each project's recommended items (a row of `items`), per item: up to BECAUSE of the
+    project's used artifacts most often co-used with it, strongest first (ties: lower index)."""
+    per_project = items.shape[1]
+    # One sparse product for the whole block: row (project, item) keeps the item's cosine to
+    # each artifact the project uses, and nothing else.
+    affinity = cosine[items.ravel()].multiply(uses[np.repeat(projects, per_project)]).tocsr()
+    affinity.sort_indices()
+    reasons = []
+    for row in range(affinity.shape[0]):
+        start, end = affinity.indptr[row], affinity.indptr[row + 1]
+        values, columns = affinity.data[start:end], affinity.indices[start:end]
+        strongest = np.argsort(-values, kind="stable")[:BECAUSE]
+        reasons.append(columns[strongest[values[strongest] > 0]].tolist())
+    return reasons
+
+
+def artifact_rows(graph: UsageGraph, model: MaestroModel, k: int = TOP_K) -> list[dict]:
+    """Top-k artifacts per project that uses at least one, with the used artifacts most
+    often co-used with each recommendation as its `because`."""
+    uses = known_matrix(graph.uses, graph.num_projects, graph.num_artifacts).tocsr()
+    cosine = item_cosine(usage_matrix(graph)).tocsr()
+    active = np.flatnonzero(np.diff(uses.indptr) > 0)
+    rows = []
+    for start in range(0, len(active), BATCH):
+        block = active[start : start + BATCH]
+        scores = np.asarray(model.artifact_scores(block), dtype=np.float64)
+        excluded = uses[block].toarray().astype(bool)
+        top, top_scores = _top_k(scores, excluded, k)
+        reasons = iter(_because(cosine, uses, block, top))
+        for project, items, item_scores in zip(block, top, top_scores, strict=True):
+            for rank, (item, score) in enumerate(zip(items, item_scores, strict=True), start=1):
+                because = next(reasons)
+                if not np.isfinite(score):
+                    continue  # the project uses (nearly) every artifact: fewer than k to offer
+                rows.append(
+                    {
+                        "project": graph.project_ids[project],
+                        "item": graph.artifact_ids[item],
+                        "rank": rank,
+                        "score": float(score),
+                        "because": [graph.artifact_ids[b] for b in because],
+                    }
+                )
+    return rows
+
+
+def team_rows(graph: UsageGraph, model: MaestroModel, k: int = TOP_K) -> list[dict]:
+    """Top-k people (kind person, not yet members) per project that has any member or use."""
+    members = known_matrix(graph.members[:, ::-1], graph.num_projects, graph.num_people).tocsr()
+    has_links = np.zeros(graph.num_projects, dtype=bool)
+    has_links[graph.members[:, 1]] = True
+    has_links[graph.uses[:, 0]] = True
+    active = np.flatnonzero(has_links)
+    rows = []
+    for start in range(0, len(active), BATCH):
+        block = active[start : start + BATCH]
+        scores = np.asarray(model.person_scores(block), dtype=np.float64)
+        excluded = members[block].toarray().astype(bool) | graph.person_is_team[None, :]
+        top, top_scores = _top_k(scores, excluded, k)
+        for project, items, item_scores in zip(block, top, top_scores, strict=True):
+            for rank, (item, score) in enumerate(zip(items, item_scores, strict=True), start=1):
+                if np.isfinite(score):
+                    rows.append(
+                        {
+                            "project": graph.project_ids[project],
+                            "item": graph.person_ids[item],
+                            "rank": rank,
+                            "score": float(score),
+                        }
+                    )
+    return rows
+
+
+def train_and_publish(
+    driver: neo4j.Driver, database: str, embedder: Embedder, seed: int = 0, progress: Progress = lambda _: None
+) -> TrainReport:
+    report = TrainReport()
+    # Reuses (and extends) the on-disk vector cache, so retraining re-embeds only new text.
+    cached = CachingEmbedder(embedder)
+
+    def timed(name: str, work):
+        progress(name)
+        started = time.perf_counter()
+        value = work()
+        report.timings[name] = round(time.perf_counter() - started, 2)
+        return value
+
+    try:
+        timed("embed nodes", lambda: embed_nodes(driver, database, cached))
+        graph = timed("export graph", lambda: export_usage_graph(driver, database))
+        if graph.num_projects == 0 or len(graph.uses) == 0:
+            raise ValueError("the graph has no projects using artifacts: nothing to learn from")
+        project_text, artifact_text = timed("text features", lambda: text_vectors(graph, cached, cache_dir=""))
+    finally:
+        cached.flush()
+    signals = timed("process metrics", lambda: project_signals(driver, database, graph.project_ids))
+    with_git = int(signals.features[:, FEATURE_NAMES.index("git_present")].sum())
+    with_dora = int(signals.features[:, FEATURE_NAMES.index("dora_present")].sum())
+    # Only when some project has them: columns of zeros would add nothing but width.
+    process = signals.features if with_git or with_dora else None
+    model = timed(
+        "fit model",
+        lambda: MaestroModel(ModelConfig(seed=seed)).fit(graph, project_text, artifact_text, process=process),
+    )
+    history = model.trained.history
+    report.validation = dict(history[-1]) if history else {}
+    params = {
+        "seed": seed,
+        "top_k": TOP_K,
+        "projects": graph.num_projects,
+        "artifacts": graph.num_artifacts,
+        "people": graph.num_people,
+        "uses": len(graph.uses),
+        "members": len(graph.members),
+        "process_metrics": {
+            "projects_with_git": with_git,
+            "projects_with_dora": with_dora,
+            "features": list(FEATURE_NAMES) if process is not None else [],
+        },
+    }
+    metrics = {"validation": report.validation, "timings": model.timings}
+
+    results = [
+        timed("score artifacts", lambda: TaskResult("artifacts", artifact_rows(graph, model), metrics, params)),
+        timed("score people", lambda: TaskResult("team", team_rows(graph, model), metrics, params)),
+    ]
+    success = timed("score outcomes", lambda: model.success_probability(np.arange(graph.num_projects)))
+    results.append(
+        TaskResult(
+            "outcome",
+            [{"item": pid, "score": float(p)} for pid, p in zip(graph.project_ids, success, strict=True)],
+            metrics,
+            params,
+        )
+    )
+    impact = timed("artifact impact", model.artifact_impact)
+    order = np.argsort(-impact, kind="stable")
+    results.append(
+        TaskResult(
+            "impact",
+            [
+                {"item": graph.artifact_ids[i], "score": float(impact[i]), "rank": rank}
+                for rank, i in enumerate(order, start=1)
+            ],
+            metrics,
+            params,
+        )
+    )
+    for result in results:
+        report.versions[result.task] = timed(f"publish {result.task}", lambda r=result: publish(driver, database, r))
+    return report

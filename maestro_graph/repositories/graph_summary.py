@@ -1,0 +1,23 @@
+"""How much the graph holds, for `serve --demo`'s choice to seed and train a first graph
+(a batch job: one function taking the sync `neo4j.Driver` and the database, one read in its
+own managed transaction)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import neo4j
+
+_SUMMARY = "RETURN COUNT { (:Project) } AS projects, COUNT { (:Model {active: true}) } > 0 AS trained"
+
+
+@dataclass(frozen=True)
+class GraphSummary:
+    projects: int
+    # Whether some model version is active, i.e. the API has model answers to serve.
+    trained: bool
+
+
+def graph_summary(driver: neo4j.Driver, database: str) -> GraphSummary:
+    records, _, _ = driver.execute_query(_SUMMARY, database_=database, routing_=neo4j.RoutingControl.READ)
+    return GraphSummary(projects=records[0]["projects"], trained=records[0]["trained"])

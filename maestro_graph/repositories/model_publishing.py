@@ -1,0 +1,107 @@
+"""Writing model versions and their predictions (a batch job: sync driver).
+
+The shapes written here are those `repositories.predictions` reads for the API. Each
+function takes the sync `neo4j.Driver` and the database; every write but `delete_stale`
+is one managed transaction (retried on transient errors). The order that keeps readers
+on one whole version is the caller's: create the model, write its answers, `activate`,
+then `delete_stale`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import neo4j
+
+_CREATE_MODEL = """
+CREATE (m:Model {version: $version, task: $task, trained_at: datetime($trained_at),
+                 metrics: $metrics, params: $params, active: false})
+"""
+# Ranked tasks write one row per (project, rank): rows are grouped by project so each
+# project is looked up once.
+RANKED_TASKS = ("artifacts", "team")
+_WRITE = {
+    "artifacts": """
+UNWIND $groups AS g
+MATCH (p:Project {id: g.project})
+UNWIND g.rows AS row
+MATCH (a:Artifact {id: row.item})
+CREATE (p)-[:RECOMMENDED {model_version: $version, rank: row.rank, score: row.score, because: row.because}]->(a)
+""",
+    "team": """
+UNWIND $groups AS g
+MATCH (p:Project {id: g.project})
+UNWIND g.rows AS row
+MATCH (h:Person {id: row.item})
+CREATE (p)-[:SUGGESTED {model_version: $version, rank: row.rank, score: row.score}]->(h)
+""",
+    "outcome": """
+MATCH (m:Model {version: $version})
+UNWIND $rows AS row
+MATCH (p:Project {id: row.item})
+CREATE (m)-[:MADE]->(:Prediction {task: 'outcome', model_version: $version, score: row.score})-[:ABOUT]->(p)
+""",
+    "impact": """
+MATCH (m:Model {version: $version})
+UNWIND $rows AS row
+MATCH (a:Artifact {id: row.item})
+CREATE (m)-[:MADE]->(:Prediction {task: 'impact', model_version: $version, score: row.score, rank: row.rank})
+       -[:ABOUT]->(a)
+""",
+}
+_ACTIVATE = """
+MATCH (m:Model {task: $task}) SET m.active = (m.version = $version)
+"""
+# CALL { } IN TRANSACTIONS batches big deletes; it must run outside an explicit transaction.
+_DELETE_STALE = {
+    "artifacts": "MATCH ()-[r:RECOMMENDED]->() WHERE r.model_version <> $version "
+    "CALL (r) { DELETE r } IN TRANSACTIONS OF 20000 ROWS",
+    "team": "MATCH ()-[r:SUGGESTED]->() WHERE r.model_version <> $version "
+    "CALL (r) { DELETE r } IN TRANSACTIONS OF 20000 ROWS",
+    "outcome": "MATCH (x:Prediction {task: 'outcome'}) WHERE x.model_version <> $version "
+    "CALL (x) { DETACH DELETE x } IN TRANSACTIONS OF 20000 ROWS",
+    "impact": "MATCH (x:Prediction {task: 'impact'}) WHERE x.model_version <> $version "
+    "CALL (x) { DETACH DELETE x } IN TRANSACTIONS OF 20000 ROWS",
+}
+
+
+def create_model(
+    driver: neo4j.Driver, database: str, *, task: str, version: str, trained_at: str, metrics: str, params: str
+) -> None:
+    """A new, inactive Model node; `trained_at` is ISO 8601, `metrics` and `params` are JSON text."""
+    driver.execute_query(
+        _CREATE_MODEL,
+        version=version,
+        task=task,
+        trained_at=trained_at,
+        metrics=metrics,
+        params=params,
+        database_=database,
+    )
+
+
+def _by_project(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(row["project"], []).append({key: value for key, value in row.items() if key != "project"})
+    return [{"project": project, "rows": items} for project, items in groups.items()]
+
+
+def write_answers(driver: neo4j.Driver, database: str, task: str, version: str, rows: list[dict[str, Any]]) -> None:
+    """One transaction of `task`'s answers under `version`: rows with `item` and `score`, and for
+    ranked tasks `project`, `rank` and (artifacts) `because`; impact rows carry `rank` too."""
+    if task in RANKED_TASKS:
+        driver.execute_query(_WRITE[task], groups=_by_project(rows), version=version, database_=database)
+    else:
+        driver.execute_query(_WRITE[task], rows=rows, version=version, database_=database)
+
+
+def activate(driver: neo4j.Driver, database: str, task: str, version: str) -> None:
+    """Make `version` the one active model of `task`, in one transaction."""
+    driver.execute_query(_ACTIVATE, task=task, version=version, database_=database)
+
+
+def delete_stale(driver: neo4j.Driver, database: str, task: str, version: str) -> None:
+    """Remove `task`'s predictions of every version but `version` (their Model nodes stay as history)."""
+    with driver.session(database=database) as session:
+        session.run(_DELETE_STALE[task], version=version).consume()
