@@ -102,6 +102,15 @@ IN_TEAM = RelationshipType("IN_TEAM", PERSON, TEAM, "teams", "members", "a perso
 
 RELATIONSHIP_TYPES: tuple[RelationshipType, ...] = (USES, MEMBER_OF, CREATED, DERIVED_FROM, IN_TEAM)
 
+# The relationships the models learn from, by the name of the usage graph's edge array that
+# holds each one (`ml/usage_graph.py`). Teams are not model nodes, so IN_TEAM is left out.
+MODEL_RELATIONSHIPS: dict[str, RelationshipType] = {
+    "uses": USES,
+    "members": MEMBER_OF,
+    "created": CREATED,
+    "derived": DERIVED_FROM,
+}
+
 
 # --- records: what the service keeps beside the domain graph -------------------------------
 # Process metrics, git history, deployments, the models' answers, and the service's own

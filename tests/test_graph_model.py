@@ -97,3 +97,14 @@ def test_the_explorer_view_carries_every_declared_relationship():
     assert {(r["anchor"], r["field"]) for r in view["relations"]} == {
         (r.anchor.label, r.field) for r in RELATIONS.values()
     }
+
+
+def test_the_models_learn_from_declared_relationships_between_model_nodes():
+    from maestro_graph.ml.training import gnn
+    from maestro_graph.ml.usage_graph import UsageGraph
+
+    model_nodes = set(gnn.NODE_TYPES)
+    for array, rel in graph_model.MODEL_RELATIONSHIPS.items():
+        assert array in UsageGraph.__dataclass_fields__, array
+        assert {rel.start.label.lower(), rel.end.label.lower()} <= model_nodes
+        assert gnn.RELATIONS[array] == (rel.start.label.lower(), rel.name.lower(), rel.end.label.lower())

@@ -11,6 +11,8 @@ from typing import Any
 
 import neo4j
 
+from maestro_graph.graph_model import MODEL_RELATIONSHIPS, RelationshipType
+
 _PROJECTS = """
 MATCH (n:Project)
 RETURN n.id AS id, n.name AS name, n.description AS description, n.section AS section,
@@ -24,16 +26,10 @@ ORDER BY n.id
 """
 _PEOPLE = "MATCH (n:Person) RETURN n.id AS id, n.kind AS kind ORDER BY n.id"
 
-# The relationships the model learns from, with the labels at either end.
-RELATIONSHIP_ENDPOINTS = {
-    "USES": ("Project", "Artifact"),
-    "MEMBER_OF": ("Person", "Project"),
-    "CREATED": ("Person", "Artifact"),
-    "DERIVED_FROM": ("Artifact", "Artifact"),
-}
+# The relationships the models learn from (graph_model.MODEL_RELATIONSHIPS), as id pairs.
 _PAIRS = {
-    relationship: f"MATCH (s:{source})-[:{relationship}]->(e:{target}) RETURN s.id AS s, e.id AS e"
-    for relationship, (source, target) in RELATIONSHIP_ENDPOINTS.items()
+    rel.name: f"MATCH (s:{rel.start.label})-[:{rel.name}]->(e:{rel.end.label}) RETURN s.id AS s, e.id AS e"
+    for rel in MODEL_RELATIONSHIPS.values()
 }
 
 
@@ -57,6 +53,6 @@ def people(driver: neo4j.Driver, database: str) -> list[dict[str, Any]]:
     return _rows(driver, database, _PEOPLE)
 
 
-def relationship_pairs(driver: neo4j.Driver, database: str, relationship: str) -> list[tuple[str, str]]:
-    """(source id, target id) of every `relationship` (a key of RELATIONSHIP_ENDPOINTS), unordered."""
-    return [(row["s"], row["e"]) for row in _rows(driver, database, _PAIRS[relationship])]
+def relationship_pairs(driver: neo4j.Driver, database: str, rel: RelationshipType) -> list[tuple[str, str]]:
+    """(start id, end id) of every `rel` (one of graph_model.MODEL_RELATIONSHIPS), unordered."""
+    return [(row["s"], row["e"]) for row in _rows(driver, database, _PAIRS[rel.name])]

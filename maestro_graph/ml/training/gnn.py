@@ -1,8 +1,7 @@
 """The heterogeneous graph encoder and its three heads (torch-geometric, full batch).
 
-Node types: project, artifact, person. Relations: USES (project->artifact),
-MEMBER_OF (person->project), CREATED (person->artifact), DERIVED_FROM
-(artifact->artifact), each also reversed so messages flow both ways.
+Node types: project, artifact, person. Relations: graph_model.MODEL_RELATIONSHIPS (USES,
+MEMBER_OF, CREATED, DERIVED_FROM), each also reversed so messages flow both ways.
 
 Two encoders are available and were compared on the protocol:
 - "lightgcn": typed input projections (features + a free id embedding), then
@@ -23,16 +22,17 @@ from torch_geometric.nn import HeteroConv, LGConv, SAGEConv
 from torch_geometric.nn.conv.gcn_conv import gcn_norm
 from torch_geometric.utils import to_torch_csr_tensor
 
+from maestro_graph.graph_model import MODEL_RELATIONSHIPS
 from maestro_graph.ml.training.features import NodeFeatures
 from maestro_graph.ml.usage_graph import UsageGraph
 
 NODE_TYPES = ("project", "artifact", "person")
-RELATIONS = (
-    ("project", "uses", "artifact"),
-    ("person", "member_of", "project"),
-    ("person", "created", "artifact"),
-    ("artifact", "derived_from", "artifact"),
-)
+# (source kind, relation, target kind) of each relationship the model learns from, keyed by the
+# usage graph's edge array that holds it; each also gets its reverse for message passing.
+RELATIONS = {
+    array: (rel.start.label.lower(), rel.name.lower(), rel.end.label.lower())
+    for array, rel in MODEL_RELATIONSHIPS.items()
+}
 
 
 @dataclass
@@ -51,16 +51,15 @@ def build_graph_tensors(graph: UsageGraph, features: NodeFeatures) -> GraphTenso
     data["project"].x = torch.from_numpy(features.project)
     data["artifact"].x = torch.from_numpy(features.artifact)
     data["person"].x = torch.from_numpy(features.person)
-    arrays = {"uses": graph.uses, "member_of": graph.members, "created": graph.created, "derived_from": graph.derived}
-    for src, name, dst in RELATIONS:
-        edges = torch.from_numpy(np.ascontiguousarray(arrays[name].T)).long()
+    for array, (src, name, dst) in RELATIONS.items():
+        edges = torch.from_numpy(np.ascontiguousarray(getattr(graph, array).T)).long()
         data[src, name, dst].edge_index = edges
         data[dst, f"rev_{name}", src].edge_index = edges.flip(0)
     counts = {"project": graph.num_projects, "artifact": graph.num_artifacts, "person": graph.num_people}
     offsets = {"project": 0, "artifact": counts["project"], "person": counts["project"] + counts["artifact"]}
     pieces = []
-    for src, name, dst in RELATIONS:
-        edges = torch.from_numpy(np.ascontiguousarray(arrays[name].T)).long()
+    for array, (src, _, dst) in RELATIONS.items():
+        edges = torch.from_numpy(np.ascontiguousarray(getattr(graph, array).T)).long()
         if edges.shape[1] == 0:
             continue
         shifted = torch.stack([edges[0] + offsets[src], edges[1] + offsets[dst]])
@@ -99,7 +98,7 @@ class UsageEncoder(nn.Module):
         if kind == "lightgcn":
             self.propagate = LGConv(normalize=False)  # adjacency is pre-normalised
         elif kind == "sage":
-            edge_types = [(s, n, d) for s, n, d in RELATIONS] + [(d, f"rev_{n}", s) for s, n, d in RELATIONS]
+            edge_types = [*RELATIONS.values(), *((d, f"rev_{n}", s) for s, n, d in RELATIONS.values())]
             self.convs = nn.ModuleList(
                 HeteroConv({et: SAGEConv((-1, -1), hidden) for et in edge_types}, aggr="sum") for _ in range(layers)
             )

@@ -8,17 +8,10 @@ from __future__ import annotations
 import neo4j
 import numpy as np
 
+from maestro_graph.graph_model import MODEL_RELATIONSHIPS
 from maestro_graph.ml.text_embedding import node_text
 from maestro_graph.ml.usage_graph import UsageGraph, edge_array
 from maestro_graph.repositories import usage_export
-
-# UsageGraph's edge arrays: the relationship each one holds and the node kinds at its ends.
-_EDGES = {
-    "uses": ("USES", "project", "artifact"),
-    "members": ("MEMBER_OF", "person", "project"),
-    "created": ("CREATED", "person", "artifact"),
-    "derived": ("DERIVED_FROM", "artifact", "artifact"),
-}
 
 
 def export_usage_graph(driver: neo4j.Driver, database: str) -> UsageGraph:
@@ -31,9 +24,10 @@ def export_usage_graph(driver: neo4j.Driver, database: str) -> UsageGraph:
         "person": {row["id"]: i for i, row in enumerate(people)},
     }
     edges = {}
-    for name, (relationship, source, target) in _EDGES.items():
-        left, right = index[source], index[target]
-        pairs = usage_export.relationship_pairs(driver, database, relationship)
+    # UsageGraph's edge arrays, each holding one relationship; node kinds are the labels in lower case.
+    for name, rel in MODEL_RELATIONSHIPS.items():
+        left, right = index[rel.start.label.lower()], index[rel.end.label.lower()]
+        pairs = usage_export.relationship_pairs(driver, database, rel)
         edges[name] = edge_array(sorted((left[s], right[e]) for s, e in pairs))
     return UsageGraph(
         project_ids=[row["id"] for row in projects],
