@@ -8,16 +8,23 @@ empty, migrated graph.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import threading
+import time
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import uvicorn
 from starlette.testclient import TestClient
 
 from maestro_graph.app import create_app
 from maestro_graph.config import Settings
 from maestro_graph.db import managed_neo4j, migrations
 from maestro_graph.db.connection import Neo4jTarget, open_driver
+from maestro_graph.net import free_loopback_port
 
 TEST_DATA_DIR = Path(os.environ.get("MAESTRO_TEST_DATA_DIR", Path.home() / ".cache" / "maestro-graph" / "test-data"))
 
@@ -66,6 +73,28 @@ def make_client(target: Neo4jTarget, profile: str = "dev", peer: str = "127.0.0.
     as a browser on this machine does."""
     settings = Settings(profile=profile, data_dir=TEST_DATA_DIR, **overrides)
     return TestClient(create_app(settings, target), base_url="http://127.0.0.1:8000", client=(peer, 50000))
+
+
+@contextlib.contextmanager
+def live_server(settings: Settings, target: Neo4jTarget) -> Iterator[str]:
+    """The app under uvicorn on a free loopback port, in a thread with its own event loop;
+    yields its base URL."""
+    port = free_loopback_port()
+    config = uvicorn.Config(
+        create_app(settings, target), host="127.0.0.1", port=port, log_level="warning", access_log=False
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
 
 
 @pytest.fixture(scope="module")
@@ -119,6 +148,29 @@ def access_token(client: TestClient, credentials: dict, scope: str | None = None
     response = client.post("/oauth/token", data=form, auth=(credentials["client_id"], credentials["client_secret"]))
     assert response.status_code == 200, response.text
     return response.json()["access_token"]
+
+
+# What make_client's app calls itself (its base URL) and the audience its tokens name.
+ISSUER = "http://127.0.0.1:8000"
+AUDIENCE = "maestro-graph"
+
+
+def claims_for(who: str, **changes) -> dict:
+    """Claims of an access token for client `who`, as the server issues them; a change set to
+    None leaves that claim out."""
+    now = int(time.time())
+    claims = {
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "iat": now,
+        "exp": now + 300,
+        "sub": who,
+        "client_id": who,
+        "jti": uuid.uuid4().hex,
+        "scope": "read",
+    }
+    claims.update(changes)
+    return {k: v for k, v in claims.items() if v is not None}
 
 
 def bearer(token: str) -> dict:

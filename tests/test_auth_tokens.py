@@ -8,10 +8,19 @@ import hashlib
 import hmac
 import json
 import time
-import uuid
 
 import pytest
-from conftest import TEST_DATA_DIR, access_token, bearer, data, make_client, register_client
+from conftest import (
+    AUDIENCE,
+    ISSUER,
+    TEST_DATA_DIR,
+    access_token,
+    bearer,
+    claims_for,
+    data,
+    make_client,
+    register_client,
+)
 from joserfc import jwt
 from joserfc.jwk import OctKey, RSAKey
 from pydantic import ValidationError
@@ -20,8 +29,6 @@ from maestro_graph.config import Settings
 from maestro_graph.secret_box import SecretBox
 
 QUERY = "{ projects { totalCount } }"
-ISSUER = "http://127.0.0.1:8000"
-AUDIENCE = "maestro-graph"
 
 
 def b64(value: bytes | dict) -> str:
@@ -52,22 +59,6 @@ def server_key(reader, graph) -> RSAKey:
     query = "MATCH (k:SigningKey {active_slot: 'active'}) RETURN k.private_jwk_sealed AS sealed"
     sealed = graph.execute_query(query).records[0]["sealed"]
     return RSAKey.import_key(json.loads(SecretBox.from_settings(Settings(data_dir=TEST_DATA_DIR)).open(sealed)))
-
-
-def claims_for(who: str, **changes) -> dict:
-    now = int(time.time())
-    claims = {
-        "iss": ISSUER,
-        "aud": AUDIENCE,
-        "iat": now,
-        "exp": now + 300,
-        "sub": who,
-        "client_id": who,
-        "jti": uuid.uuid4().hex,
-        "scope": "read",
-    }
-    claims.update(changes)
-    return {k: v for k, v in claims.items() if v is not None}
 
 
 def header_for(key: RSAKey, **changes) -> dict:

@@ -4,23 +4,19 @@ server busy, depth and aliases are counted as before, and /healthz answers meanw
 
 from __future__ import annotations
 
-import contextlib
 import threading
 import time
 
 import httpx
 import pytest
 import strawberry.schema.schema as strawberry_schema
-import uvicorn
-from conftest import TEST_DATA_DIR, access_token, bearer, data, error_of, register_client
+from conftest import TEST_DATA_DIR, access_token, bearer, data, error_of, live_server, register_client
 from graphql import parse, validate
 from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter
 
-from maestro_graph.app import create_app
 from maestro_graph.config import Settings
 from maestro_graph.graphql.document_limits import CODE, Limits, refusals
 from maestro_graph.graphql.schema import build_schema
-from maestro_graph.net import free_loopback_port
 
 LIMITS = Limits(max_depth=10, max_aliases=30, max_selections=2000)
 GENEROUS = 5.0  # seconds; the 7-level attack took 38 s before
@@ -151,29 +147,12 @@ def test_fragments_within_the_limits_are_served(client):
     assert data(client, query)["projects"]["edges"] == [{"node": node}]
 
 
-@contextlib.contextmanager
-def live_server(neo4j_target):
-    """The app under uvicorn on a loopback port, in a thread with its own event loop (dev profile:
-    loopback callers need no token)."""
-    port = free_loopback_port()
-    app = create_app(Settings(profile="dev", data_dir=TEST_DATA_DIR), neo4j_target)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    started = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < started, "uvicorn did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-
-
 def test_healthz_answers_while_attacks_are_handled(graph, neo4j_target):
     answers: list[httpx.Response] = []
-    with live_server(neo4j_target) as base, httpx.Client(base_url=base, timeout=GENEROUS) as probe:
+    with (
+        live_server(Settings(profile="dev", data_dir=TEST_DATA_DIR), neo4j_target) as base,
+        httpx.Client(base_url=base, timeout=GENEROUS) as probe,
+    ):
 
         def attack() -> None:
             with httpx.Client(base_url=base, timeout=GENEROUS) as attacker:

@@ -5,21 +5,15 @@ Chromium with no other host reachable it renders and runs a query."""
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
 import re
-import threading
-import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-import uvicorn
-from conftest import TEST_DATA_DIR, make_client
+from conftest import TEST_DATA_DIR, live_server, make_client
 
-from maestro_graph.app import create_app
 from maestro_graph.config import Settings
-from maestro_graph.net import free_loopback_port
 
 HTML = {"Accept": "text/html"}
 # Debian's chromium, launched as tests/test_ui_explorer.py launches it; no browser is downloaded.
@@ -67,33 +61,13 @@ def test_production_serves_neither_the_page_nor_its_files(graph, neo4j_target):
         assert production.get("/ui/graphiql/start.js").status_code == 404
 
 
-@contextlib.contextmanager
-def live(settings: Settings, target):
-    """The app on a free loopback port in a thread; yields its base URL."""
-    port = free_loopback_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings, target), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-
-
 def test_graphiql_renders_and_runs_a_query_with_no_other_host_reachable(graph, neo4j_target):
     sync_api = pytest.importorskip("playwright.sync_api")
     if not CHROMIUM.exists():
         pytest.skip("no /usr/bin/chromium: `bin/dev test` installs Debian's chromium package")
     graph.execute_query("CREATE (:Project {id: 'project:offline', name: 'Works offline'})")
     settings = Settings(profile="dev", data_dir=TEST_DATA_DIR)
-    with live(settings, neo4j_target) as url, sync_api.sync_playwright() as playwright:
+    with live_server(settings, neo4j_target) as url, sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             page = browser.new_page()

@@ -7,13 +7,20 @@ import json
 import mmap
 import os
 import stat
-import time
 import uuid
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from conftest import TEST_DATA_DIR, access_token, bearer, data, make_client, register_client
+from conftest import (
+    TEST_DATA_DIR,
+    access_token,
+    bearer,
+    claims_for,
+    data,
+    make_client,
+    register_client,
+)
 from cryptography.fernet import Fernet
 from joserfc import jws, jwt
 from joserfc.jwk import RSAKey
@@ -24,7 +31,6 @@ from maestro_graph.secret_box import KEY_FILE, SecretBox, SecretUnreadable
 
 QUERY = "{ projects { totalCount } }"
 PRIVATE_MEMBERS = {"d", "p", "q", "dp", "dq", "qi"}
-ISSUER, AUDIENCE = "http://127.0.0.1:8000", "maestro-graph"
 
 
 def kid_of(token: str) -> str:
@@ -140,17 +146,7 @@ def test_keys_stored_in_clear_are_retired_and_their_tokens_still_verify(graph, n
     graph.execute_query("MATCH (k:SigningKey) DELETE k")
     retired, active = _legacy_key(graph, active=False), _legacy_key(graph, active=True)
     reader = register_client(neo4j_target, "legacy-reader", "read")
-    now = int(time.time())
-    claims = {
-        "iss": ISSUER,
-        "aud": AUDIENCE,
-        "iat": now,
-        "exp": now + 300,
-        "sub": reader["client_id"],
-        "client_id": reader["client_id"],
-        "jti": uuid.uuid4().hex,
-        "scope": "read",
-    }
+    claims = claims_for(reader["client_id"])
     old_tokens = [
         jwt.encode({"alg": "RS256", "typ": "at+jwt", "kid": key.kid}, claims, key) for key in (retired, active)
     ]

@@ -8,9 +8,7 @@ Playwright; no browser is downloaded. Screenshots go to test-artifacts/ui/.
 from __future__ import annotations
 
 import concurrent.futures
-import contextlib
 import re
-import threading
 import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -19,17 +17,13 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-import uvicorn
-from conftest import TEST_DATA_DIR, register_client, wipe
+from conftest import TEST_DATA_DIR, live_server, register_client, wipe
 
-from maestro_graph.app import create_app
 from maestro_graph.config import Settings
-from maestro_graph.db.connection import Neo4jTarget
 from maestro_graph.graph_model import explorer_view
 from maestro_graph.ingest.demo_seed import seed_demo
 from maestro_graph.ml.text_embedding import query_embedder
 from maestro_graph.ml.training.train_command import train_and_publish
-from maestro_graph.net import free_loopback_port
 from maestro_graph.repositories import metric_series
 
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -74,24 +68,6 @@ def weekly_metrics(driver, weeks: int = 12) -> None:
         driver.execute_query(metric_series.UPSERT, project_id=project_id, rows=rows, source="git")
 
 
-@contextlib.contextmanager
-def live(settings: Settings, target: Neo4jTarget):
-    """The app on a free loopback port in a thread; yields its base URL."""
-    port = free_loopback_port()
-    uv = uvicorn.Server(uvicorn.Config(create_app(settings, target), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not uv.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        uv.should_exit = True
-        thread.join(10)
-
-
 @pytest.fixture(scope="module")
 def server(graph, neo4j_target):
     """The dev profile (anonymous on loopback) serving the trained demo graph."""
@@ -104,7 +80,7 @@ def server(graph, neo4j_target):
     settings = Settings(
         profile="dev", data_dir=TEST_DATA_DIR, page_size_default=PAGE_SIZE, cost_budget_per_minute=10_000_000
     )
-    with live(settings, replace(neo4j_target, browser_url=BROWSER_URL)) as url:
+    with live_server(settings, replace(neo4j_target, browser_url=BROWSER_URL)) as url:
         yield url
 
 
@@ -117,7 +93,7 @@ def production_server(server, neo4j_target):
         cost_budget_per_minute=10_000_000,
         oauth_requests_per_minute=10_000,
     )
-    with live(settings, neo4j_target) as url:
+    with live_server(settings, neo4j_target) as url:
         yield url
 
 
