@@ -3,12 +3,18 @@ write was lost.
 
     python bench/load.py --url http://127.0.0.1:8000/graphql [--clients 50] [--seconds 30]
                          [--write-share 0.3] [--token TOKEN]
+    python bench/load.py --writes-only [--sequential 100] [--concurrent 200] [--clients 20]
 
 Each client loops for the given time: reads (a project with its uses and members, a
 filtered page, a full-text search) and writes (a new project, a usage of a seed artifact by
 one of the client's own new projects). A write counts as acknowledged when it got HTTP 200
 with no errors; afterwards every acknowledged write is looked up through the API. A client
 that gets 503 waits briefly before its next request, as a client honouring Retry-After would.
+
+--writes-only measures single-item mutations alone: `--sequential` upsertProject calls one
+after another, then `--concurrent` more from `--clients` clients at once; each phase prints
+p50/p95 and writes/s, and afterwards every acknowledged project and its audit event are
+looked up through the API (the audit check needs the admin scope).
 
 Without --token the server must run in the dev profile (loopback callers get full rights);
 with one, the token needs the write scope and a role on the projects it writes.
@@ -226,6 +232,100 @@ async def missing_through_api(client: httpx.AsyncClient, url: str, report: LoadR
     return missing_projects, missing_usages
 
 
+async def unaudited_through_api(client: httpx.AsyncClient, url: str, ids: list[str]) -> list[str]:
+    """Those of `ids` (acknowledged upsertProject calls) without an upsertProject audit event."""
+    missing = []
+    for start in range(0, len(ids), 25):
+        chunk = ids[start : start + 25]
+        fields = " ".join(
+            f'a{i}: auditEvents(first: 1, filter: {{action: "upsertProject", targetId: "{pid}"}}) {{ totalCount }}'
+            for i, pid in enumerate(chunk)
+        )
+        data = await _must(client, url, f"{{ {fields} }}", {})
+        missing += [pid for i, pid in enumerate(chunk) if data[f"a{i}"]["totalCount"] == 0]
+    return missing
+
+
+@dataclass
+class WritePhase:
+    name: str
+    clients: int
+    seconds: float = 0.0
+    latencies_ms: list[float] = field(default_factory=list)
+    failures: Counter = field(default_factory=Counter)  # HTTP status or transport error of each failed write
+
+    @property
+    def writes_per_second(self) -> float:
+        return len(self.latencies_ms) / self.seconds if self.seconds else float("nan")
+
+
+async def write_phase(
+    url: str, prefix: str, name: str, writes: int, clients: int, headers: dict, acknowledged: list[str]
+) -> WritePhase:
+    """`writes` upsertProject calls of new ids shared out among `clients` concurrent clients."""
+    phase = WritePhase(name, clients)
+    todo = iter(range(writes))
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+
+    async def client_loop(client: httpx.AsyncClient) -> None:
+        for number in todo:  # one shared iterator: each write is taken by exactly one client
+            project_id = f"{prefix}-{name}-{number}"
+            variables = {"input": {"id": project_id, "name": f"write {number}", "section": "load", "tags": ["load"]}}
+            started = time.perf_counter()
+            try:
+                response = await client.post(url, json=_post_json(NEW_PROJECT, variables))
+            except httpx.HTTPError as error:
+                phase.failures[type(error).__name__] += 1
+                continue
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            if response.status_code == 200 and not response.json().get("errors"):
+                phase.latencies_ms.append(elapsed_ms)
+                acknowledged.append(project_id)
+            else:
+                phase.failures[response.status_code] += 1
+
+    async with httpx.AsyncClient(timeout=60, limits=limits, headers=headers) as client:
+        started = time.perf_counter()
+        await asyncio.gather(*(client_loop(client) for _ in range(clients)))
+        phase.seconds = time.perf_counter() - started
+    return phase
+
+
+def writes_markdown(phases: list[WritePhase], lost: int, unaudited: int) -> str:
+    acknowledged = sum(len(phase.latencies_ms) for phase in phases)
+    lines = [
+        f"{acknowledged} acknowledged upsertProject writes, {lost} lost, {unaudited} without an audit event\n",
+        "| phase | clients | writes | failed | seconds | writes/s | p50 ms | p95 ms |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for phase in phases:
+        values = phase.latencies_ms
+        lines.append(
+            f"| {phase.name} | {phase.clients} | {len(values)} | {sum(phase.failures.values())} | "
+            f"{phase.seconds:.2f} | {phase.writes_per_second:.0f} | {percentile(values, 0.5):.1f} | "
+            f"{percentile(values, 0.95):.1f} |"
+        )
+    return "\n".join(lines)
+
+
+async def _writes_only(args: argparse.Namespace, headers: dict) -> int:
+    prefix = f"writes{int(time.time())}"
+    acknowledged: list[str] = []
+    async with httpx.AsyncClient(timeout=30, headers=headers) as client:
+        # One write first, so that neither phase pays for the first connection or query plan.
+        await _must(client, args.url, NEW_PROJECT, {"input": {"id": f"{prefix}-warm", "name": "warm-up"}})
+    phases = [
+        await write_phase(args.url, prefix, "sequential", args.sequential, 1, headers, acknowledged),
+        await write_phase(args.url, prefix, "concurrent", args.concurrent, args.clients, headers, acknowledged),
+    ]
+    async with httpx.AsyncClient(timeout=30, headers=headers) as client:
+        missing, _ = await missing_through_api(client, args.url, LoadReport(projects=acknowledged))
+        unaudited = await unaudited_through_api(client, args.url, acknowledged)
+    print(writes_markdown(phases, len(missing), len(unaudited)))
+    failed = any(phase.failures for phase in phases)
+    return 1 if missing or unaudited or failed else 0
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else float("nan")
@@ -250,6 +350,8 @@ def markdown(report: LoadReport, clients: int, lost: int) -> str:
 
 async def _main(args: argparse.Namespace) -> int:
     headers = {"Authorization": f"Bearer {args.token}"} if args.token else {}
+    if args.writes_only:
+        return await _writes_only(args, headers)
     prefix = f"load{int(time.time())}"
     async with httpx.AsyncClient(timeout=30, headers=headers) as client:
         seeded = await seed(client, args.url, prefix)
@@ -264,11 +366,17 @@ async def _main(args: argparse.Namespace) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", default="http://127.0.0.1:8000/graphql")
-    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--clients", type=int, help="concurrent clients (default 50; 20 with --writes-only)")
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--write-share", type=float, default=0.3)
     parser.add_argument("--token")
-    raise SystemExit(asyncio.run(_main(parser.parse_args())))
+    parser.add_argument("--writes-only", action="store_true", help="single-item mutations only, no reads")
+    parser.add_argument("--sequential", type=int, default=100, help="with --writes-only: writes one at a time")
+    parser.add_argument("--concurrent", type=int, default=200, help="with --writes-only: writes from --clients")
+    args = parser.parse_args()
+    if args.clients is None:
+        args.clients = 20 if args.writes_only else 50
+    raise SystemExit(asyncio.run(_main(args)))
 
 
 if __name__ == "__main__":

@@ -97,6 +97,7 @@ def serve(
     import uvicorn
 
     from maestro_graph.app import create_app
+    from maestro_graph.ui.browser_guide import browser_link, guide_url
 
     settings = command_settings(dev)
     try:
@@ -113,6 +114,11 @@ def serve(
             f"Neo4j Browser on {target.browser_url} (user {target.user}, password in "
             f"{managed_neo4j.password_file(settings.data_dir)})"
         )
+        guide = guide_url(host, port)
+        if guide:
+            link = browser_link(target.browser_url, guide)
+            # One unwrapped line, so the terminal keeps the link whole.
+            console.print(f"Neo4j Browser guide (the model, ready queries): {link} or :guide {guide}", soft_wrap=True)
     options = uvicorn_options(settings, host, port)
     if workers == 1:
         uvicorn.run(create_app(settings, target), **options)

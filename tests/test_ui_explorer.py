@@ -13,7 +13,7 @@ import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import httpx
 import pytest
@@ -25,6 +25,7 @@ from maestro_graph.ingest.demo_seed import seed_demo
 from maestro_graph.ml.text_embedding import query_embedder
 from maestro_graph.ml.training.train_command import train_and_publish
 from maestro_graph.repositories import metric_series
+from maestro_graph.ui.browser_guide.queries import explorer_queries
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
@@ -163,6 +164,7 @@ def test_the_page_and_its_config_are_served_with_a_strict_policy(server):
             "graphqlPath": "/graphql",
             "neo4jBrowserUrl": BROWSER_URL,
             "neo4jDatabase": "neo4j",
+            "neo4jBrowserQueries": explorer_queries(),
             "pageSize": PAGE_SIZE,
             "maxPageSize": 100,
         }
@@ -393,8 +395,32 @@ def test_neo4j_browser_link_opens_the_same_node(page):
     assert f"{url.scheme}://{url.netloc}{url.path}" == BROWSER_URL
     query = parse_qs(url.query)
     assert query["cmd"] == ["edit"]
-    assert query["arg"][0].startswith('MATCH (n:Project {id: "project:001"})')
+    # The guide's query for a project, after the `:param` commands that name this one.
+    guide = explorer_queries()["project"]
+    assert query["arg"][0] == ";\n".join([':param projectId => "project:001"', *guide["params"], guide["cypher"]])
     assert page.locator("[data-action=neo4j-browser]").get_attribute("target") == "_blank"
+    # As Browser reads its address: decoded whole, then `arg` up to the first '&' or '#'.
+    assert re.findall(r"[?&]arg=([^&#]*)", unquote(href.replace("+", " "))) == query["arg"]
+
+
+def test_a_neo4j_browser_link_keeps_an_awkward_id_whole(page, graph):
+    page.goto("/ui/")
+    awkward = 'a&b#c;d"e\\f +g%41'
+    href = page.evaluate(
+        """async (id) => {
+          const { neo4jBrowserHref } = await import('./lib/links.js');
+          const query = { idParam: 'projectId', params: [], cypher: 'RETURN $projectId AS id' };
+          return neo4jBrowserHref('http://127.0.0.1:17474/browser/', 'neo4j', query, id);
+        }""",
+        awkward,
+    )
+    (arg,) = re.findall(r"[?&]arg=([^&#]*)", unquote(href.replace("+", " ")))
+    command, cypher = arg.split(";\n")
+    assert cypher == "RETURN $projectId AS id"
+    literal = command.removeprefix(":param projectId => ")
+    # Browser evaluates the right-hand side of `=>` as Cypher: it must give the id back.
+    records, _, _ = graph.execute_query(f"RETURN {literal} AS id")
+    assert records[0]["id"] == awkward
 
 
 def test_an_invalid_token_says_so_and_a_new_one_can_be_entered(page):

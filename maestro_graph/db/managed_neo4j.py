@@ -72,6 +72,10 @@ _SIZE = re.compile(r"^\d+[kKmMgG]?$")
 
 _PASSWORD_FILE = "password"
 
+# Browser 5 and the 5.26 server still spell this setting "whitelist".
+BROWSER_GUIDE_HOSTS_SETTING = "browser.remote_content_hostname_whitelist"
+BROWSER_GUIDE_HOSTS = ("guides.neo4j.com", "localhost", "127.0.0.1", "[::1]")
+
 # What Neo4j and its admin tool create (store, transaction logs, auth.ini, logs) is for our user only.
 _PRIVATE_UMASK = 0o077
 
@@ -323,6 +327,10 @@ def _write_conf(home: Path, bolt_port: int, http_port: int) -> None:
         "server.https.enabled": "false",
         "dbms.security.auth_enabled": "true",
         "dbms.usage_report.enabled": "false",
+        # Hosts Browser may play guides from (`:guide <url>`): Neo4j's default, plus the loopback
+        # addresses `serve` listens on, for the project's guide at /ui/browser-guide.html. This
+        # server is reached from this machine only, and so is the dev profile's API.
+        BROWSER_GUIDE_HOSTS_SETTING: ",".join(BROWSER_GUIDE_HOSTS),
         "server.memory.pagecache.size": _size_env("NEO4J_PAGECACHE", "512m"),
         # Netty otherwise idles 2 x 5 s on shutdown, which makes every stop take >10 s.
         "internal.dbms.bolt.netty_server_shutdown_quiet_period": "0",

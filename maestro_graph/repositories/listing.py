@@ -122,7 +122,10 @@ def lucene_terms(text: str) -> str:
     return " ".join(f'"{word}"' for word in quoted)
 
 
+# The index is updated just after each commit (migration 0007); waiting for it first means a
+# search sees every write committed before it.
 SEARCH = f"""
+CALL db.index.fulltext.awaitEventuallyConsistentIndexRefresh()
 CALL db.index.fulltext.queryNodes('entity_text', $terms) YIELD node, score
 WITH node, score, labels(node)[0] AS label
 WHERE ($labels IS NULL OR label IN $labels)

@@ -1,9 +1,10 @@
 """The Explorer: a web page over the public GraphQL API, served at /ui.
 
 Native ES modules, CSS and GraphQL documents from `static/` beside this file (no build step,
-nothing loaded from elsewhere), plus two JSON files only the server can write:
-`/ui/config.json` (the profile, where Neo4j Browser is) and `/ui/graph-model.json` (the
-graph's labels, relationship types and vocabularies, from `maestro_graph.graph_model`). The
+nothing loaded from elsewhere), plus what only the server can write: `/ui/config.json` (the
+profile, where Neo4j Browser is and the queries it opens on a node), `/ui/graph-model.json`
+(the graph's labels, relationship types and vocabularies, from `maestro_graph.graph_model`)
+and `/ui/browser-guide.html` (the Neo4j Browser guide, see `browser_guide`). The
 page reads the graph through /graphql like any other client, with the user's bearer token
 when one is entered. In the dev profile, GraphiQL's files are served here too (see
 `graphiql_page`).
@@ -20,6 +21,8 @@ from starlette.staticfiles import StaticFiles
 
 from maestro_graph.config import Settings
 from maestro_graph.graph_model import explorer_view
+from maestro_graph.ui.browser_guide import guide_endpoint
+from maestro_graph.ui.browser_guide.queries import explorer_queries
 from maestro_graph.ui.graphiql_page import graphiql_assets
 from maestro_graph.ui.headers import EXPLORER_POLICY, WithHeaders
 
@@ -27,6 +30,8 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
 def ui_config(settings: Settings):
+    browser_queries = explorer_queries()
+
     async def config(request: Request) -> JSONResponse:
         state = request.app.state
         return JSONResponse(
@@ -35,6 +40,8 @@ def ui_config(settings: Settings):
                 "graphqlPath": "/graphql",
                 "neo4jBrowserUrl": getattr(state, "neo4j_browser_url", None),
                 "neo4jDatabase": getattr(state, "neo4j_database", None),
+                # By route type: the guide's query that "Open in Neo4j Browser" opens on a node.
+                "neo4jBrowserQueries": browser_queries,
                 "pageSize": min(settings.page_size_default, settings.page_size_max),
                 "maxPageSize": settings.page_size_max,
             },
@@ -59,8 +66,8 @@ async def _to_slash(request: Request) -> RedirectResponse:
 
 
 def routes(settings: Settings) -> list[BaseRoute]:
-    """/ui (the page), /ui/config.json, /ui/graph-model.json, the static files, and in the
-    dev profile GraphiQL's files under /ui/graphiql/."""
+    """/ui (the page), /ui/config.json, /ui/graph-model.json, /ui/browser-guide.html, the
+    static files, and in the dev profile GraphiQL's files under /ui/graphiql/."""
     ide = [graphiql_assets()] if settings.is_dev else []
     return [
         Route("/ui", _to_slash),
@@ -69,6 +76,7 @@ def routes(settings: Settings) -> list[BaseRoute]:
             routes=[
                 Route("/config.json", ui_config(settings)),
                 Route("/graph-model.json", graph_model_json()),
+                Route("/browser-guide.html", guide_endpoint(), methods=["GET", "OPTIONS"]),
                 *ide,
                 Mount("/", app=WithHeaders(StaticFiles(directory=STATIC_DIR, html=True), EXPLORER_POLICY)),
             ],

@@ -3,7 +3,8 @@
 
 /** Defaults until config.json answers (or for good, if it never does). */
 export const config = {
-  profile: null, graphqlPath: '/graphql', neo4jBrowserUrl: null, neo4jDatabase: null, pageSize: 10,
+  profile: null, graphqlPath: '/graphql', neo4jBrowserUrl: null, neo4jDatabase: null, neo4jBrowserQueries: {},
+  pageSize: 10,
 };
 
 // Every address change starts a new rendering. Answers that arrive for an older one are

@@ -4,25 +4,16 @@
 import { ApiError } from '../api/client.js';
 import { label } from '../graph-model.js';
 import { h } from '../lib/dom.js';
-import { graphHref, nodeHref } from '../lib/links.js';
+import { graphHref, neo4jBrowserHref, nodeHref } from '../lib/links.js';
 import { rerender } from '../navigation.js';
 import { config, currentRendering } from '../state.js';
 import { errorBox, loading } from './status.js';
 import { kindBadge } from './widgets.js';
 
-/**
- * Neo4j Browser opened on the node and its neighbours, where the server knows a Browser.
- * The query is only put in Browser's editor (cmd=edit): the user runs it, signed in as
- * themselves. The id is quoted as a Cypher string literal.
- */
+/** Neo4j Browser on the guide's query for the node, where the server knows a Browser. */
 function browserUrl(type, id) {
-  const base = config.neo4jBrowserUrl;
-  if (!base) return null;
-  const literal = `"${String(id).replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
-  const cypher = `MATCH (n:${label(type)} {id: ${literal}}) OPTIONAL MATCH (n)-[r]-(m) RETURN n, r, m LIMIT 100`;
-  const params = new URLSearchParams({ cmd: 'edit', arg: cypher });
-  if (config.neo4jDatabase && config.neo4jDatabase !== 'neo4j') params.set('db', config.neo4jDatabase);
-  return `${base}${base.includes('?') ? '&' : '?'}${params.toString().replace(/\+/g, '%20')}`;
+  const query = (config.neo4jBrowserQueries || {})[type];
+  return config.neo4jBrowserUrl && query ? neo4jBrowserHref(config.neo4jBrowserUrl, config.neo4jDatabase, query, id) : null;
 }
 
 export function nodeActions(type, id, options) {
@@ -33,7 +24,7 @@ export function nodeActions(type, id, options) {
   const url = browserUrl(type, id);
   if (url) {
     actions.push(h('a', { class: 'btn', href: url, target: '_blank', rel: 'noopener noreferrer', 'data-action': 'neo4j-browser',
-      title: 'Opens the node and its relationships in Neo4j Browser (sign in there with your Neo4j user)',
+      title: 'Opens the guide\'s query for this node in Neo4j Browser (sign in there with your Neo4j user, then run it)',
       text: 'Open in Neo4j Browser ↗' }));
   }
   return h('div', { class: 'actions' }, actions);

@@ -24,3 +24,26 @@ export function searchHref(params) {
   const qs = query.toString();
   return qs ? `#/search?${qs}` : '#/';
 }
+
+/**
+ * A Cypher string literal for `value`. JSON's escapes are Cypher's; `&`, `#` and `;` are
+ * written as \u escapes too, since Browser cuts its address at the first two and splits its
+ * editor into statements at the third.
+ */
+export function cypherString(value) {
+  return JSON.stringify(String(value)).replace(/[&#;]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/**
+ * Neo4j Browser at `base` with one of the guide's queries in its editor (cmd=edit) for the node
+ * `id`: `query` is what /ui/config.json gives for the node's type (the parameter that takes
+ * the id, the other parameters' `:param` commands, the Cypher). Browser runs the lines as
+ * statements in turn when the user runs the editor, signed in as themselves.
+ */
+export function neo4jBrowserHref(base, database, query, id) {
+  const statements = [`:param ${query.idParam} => ${cypherString(id)}`, ...query.params, query.cypher];
+  const params = new URLSearchParams({ cmd: 'edit', arg: statements.join(';\n') });
+  if (database && database !== 'neo4j') params.set('db', database);
+  // Browser reads `+` as a space before it decodes the address, so spaces go as %20.
+  return `${base}${base.includes('?') ? '&' : '?'}${params.toString().replace(/\+/g, '%20')}`;
+}
