@@ -71,13 +71,15 @@ def train(seed: Annotated[int, typer.Option(help="Seed of every random choice in
 def evaluate(
     bundle_dir: Annotated[Path, typer.Argument(help="A CSV bundle with outcomes (see README).")],
     seed: Annotated[int, typer.Option(help="Seed of the held-out splits and of training.")] = 0,
+    seeds: Annotated[int, typer.Option(min=1, help="Runs with seeds SEED, SEED+1, …: mean and spread.")] = 1,
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:
     """Run the held-out protocol on a bundle: the model beside the classic baselines, in one run."""
     from maestro_graph.ingest.bundle_files import BundleError
     from maestro_graph.ml.evaluation.bundle_evaluation import load_through_neo4j
     from maestro_graph.ml.evaluation.evaluate import evaluate as run_protocol
-    from maestro_graph.ml.evaluation.evaluate import render_markdown
+    from maestro_graph.ml.evaluation.evaluate import evaluate_seeds, render_markdown
+    from maestro_graph.ml.evaluation.seed_summary import render_summary
 
     settings = get_settings()
     try:
@@ -86,6 +88,13 @@ def evaluate(
     except BundleError as error:
         fail(error, 2)
     console.print(f"imported {report.rows_read} rows ({len(report.rejections)} rejected) in {report.seconds:.1f} s")
+    if seeds > 1:
+        with console.status(f"training and scoring, {seeds} seeds"):
+            summary = evaluate_seeds(graph, list(range(seed, seed + seeds)))
+        typer.echo(
+            json.dumps(summary, default=float, indent=2) if as_json else render_summary(summary["summary"], seeds)
+        )
+        return
     with console.status("training and scoring"):
         results = run_protocol(graph, seed=seed)
     results.pop("_model", None)

@@ -1,6 +1,9 @@
 """Run the held-out protocol for the baselines and the model in one run.
 
-Baselines train on their own split's training graph, as the protocol states.
+Baselines train on their own split's training graph, as the protocol states;
+the strong ones (EASE, RP3beta, co-membership, gradient-boosted trees) pick
+their hyper-parameters on a validation split carved from that training graph
+(`tuning`), never from the test targets.
 The model trains once on a graph with *all three* splits' hidden edges and
 labels removed (so one fit serves every task and no test target is visible to
 any part of it); each task is then ranked against its own split's known edges.
@@ -9,11 +12,15 @@ any part of it); each task is then ranked against its own split's known edges.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from enum import Enum
 
 import numpy as np
 
-from maestro_graph.ml.evaluation import baselines, protocol
+from maestro_graph.ml.evaluation import baselines, protocol, seed_summary, tuning
+from maestro_graph.ml.evaluation.co_membership import CoMembership
+from maestro_graph.ml.evaluation.item_models import EASE, RP3beta
+from maestro_graph.ml.evaluation.outcome_trees import OutcomeTrees
 from maestro_graph.ml.text_embedding import Embedder, MiniLMEmbedder
 from maestro_graph.ml.training.features import text_vectors
 from maestro_graph.ml.training.maestro_model import MaestroModel, ModelConfig
@@ -34,16 +41,15 @@ def evaluate(
     config: ModelConfig | None = None,
     n_queries: int = protocol.TEST_QUERIES,
     top_impact: int = 10,
+    with_model: bool = True,
 ) -> dict:
-    """Nested figures: results[task][method][metric], plus timings, blend weights and top impacts.
+    """Nested figures: results[task][method][metric], plus timings, the baselines' chosen
+    hyper-parameters, blend weights and top impacts.
 
     `embedder` defaults to the packaged MiniLM; pass None to use no text at all.
+    `with_model=False` measures the baselines only (no text embedding, no model fit).
     """
-    if embedder is _Packaged.MINILM:
-        embedder = MiniLMEmbedder()
-    config = config or ModelConfig(seed=seed)
-    config.seed = seed
-    results: dict = {"artifacts": {}, "team": {}, "outcome": {}, "timings": {}}
+    results: dict = {"artifacts": {}, "team": {}, "outcome": {}, "timings": {}, "hyper_parameters": {}}
 
     art = protocol.artifact_split(graph, seed, n_queries)
     team = protocol.team_split(graph, seed, n_queries)
@@ -57,7 +63,14 @@ def evaluate(
     logreg = baselines.OutcomeLogReg(out.train, seed=seed)
     results["outcome"]["logreg"] = protocol.measure_outcome(out, logreg(out.projects))
     results["timings"]["baselines_s"] = time.perf_counter() - t
+    _strong_baselines(art, team, out, seed, results)
+    if not with_model:
+        return results
 
+    if embedder is _Packaged.MINILM:
+        embedder = MiniLMEmbedder()
+    config = config or ModelConfig(seed=seed)
+    config.seed = seed
     t = time.perf_counter()
     project_text, artifact_text = text_vectors(graph, embedder, cache_dir)
     results["timings"]["text_embedding_s"] = time.perf_counter() - t
@@ -87,6 +100,45 @@ def evaluate(
     return results
 
 
+def evaluate_seeds(
+    graph: UsageGraph, seeds: list[int], on_run: Callable[[int, dict], None] | None = None, **options
+) -> dict:
+    """`evaluate` once per seed (a fresh split, tuning and fit each time), with the mean and
+    standard deviation of every figure (see `seed_summary.over_seeds`); `options` go to `evaluate`."""
+
+    def run(seed: int) -> dict:
+        result = evaluate(graph, seed=seed, **options)
+        result.pop("_model", None)  # not data: a summary is printed or dumped as JSON
+        return result
+
+    return seed_summary.over_seeds(run, seeds, on_run)
+
+
+def _strong_baselines(
+    art: protocol.ArtifactSplit, team: protocol.TeamSplit, out: protocol.OutcomeSplit, seed: int, results: dict
+) -> None:
+    """EASE, RP3beta, co-membership and trees: tuned on their split's training graph, then measured."""
+    t = time.perf_counter()
+    ease = tuning.tune_ease(art.train, seed)
+    results["artifacts"]["ease"] = protocol.measure_artifacts(art, EASE(art.train, **ease.params))
+    rp3 = tuning.tune_rp3beta(art.train, seed)
+    results["artifacts"]["rp3beta"] = protocol.measure_artifacts(art, RP3beta(art.train, **rp3.params))
+    results["timings"]["item_models_s"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    co = tuning.tune_co_membership(team.train, seed)
+    results["team"]["co_membership"] = protocol.measure_team(team, CoMembership(team.train, **co.params))
+    results["timings"]["co_membership_s"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    trees = tuning.tune_outcome_trees(out.train, seed)
+    fitted = OutcomeTrees(out.train, seed=seed, **trees.params)
+    results["outcome"]["trees"] = protocol.measure_outcome(out, fitted(out.projects))
+    results["timings"]["trees_s"] = time.perf_counter() - t
+    tuned = {"ease": ease, "rp3beta": rp3, "co_membership": co, "trees": trees}
+    results["hyper_parameters"] = {name: found.params for name, found in tuned.items()}
+
+
 _PRIMARY = {"artifacts": ("recall@10", "ndcg@10"), "team": ("hit@10", "mrr"), "outcome": ("roc_auc", "ap")}
 
 
@@ -105,4 +157,14 @@ def render_markdown(results: dict) -> str:
     base = results.get("outcome", {}).get("logreg", {}).get("base_rate")
     if base is not None:
         lines.append(f"\nOutcome test base rate (removed): {base:.3f}")
+    if results.get("hyper_parameters"):
+        lines.append(f"\nBaseline settings (chosen on training data only): {render_settings(results)}")
     return "\n".join(lines)
+
+
+def render_settings(results: dict) -> str:
+    """The strong baselines' chosen hyper-parameters on one line, e.g. `ease l2=200`."""
+    return "; ".join(
+        f"{method} " + " ".join(f"{name}={value:g}" for name, value in params.items())
+        for method, params in results.get("hyper_parameters", {}).items()
+    )

@@ -49,6 +49,10 @@ class ModelConfig:
     outcome_views: tuple[str, ...] = VIEWS  # sparse views whose out-of-fold scores feed the success head
 
 
+# What `training_loop.validation_scores` measures of the encoder's own removal head.
+_REMOVAL_HEAD_FIGURES = ("roc_auc", "ap", "base_rate")
+
+
 def _gnn_artifact_signal(trained: TrainedModel, z: dict[str, torch.Tensor]) -> Signal:
     def score(rows: np.ndarray) -> np.ndarray:
         with torch.no_grad(), deterministic_torch(trained.config.threads):
@@ -188,6 +192,32 @@ class MaestroModel:
             seed=self.config.seed,
             extra_excluded=graph.person_is_team,
         )
+
+    def validation_figures(self) -> dict[str, float]:
+        """The encoder's validation figures at the evaluation whose parameters were kept.
+
+        The encoder's own removal head learns only when `train.outcome_weight` > 0; by
+        default it keeps its random initial weights, so its ROC-AUC and AP are noise (on
+        either side of 0.5) and say nothing about the removal predictions, which come from
+        the success head. They are left out unless that head was trained.
+        """
+        self._require_fitted()
+        history = self.trained.history
+        if not history:
+            return {}
+        head_trained = self.trained.config.outcome_weight > 0
+
+        def selection(scores: dict[str, float]) -> float:
+            # The training loop's selection rule: it keeps the first evaluation with the best value.
+            auc = scores.get("roc_auc", float("nan")) if head_trained else float("nan")
+            return scores["recall@10"] + scores["hit@10"] + (0.0 if np.isnan(auc) else auc - 0.5)
+
+        best: dict[str, float] = max(history, key=selection)
+        kept = dict(best)
+        if not head_trained:
+            for name in _REMOVAL_HEAD_FIGURES:
+                kept.pop(name, None)
+        return kept
 
     def _require_fitted(self) -> None:
         if not self._is_fitted:

@@ -36,7 +36,7 @@ Progress = Callable[[str], None]
 class TrainReport:
     versions: dict[str, str] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
-    validation: dict = field(default_factory=dict)
+    validation: dict = field(default_factory=dict)  # see MaestroModel.validation_figures
 
 
 def _top_k(scores: np.ndarray, excluded: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -154,8 +154,7 @@ def train_and_publish(
         "fit model",
         lambda: MaestroModel(ModelConfig(seed=seed)).fit(graph, project_text, artifact_text, process=process),
     )
-    history = model.trained.history
-    report.validation = dict(history[-1]) if history else {}
+    report.validation = model.validation_figures()
     params = {
         "seed": seed,
         "top_k": TOP_K,
