@@ -26,6 +26,20 @@ from maestro_graph.db import managed_neo4j, migrations
 from maestro_graph.db.connection import Neo4jTarget, open_driver
 from maestro_graph.net import free_loopback_port
 
+# Debian's chromium (bin/dev test installs the package), driven by Playwright; no browser is
+# downloaded. Background networking off: a test page must reach nothing but the server under test.
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
 TEST_DATA_DIR = Path(os.environ.get("MAESTRO_TEST_DATA_DIR", Path.home() / ".cache" / "maestro-graph" / "test-data"))
 
 

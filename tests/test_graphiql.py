@@ -7,27 +7,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import TEST_DATA_DIR, live_server, make_client
+from conftest import CHROMIUM, CHROMIUM_ARGS, TEST_DATA_DIR, live_server, make_client
 
 from maestro_graph.config import Settings
 
 HTML = {"Accept": "text/html"}
-# Debian's chromium, launched as tests/test_ui_explorer.py launches it; no browser is downloaded.
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 # src= and href= values in the page (the inline data: favicon is not a file).
 REFERENCE = re.compile(r"""\b(?:src|href)\s*=\s*["']([^"']+)["']""")
 INTEGRITY = re.compile(r"""\b(?:src|href)\s*=\s*["']([^"']+)["'][^>]*?\bintegrity\s*=\s*["']sha384-([^"']+)["']""")

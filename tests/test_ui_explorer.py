@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import httpx
 import pytest
-from conftest import TEST_DATA_DIR, live_server, register_client, wipe
+from conftest import CHROMIUM, CHROMIUM_ARGS, TEST_DATA_DIR, live_server, register_client, wipe
 
 from maestro_graph.config import Settings
 from maestro_graph.graph_model import explorer_view
@@ -29,17 +29,6 @@ from maestro_graph.ui.browser_guide.queries import explorer_queries
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SHOTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "ui"
 BROWSER_URL = "http://127.0.0.1:17474/browser/"
 PAGE_SIZE = 5  # small pages, so the demo graph needs the pagers
