@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier
-from threadpoolctl import threadpool_limits
 
 from maestro_graph.ml.training.outcome_features import (
     dependency_structure_features,
@@ -20,12 +19,8 @@ from maestro_graph.ml.training.outcome_features import (
     published_artifact_features,
 )
 from maestro_graph.ml.training.outcome_scores import outcome_scores
+from maestro_graph.ml.tree_threads import tree_threads
 from maestro_graph.ml.usage_graph import UsageGraph
-
-# The trees' OpenMP threads spin while they wait for each other; on a machine whose cores are
-# busy with other work that made one small fit take 20-40 s instead of half a second. One
-# thread is fast enough for a baseline and costs the same on a busy machine as on an idle one.
-TREE_THREADS = 1
 
 
 def tree_features(graph: UsageGraph, seed: int = 0) -> np.ndarray:
@@ -71,11 +66,11 @@ class OutcomeTrees:
             early_stopping=False,  # no inner random split: the same seed gives the same trees
             random_state=seed,
         )
-        with threadpool_limits(limits=TREE_THREADS, user_api="openmp"):
+        with tree_threads():
             self.model.fit(self.features[labelled], removed)
 
     def __call__(self, projects: np.ndarray) -> np.ndarray:
         if self.constant is not None:
             return np.full(len(projects), self.constant)
-        with threadpool_limits(limits=TREE_THREADS, user_api="openmp"):
+        with tree_threads():
             return self.model.predict_proba(self.features[projects])[:, 1]

@@ -30,6 +30,7 @@ from maestro_graph.ml.training.outcome_features import (
     publisher_labels,
 )
 from maestro_graph.ml.training.outcome_scores import VIEWS, OutcomeScores, outcome_scores
+from maestro_graph.ml.tree_threads import tree_threads
 from maestro_graph.ml.usage_graph import UsageGraph, known_matrix
 
 
@@ -82,14 +83,17 @@ class SuccessHead:
             self.constant = float(removed.mean()) if len(removed) else 0.0
         else:
             features = inputs.matrix()[labelled]
-            self.trees.fit(features, removed)
+            with tree_threads():
+                self.trees.fit(features, removed)
             self.linear.fit(features, removed)
         return self
 
     def removal_probability(self, features: np.ndarray) -> np.ndarray:
         if self.constant is not None:
             return np.full(len(features), self.constant)
-        return 0.5 * (self.trees.predict_proba(features)[:, 1] + self.linear.predict_proba(features)[:, 1])
+        with tree_threads():
+            trees = self.trees.predict_proba(features)[:, 1]
+        return 0.5 * (trees + self.linear.predict_proba(features)[:, 1])
 
 
 def success_inputs(
