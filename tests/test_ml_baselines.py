@@ -12,6 +12,7 @@ from maestro_graph.ml.evaluation.item_models import EASE, RP3beta
 from maestro_graph.ml.evaluation.outcome_trees import OutcomeTrees
 from maestro_graph.ml.evaluation.seed_summary import render_summary
 from maestro_graph.ml.evaluation.synthetic import planted_graph
+from maestro_graph.ml.training.signals import EaseSignal
 
 STRONG = (("artifacts", "ease"), ("artifacts", "rp3beta"), ("team", "co_membership"), ("outcome", "trees"))
 
@@ -132,3 +133,12 @@ def test_evaluate_seeds_reports_mean_and_spread_of_every_method():
         assert np.isclose(summary[task][method][metric]["std"], np.std([v[metric] for v in values]))
     table = render_summary(summary, 3)
     assert "| artifacts | ease | " in table and "| outcome | trees | " in table and " ± " in table
+
+
+def test_ease_signal_puts_unmodelled_artifacts_at_each_rows_lowest_modelled_score():
+    graph, _ = planted_graph(seed=0)
+    signal = EaseSignal(graph, max_items=50)  # a cap below the artifact count leaves a tail
+    assert signal.unmodelled.any()
+    scores = signal(np.arange(10))
+    floor = scores[:, signal.ease.items].min(axis=1)
+    assert np.isfinite(scores).all() and (scores[:, signal.unmodelled] == floor[:, None]).all()

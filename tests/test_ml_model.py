@@ -157,3 +157,9 @@ def test_building_a_model_trains_nothing_and_it_answers_only_after_fit():
             ask(np.arange(3))
     with pytest.raises(RuntimeError, match="fit"):
         model.artifact_impact()
+
+
+def test_artifact_blend_weighs_the_closed_form_item_models(fitted):
+    # EASE and RP3beta rank artifacts better than the network alone; the blend must see them.
+    _, _, _, model = fitted
+    assert {"ease", "rp3beta"} <= set(model.blends["artifacts"].as_dict())

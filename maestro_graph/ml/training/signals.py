@@ -7,6 +7,12 @@ import scipy.sparse as sp
 from sklearn.preprocessing import normalize
 
 from maestro_graph.ml.evaluation.baselines import ArtifactOverlap, ItemKNN, dense_array, membership_matrix, usage_matrix
+from maestro_graph.ml.evaluation.item_models import EASE, EASE_MAX_ITEMS, RP3beta
+
+# Settings the validation grids of `evaluation.tuning` chose on debian-bullseye (λ 20-50;
+# α 0.8-1.0, β 0.2): fixed here so that `train` runs no grid of its own.
+EASE_L2 = 50.0
+RP3BETA_ALPHA, RP3BETA_BETA = 1.0, 0.2
 
 
 class TextCosine:
@@ -98,6 +104,24 @@ class SectionPopularity:
         return dense_array(self.share[self.section_of[np.asarray(projects)]])
 
 
+class EaseSignal:
+    """EASE scores, with the artifacts it does not model (the long tail past its item cap) at
+    each row's lowest modelled score rather than its far-below sentinel, so that per-row
+    standardisation measures the spread of the modelled scores, not the distance to -1e9."""
+
+    def __init__(self, graph, max_items: int = EASE_MAX_ITEMS):
+        self.ease = EASE(graph, l2=EASE_L2, max_items=max_items)
+        self.unmodelled = np.ones(graph.num_artifacts, dtype=bool)
+        self.unmodelled[self.ease.items] = False
+
+    def __call__(self, projects: np.ndarray) -> np.ndarray:
+        scores = self.ease(np.asarray(projects))
+        if self.unmodelled.any() and len(self.ease.items):
+            floor = scores[:, self.ease.items].min(axis=1)
+            scores[:, self.unmodelled] = floor[:, None]
+        return scores
+
+
 def _unit(matrix: np.ndarray) -> np.ndarray:
     matrix = np.asarray(matrix, dtype=np.float32)
     if matrix.shape[1] == 0:
@@ -112,7 +136,11 @@ def artifact_signals(graph, project_text: np.ndarray, artifact_text: np.ndarray)
     peers = PeersReuse(graph)
     section = SectionPopularity(graph)
     popularity = np.log1p(np.bincount(graph.uses[:, 1], minlength=graph.num_artifacts)).astype(np.float64)
+    ease = EaseSignal(graph)
+    rp3beta = RP3beta(graph, alpha=RP3BETA_ALPHA, beta=RP3BETA_BETA)
     return {
+        "ease": ease,
+        "rp3beta": rp3beta,
         "item_knn": lambda rows: np.log1p(knn(rows)),
         "project_knn": lambda rows: np.log1p(project_knn(rows)),
         "peers_reuse": lambda rows: np.log1p(peers(rows)),
