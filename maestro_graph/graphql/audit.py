@@ -10,9 +10,9 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
+from maestro_graph.db.values import native
 from maestro_graph.domain import MAX_NAME_LENGTH, InvalidInput
 from maestro_graph.graphql.connections import Connection, node_connection
-from maestro_graph.graphql.temporal import native
 from maestro_graph.repositories import audit
 
 

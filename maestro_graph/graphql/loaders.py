@@ -14,8 +14,8 @@ from typing import Any
 from strawberry.dataloader import DataLoader
 
 from maestro_graph.db.graph import GraphDB
+from maestro_graph.db.values import native
 from maestro_graph.graph_model import PROCESS_METRICS
-from maestro_graph.graphql.temporal import native
 from maestro_graph.integrations import dora as dora_metrics
 from maestro_graph.repositories import deployments, metric_series, nodes, predictions, relations, semantic
 

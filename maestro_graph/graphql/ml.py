@@ -12,11 +12,11 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from maestro_graph.db.values import native
 from maestro_graph.domain import NotFound, valid_id
 from maestro_graph.graphql.model_answers import ArtifactImpact
 from maestro_graph.graphql.pagination import bounded
 from maestro_graph.graphql.search import semantic_search
-from maestro_graph.graphql.temporal import native
 from maestro_graph.graphql.types import Artifact, Node, Person, node_from_row
 from maestro_graph.graphql.vocabularies import ArtifactKind
 from maestro_graph.ml.serving import recommend

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 import strawberry
 from strawberry.types import Info
 
+from maestro_graph.db.values import native
 from maestro_graph.domain import InvalidInput
-from maestro_graph.graphql.temporal import native
 from maestro_graph.graphql.vocabularies import vocabulary_enum
 from maestro_graph.integrations import dora as dora_metrics
 

@@ -11,11 +11,11 @@ import strawberry
 from strawberry.types import Info
 
 from maestro_graph.auth.permissions import admin_only_value
+from maestro_graph.db.values import native
 from maestro_graph.graphql import model_answers, process_metrics
 from maestro_graph.graphql.connections import Connection, Edge, connection, node_connection
 from maestro_graph.graphql.model_answers import ArtifactImpact, OutcomePrediction
 from maestro_graph.graphql.process_metrics import DoraMetrics, MetricName, MetricPoint, ProcessMetrics
-from maestro_graph.graphql.temporal import native
 
 
 @strawberry.type(description="How a project uses an artifact.")

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 import neo4j
 import numpy as np
 
+from maestro_graph.db.values import native
 from maestro_graph.integrations import dora
 from maestro_graph.repositories import deployments, metric_series
 
@@ -49,10 +50,6 @@ class ProjectSignals:
     outcomes: np.ndarray
     feature_names: tuple[str, ...] = FEATURE_NAMES
     outcome_names: tuple[str, ...] = OUTCOME_NAMES
-
-
-def _native(value):
-    return value.to_native() if hasattr(value, "to_native") else value
 
 
 def project_signals(
@@ -88,7 +85,7 @@ def project_signals(
         by_project.setdefault(record["id"], []).append(record)
     for project_id, rows in by_project.items():
         row = index[project_id]
-        figures = dora.compute(dora.from_rows(rows, _native), as_of, dora_window_days)
+        figures = dora.compute(dora.from_rows(rows, native), as_of, dora_window_days)
         features[row, column["dora_present"]] = 1.0
         features[row, column["deployments_per_day"]] = figures.deployment_frequency
         if figures.lead_time_hours is not None:

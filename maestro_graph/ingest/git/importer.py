@@ -19,6 +19,7 @@ from typing import Any
 
 import neo4j
 
+from maestro_graph.db.values import native
 from maestro_graph.domain import MAX_ID_LENGTH, InvalidInput, valid_id
 from maestro_graph.ingest.git import log, people, process_metrics, references, roles, tree
 from maestro_graph.ingest.git.command import GitError
@@ -67,10 +68,6 @@ class _Usage:
     datasets: int
     left_out: int
     problems: list[str]
-
-
-def _native(value: Any) -> Any:
-    return value.to_native() if hasattr(value, "to_native") else value
 
 
 def _batches(rows: list[dict], size: int) -> Iterable[list[dict]]:
@@ -302,7 +299,7 @@ class _Import:
         span = git_sources.commit_span(tx, self.project_id)
         weeks = 0
         if span["commits"]:
-            first, last = _native(span["first"]), _native(span["last"])
+            first, last = native(span["first"]), native(span["last"])
             self._members(tx, last)
             weeks = self._metrics(tx, first, last, changed_since)
         git_sources.mark_imported(tx, self.repo.key, head)
@@ -315,8 +312,8 @@ class _Import:
                 r["person_id"],
                 r["commits"],
                 r["recent"],
-                _native(r["first"]),
-                _native(r["last"]),
+                native(r["first"]),
+                native(r["last"]),
                 coauthor_only=r["authored"] == 0,
             )
             for r in records
@@ -346,7 +343,7 @@ class _Import:
         since = datetime.combine(window_start, time.min, tzinfo=UTC)
         facts = [
             process_metrics.CommitFacts(
-                r["sha"], _native(r["at"]), tuple(r["authors"]), r["added"], r["deleted"], tuple(r["files"])
+                r["sha"], native(r["at"]), tuple(r["authors"]), r["added"], r["deleted"], tuple(r["files"])
             )
             for r in git_sources.commits_since(tx, self.project_id, since)
         ]

@@ -1,4 +1,4 @@
-"""Neo4j's temporal values as the API answers them: Python's own."""
+"""Values read from Neo4j as the rest of the code wants them: temporal values as Python's own."""
 
 from __future__ import annotations
 
