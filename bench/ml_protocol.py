@@ -59,7 +59,7 @@ def main(argv: list[str]) -> int:
     started = time.perf_counter()
     graph = UsageGraph.from_bundle(args.bundle)
     load_s = time.perf_counter() - started
-    config = ModelConfig(seed=args.seed)
+    config = ModelConfig(seed=args.seed, ablate_network=True)
     config.train.kind = args.encoder
     seeds = list(range(args.seed, args.seed + args.seeds))
     model = "baselines only" if args.baselines_only else f"encoder: {args.encoder}"

@@ -81,11 +81,17 @@ def test_recommendations_exclude_known_edges(fitted):
 def test_evaluate_runs_all_methods_and_is_deterministic():
     graph, _ = planted_graph(seed=5, n_projects=300, n_artifacts=120, n_people=50)
     kwargs = dict(seed=1, embedder=HashingEmbedder(8), cache_dir="", n_queries=60)
-    first = evaluate(graph, config=_small_config(), **kwargs)
+    config = _small_config()
+    config.ablate_network = True
+    first = evaluate(graph, config=config, **kwargs)
     second = evaluate(graph, config=_small_config(), **kwargs)
     for task in ("artifacts", "team", "outcome"):
-        assert first[task] == second[task]
-    assert {"item_knn", "gnn", "gnn+blend"} <= set(first["artifacts"])
+        assert {k: v for k, v in first[task].items() if k != "blend_without_gnn"} == second[task]
+    # The ablation is the same blend without the network's score: its own row, its own weights.
+    assert {"item_knn", "gnn", "gnn+blend", "blend_without_gnn"} <= set(first["artifacts"])
+    assert "blend_without_gnn" in first["team"] and "blend_without_gnn" not in second["team"]
+    assert "gnn" not in first["blend_weights"]["artifacts_without_gnn"]
+    assert "gnn" in first["blend_weights"]["artifacts"]
     assert first["artifacts"]["gnn+blend"]["recall@10"] > first["artifacts"]["popularity"]["recall@10"]
     assert first["team"]["gnn+blend"]["hit@10"] > first["team"]["popularity"]["hit@10"]
     assert "| team | gnn+blend |" in render_markdown(first)

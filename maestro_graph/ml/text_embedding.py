@@ -47,14 +47,27 @@ def default_cache_dir() -> Path:
     return Path(os.environ.get(CACHE_DIR_ENV, Path.home() / ".cache" / "maestro-graph" / "embeddings"))
 
 
-class MiniLMEmbedder:
-    """all-MiniLM-L6-v2 on CPU from a local folder; unit-normalised 384-d vectors."""
+PRECISIONS = ("float32", "int8")
 
-    def __init__(self, model_path: str | Path | None = None, batch_size: int = 128):
+
+class MiniLMEmbedder:
+    """all-MiniLM-L6-v2 on CPU from a local folder; unit-normalised 384-d vectors.
+
+    `precision="int8"` quantises the transformer's linear layers dynamically (weights
+    int8, activations quantised per batch) from the same packaged float weights, so
+    nothing extra is shipped or downloaded; `bench/text_encoder.py` measures its speed
+    and how closely its vectors and search results follow the float model's.
+    """
+
+    def __init__(self, model_path: str | Path | None = None, batch_size: int = 128, precision: str = "float32"):
+        if precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
         self.model_path = Path(model_path) if model_path else packaged_minilm_path()
         self.batch_size = batch_size
+        self.precision = precision
         self._model: SentenceTransformer | None = None
-        self.name = "minilm-l6-v2"
+        # Vectors of the two precisions differ slightly, so they are cached apart.
+        self.name = "minilm-l6-v2" if precision == "float32" else f"minilm-l6-v2-{precision}"
 
     def _load(self) -> SentenceTransformer:
         if self._model is None:
@@ -63,7 +76,12 @@ class MiniLMEmbedder:
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
             from sentence_transformers import SentenceTransformer
 
-            self._model = SentenceTransformer(str(self.model_path), device="cpu")
+            model = SentenceTransformer(str(self.model_path), device="cpu")
+            if self.precision == "int8":
+                import torch
+
+                model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+            self._model = model
         return self._model
 
     def __call__(self, texts: list[str]) -> np.ndarray:

@@ -69,7 +69,7 @@ def evaluate(
 
     if embedder is _Packaged.MINILM:
         embedder = MiniLMEmbedder()
-    config = config or ModelConfig(seed=seed)
+    config = config or ModelConfig(seed=seed, ablate_network=True)
     config.seed = seed
     t = time.perf_counter()
     project_text, artifact_text = text_vectors(graph, embedder, cache_dir)
@@ -86,6 +86,10 @@ def evaluate(
     if model.config.blend:
         results["artifacts"]["gnn+blend"] = protocol.measure_artifacts(art, model.artifact_scores)
         results["team"]["gnn+blend"] = protocol.measure_team(team, model.person_scores)
+        if model.config.ablate_network:
+            # The ablation: the same blend, fitted the same way, without the network's score.
+            results["artifacts"]["blend_without_gnn"] = protocol.measure_artifacts(art, model.classic_artifact_scores)
+            results["team"]["blend_without_gnn"] = protocol.measure_team(team, model.classic_person_scores)
         results["blend_weights"] = {task: b.as_dict() for task, b in model.blends.items()}
     results["outcome"]["gnn+success_head"] = protocol.measure_outcome(out, model.removal_probability(out.projects))
 

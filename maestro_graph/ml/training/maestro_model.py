@@ -45,9 +45,15 @@ from maestro_graph.ml.usage_graph import UsageGraph, known_matrix
 class ModelConfig:
     train: TrainConfig = field(default_factory=TrainConfig)
     blend: bool = True  # False: rank with the GNN scores alone
+    # Also fit every blend without the network's score (evaluation's ablation: the network's
+    # lift is the gap between the blend with it and the blend of the classic signals alone).
+    ablate_network: bool = False
     seed: int = 0
     outcome_views: tuple[str, ...] = VIEWS  # sparse views whose out-of-fold scores feed the success head
 
+
+# The key suffix of the blends fitted without the network's score (`ModelConfig.ablate_network`).
+_WITHOUT_NETWORK = "_without_gnn"
 
 # What `training_loop.validation_scores` measures of the encoder's own removal head.
 _REMOVAL_HEAD_FIGURES = ("roc_auc", "ap", "base_rate")
@@ -99,6 +105,8 @@ class MaestroModel:
     success_head: SuccessHead
     _artifact_scorer: Signal  # the GNN's scores, blended with the classic signals unless config.blend is False
     _person_scorer: Signal
+    classic_artifact_scores: Signal  # with `ablate_network`: the blend of the classic signals alone
+    classic_person_scores: Signal
 
     def __init__(self, config: ModelConfig | None = None):
         self.config = config or ModelConfig()
@@ -140,14 +148,17 @@ class MaestroModel:
         if self.config.blend:
             uses = known_matrix(graph.uses, graph.num_projects, graph.num_artifacts)
             members = known_matrix(graph.members[:, ::-1], graph.num_projects, graph.num_people)
-            self._artifact_scorer = self.blends["artifacts"].scorer(
-                {"gnn": self.gnn_artifacts, **artifact_signals(graph, project_text, artifact_text)}, uses
-            )
+            art_signals = artifact_signals(graph, project_text, artifact_text)
+            people_signals = team_signals(graph, project_text)
+            self._artifact_scorer = self.blends["artifacts"].scorer({"gnn": self.gnn_artifacts, **art_signals}, uses)
             self._person_scorer = self.blends["team"].scorer(
-                {"gnn": self.gnn_people, **team_signals(graph, project_text)},
-                members,
-                extra_excluded=graph.person_is_team,
+                {"gnn": self.gnn_people, **people_signals}, members, extra_excluded=graph.person_is_team
             )
+            if self.config.ablate_network:
+                self.classic_artifact_scores = self.blends[f"artifacts{_WITHOUT_NETWORK}"].scorer(art_signals, uses)
+                self.classic_person_scores = self.blends[f"team{_WITHOUT_NETWORK}"].scorer(
+                    people_signals, members, extra_excluded=graph.person_is_team
+                )
 
         text_dim = project_text.shape[1]
         structure = np.hstack(
@@ -179,19 +190,23 @@ class MaestroModel:
             **artifact_signals(fit_graph, project_text, artifact_text),
         }
         fit_uses = known_matrix(fit_graph.uses, graph.num_projects, graph.num_artifacts)
-        self.blends["artifacts"] = blending.fit_blend(
-            art, val.artifacts.projects, val.artifacts.hidden, fit_uses, seed=self.config.seed
-        )
         team = {"gnn": _gnn_person_signal(self.trained, z_fit), **team_signals(fit_graph, project_text)}
         fit_members = known_matrix(fit_graph.members[:, ::-1], graph.num_projects, graph.num_people)
-        self.blends["team"] = blending.fit_blend(
-            team,
-            val.team.projects,
-            [np.array([h]) for h in val.team.hidden],
-            fit_members,
-            seed=self.config.seed,
-            extra_excluded=graph.person_is_team,
-        )
+        variants = {"": lambda signals: signals}
+        if self.config.ablate_network:
+            variants[_WITHOUT_NETWORK] = lambda signals: {k: v for k, v in signals.items() if k != "gnn"}
+        for suffix, chosen in variants.items():
+            self.blends[f"artifacts{suffix}"] = blending.fit_blend(
+                chosen(art), val.artifacts.projects, val.artifacts.hidden, fit_uses, seed=self.config.seed
+            )
+            self.blends[f"team{suffix}"] = blending.fit_blend(
+                chosen(team),
+                val.team.projects,
+                [np.array([h]) for h in val.team.hidden],
+                fit_members,
+                seed=self.config.seed,
+                extra_excluded=graph.person_is_team,
+            )
 
     def validation_figures(self) -> dict[str, float]:
         """The encoder's validation figures at the evaluation whose parameters were kept.
