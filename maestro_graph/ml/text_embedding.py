@@ -47,27 +47,14 @@ def default_cache_dir() -> Path:
     return Path(os.environ.get(CACHE_DIR_ENV, Path.home() / ".cache" / "maestro-graph" / "embeddings"))
 
 
-PRECISIONS = ("float32", "int8")
-
-
 class MiniLMEmbedder:
-    """all-MiniLM-L6-v2 on CPU from a local folder; unit-normalised 384-d vectors.
+    """all-MiniLM-L6-v2 on CPU from a local folder; unit-normalised 384-d vectors."""
 
-    `precision="int8"` quantises the transformer's linear layers dynamically (weights
-    int8, activations quantised per batch) from the same packaged float weights, so
-    nothing extra is shipped or downloaded; `bench/text_encoder.py` measures its speed
-    and how closely its vectors and search results follow the float model's.
-    """
-
-    def __init__(self, model_path: str | Path | None = None, batch_size: int = 128, precision: str = "float32"):
-        if precision not in PRECISIONS:
-            raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
+    def __init__(self, model_path: str | Path | None = None, batch_size: int = 128):
         self.model_path = Path(model_path) if model_path else packaged_minilm_path()
         self.batch_size = batch_size
-        self.precision = precision
         self._model: SentenceTransformer | None = None
-        # Vectors of the two precisions differ slightly, so they are cached apart.
-        self.name = "minilm-l6-v2" if precision == "float32" else f"minilm-l6-v2-{precision}"
+        self.name = "minilm-l6-v2"
 
     def _load(self) -> SentenceTransformer:
         if self._model is None:
@@ -76,12 +63,7 @@ class MiniLMEmbedder:
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
             from sentence_transformers import SentenceTransformer
 
-            model = SentenceTransformer(str(self.model_path), device="cpu")
-            if self.precision == "int8":
-                import torch
-
-                model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
-            self._model = model
+            self._model = SentenceTransformer(str(self.model_path), device="cpu")
         return self._model
 
     def __call__(self, texts: list[str]) -> np.ndarray:
