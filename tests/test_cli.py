@@ -34,6 +34,8 @@ def test_the_command_line_keeps_its_commands_and_their_order():
     root = typer.main.get_command(cli.app)
     assert _names(root) == [
         "migrate",
+        "backup",
+        "restore",
         "seed",
         "import",
         "import-git",

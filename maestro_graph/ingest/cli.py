@@ -62,9 +62,13 @@ def import_command(
                 show_progress=sys.stderr.isatty(),
             )
         except BundleError as error:
-            batch.IMPORT_RUNS.labels("failed").inc()
+            batch.record_failure("import")
             batch.publish(settings, "import")
             fail(f"import refused: {error}", 2)
+        except Exception:  # Neo4j lost mid-import, say: counted as failed, then reported as it is
+            batch.record_failure("import")
+            batch.publish(settings, "import")
+            raise
     batch.record_import(report)
     batch.publish(settings, "import")
     table = Table("file", "read", "written", "rejected")
