@@ -83,7 +83,11 @@ def person(row: dict[str, str]) -> dict[str, Any]:
         "kind": domain.valid_choice(kind, domain.PERSON_KINDS, "kind") if kind else "person",
         "name": domain.valid_indexed_text(row.get("name"), "name"),
     }
-    return {"id": domain.valid_id(row.get("person_id"), "person_id"), "props": props, "created_at": None}
+    return {
+        "id": domain.valid_id(row.get("person_id"), "person_id"),
+        "props": props,
+        "created_at": _timestamp(row, "created_at"),
+    }
 
 
 def uses(row: dict[str, str]) -> dict[str, Any]:
