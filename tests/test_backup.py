@@ -49,6 +49,13 @@ def graph_fingerprint(driver, database: str = "neo4j") -> tuple[int, int, str]:
     return len(nodes), len(rels), digest
 
 
+def _link_or_copy(source: str, target: str) -> None:
+    try:
+        os.link(source, target)
+    except OSError:  # another file system
+        shutil.copy2(source, target)
+
+
 @pytest.fixture(scope="module")
 def managed(tmp_path_factory):
     """A managed Neo4j under a data dir of its own, on free ports; its jars linked from the test
@@ -57,7 +64,7 @@ def managed(tmp_path_factory):
     installed = TEST_DATA_DIR / "neo4j" / "lib"
     if (installed / ".stamp").is_file():
         (data_dir / "neo4j").mkdir(mode=0o700)
-        shutil.copytree(installed, data_dir / "neo4j" / "lib", copy_function=os.link)
+        shutil.copytree(installed, data_dir / "neo4j" / "lib", copy_function=_link_or_copy)
     os.chmod(data_dir, 0o700)
     conn = managed_neo4j.start(data_dir, bolt_port=free_loopback_port(), http_port=free_loopback_port())
     target = Neo4jTarget(conn.uri, conn.user, conn.password, "neo4j", managed=True)
