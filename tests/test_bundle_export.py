@@ -1,5 +1,5 @@
 """`maestro-graph export DIR` writes the bundle `import` reads: export → fresh graph → import
-gives the same projects, artifacts, people, USES and MEMBER_OF edges and outcomes, counted
+gives the same projects, artifacts, people, teams, their relationships and outcomes, counted
 and checksummed property by property; what a bundle has no place for is named."""
 
 from __future__ import annotations
@@ -37,6 +37,10 @@ BUNDLE = {
     ),
     "members.csv": "person_id,project_id,role,since\nu1,p1,owner,2024-05-01T00:00:00Z\nu1,p1,maintainer,\nu2,p2,,\n",
     "outcomes.csv": "project_id,survived_next_release\np1,1\np2,0\n",
+    "teams.csv": "team_id,name,description\nt1,Vision,Images and video\n",
+    "team_members.csv": "person_id,team_id\nu1,t1\n",
+    "created.csv": "person_id,artifact_id,at\nu1,a1,2024-01-02T03:04:05Z\nu1,a2,\n",
+    "derived_from.csv": "artifact_id,source_id\na2,a1\n",
 }
 
 
@@ -54,10 +58,12 @@ def run(neo4j_target, monkeypatch, tmp_path, *args: str) -> Result:
 def exported_part(driver) -> tuple[int, int, str]:
     """Counts and a checksum of what a bundle carries, keyed by ids (element ids change)."""
     nodes, _, _ = driver.execute_query(
-        "MATCH (n) WHERE n:Project OR n:Artifact OR n:Person RETURN labels(n) AS labels, properties(n) AS props"
+        "MATCH (n) WHERE n:Project OR n:Artifact OR n:Person OR n:Team "
+        "RETURN labels(n) AS labels, properties(n) AS props"
     )
     rels, _, _ = driver.execute_query(
-        "MATCH (s)-[r:USES|MEMBER_OF]->(e) RETURN s.id AS s, e.id AS e, type(r) AS type, properties(r) AS props"
+        "MATCH (s)-[r:USES|MEMBER_OF|CREATED|DERIVED_FROM|IN_TEAM]->(e) "
+        "RETURN s.id AS s, e.id AS e, type(r) AS type, properties(r) AS props"
     )
     rows = sorted(json.dumps([sorted(r["labels"]), r["props"]], sort_keys=True, default=str) for r in nodes)
     rows += sorted(json.dumps([r["s"], r["e"], r["type"], r["props"]], sort_keys=True, default=str) for r in rels)
@@ -74,7 +80,7 @@ def test_export_then_import_into_a_fresh_graph_gives_the_same_graph(graph, neo4j
     # Records a bundle has no place for: left out, and said so.
     graph.execute_query("CREATE (:Model {version: 'm1', task: 'outcome'}), (:AuditEvent {action: 'x'})")
     before = exported_part(graph)
-    assert before[:2] == (7, 4)
+    assert before[:2] == (8, 8)
 
     bundle = tmp_path / "bundle"
     exported = run(neo4j_target, monkeypatch, tmp_path, "export", str(bundle))

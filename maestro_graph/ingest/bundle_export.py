@@ -1,9 +1,10 @@
 """`maestro-graph export DIR`: the graph as a CSV bundle that `maestro-graph import` reads back.
 
 Every file has the columns the importer reads (`ingest/rows.py`), so export → import into an
-empty graph rebuilds the same projects, artifacts, people, USES and MEMBER_OF edges and
-outcomes, property for property. What a bundle has no file or column for stays out, and is
-named in NOT_EXPORTED; `maestro-graph backup` copies everything.
+empty graph rebuilds the same projects, artifacts, people, teams, their relationships (USES,
+MEMBER_OF, CREATED, DERIVED_FROM, IN_TEAM) and outcomes, property for property. What a bundle
+has no file or column for stays out, and is named in NOT_EXPORTED; `maestro-graph backup`
+copies everything.
 
 Files are written one after the other, each from its own read: on a graph being written
 meanwhile they need not agree with each other (an edge may name a node exported just
@@ -26,7 +27,6 @@ from maestro_graph.repositories import bundle_export
 
 # What the bundle format has no place for. Kept in the graph, and in `backup` archives.
 NOT_EXPORTED = (
-    "Team nodes and IN_TEAM, CREATED and DERIVED_FROM relationships",
     "embeddings and properties the bundle has no column for",
     "process metrics, git history, deployments and pipeline runs",
     "model versions and their predictions",
@@ -38,8 +38,12 @@ COLUMNS = {
     "projects": ("project_id", "name", "description", "section", "tags", "status", "created_at"),
     "artifacts": ("artifact_id", "name", "kind", "description", "section", "version", "uri", "created_at"),
     "people": ("person_id", "kind", "name", "created_at"),
+    "teams": ("team_id", "name", "description", "created_at"),
     "uses": ("project_id", "artifact_id", "kind", "count", "context", "used_at"),
     "members": ("person_id", "project_id", "role", "since"),
+    "created": ("person_id", "artifact_id", "at"),
+    "derived_from": ("artifact_id", "source_id"),
+    "team_members": ("person_id", "team_id"),
     "outcomes": ("project_id", "survived_next_release"),
 }
 assert tuple(COLUMNS) == BUNDLE_STEMS

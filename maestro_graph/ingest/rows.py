@@ -90,6 +90,40 @@ def person(row: dict[str, str]) -> dict[str, Any]:
     }
 
 
+def team(row: dict[str, str]) -> dict[str, Any]:
+    props: dict[str, Any] = {
+        "name": domain.valid_name(row.get("name"), "name"),
+        "description": domain.valid_text(row.get("description"), "description"),
+    }
+    return {
+        "id": domain.valid_id(row.get("team_id"), "team_id"),
+        "props": props,
+        "created_at": _timestamp(row, "created_at"),
+    }
+
+
+def created(row: dict[str, str]) -> dict[str, Any]:
+    return {
+        "person_id": domain.valid_id(row.get("person_id"), "person_id"),
+        "artifact_id": domain.valid_id(row.get("artifact_id"), "artifact_id"),
+        "at": _timestamp(row, "at"),
+    }
+
+
+def derived_from(row: dict[str, str]) -> dict[str, Any]:
+    return {
+        "artifact_id": domain.valid_id(row.get("artifact_id"), "artifact_id"),
+        "source_id": domain.valid_id(row.get("source_id"), "source_id"),
+    }
+
+
+def team_member(row: dict[str, str]) -> dict[str, Any]:
+    return {
+        "person_id": domain.valid_id(row.get("person_id"), "person_id"),
+        "team_id": domain.valid_id(row.get("team_id"), "team_id"),
+    }
+
+
 def uses(row: dict[str, str]) -> dict[str, Any]:
     count = _optional(row, "count")
     return {

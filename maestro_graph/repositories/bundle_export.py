@@ -32,6 +32,11 @@ MATCH (n:Person)
 RETURN n.id AS person_id, n.kind AS kind, n.name AS name, n.created_at AS created_at
 ORDER BY n.id
 """
+TEAMS = """
+MATCH (n:Team)
+RETURN n.id AS team_id, n.name AS name, n.description AS description, n.created_at AS created_at
+ORDER BY n.id
+"""
 USES = """
 CALL () {
   MATCH (p:Project)-[r:USES]->(a:Artifact)
@@ -53,6 +58,21 @@ UNWIND CASE WHEN size(coalesce(r.roles, [])) = 0 THEN [null] ELSE r.roles END AS
 RETURN s.id AS person_id, p.id AS project_id, role, r.since AS since
 ORDER BY person_id, project_id
 """
+CREATED = """
+MATCH (s:Person)-[r:CREATED]->(a:Artifact)
+RETURN s.id AS person_id, a.id AS artifact_id, r.at AS at
+ORDER BY person_id, artifact_id
+"""
+DERIVED_FROM = """
+MATCH (a:Artifact)-[:DERIVED_FROM]->(s:Artifact)
+RETURN a.id AS artifact_id, s.id AS source_id
+ORDER BY artifact_id, source_id
+"""
+TEAM_MEMBERS = """
+MATCH (s:Person)-[:IN_TEAM]->(t:Team)
+RETURN s.id AS person_id, t.id AS team_id
+ORDER BY person_id, team_id
+"""
 OUTCOMES = """
 MATCH (n:Project) WHERE n.success IS NOT NULL
 RETURN n.id AS project_id, n.success AS survived_next_release
@@ -64,8 +84,12 @@ QUERIES = {
     "projects": PROJECTS,
     "artifacts": ARTIFACTS,
     "people": PEOPLE,
+    "teams": TEAMS,
     "uses": USES,
     "members": MEMBERS,
+    "created": CREATED,
+    "derived_from": DERIVED_FROM,
+    "team_members": TEAM_MEMBERS,
     "outcomes": OUTCOMES,
 }
 
