@@ -9,6 +9,7 @@ Layout under ``<data_dir>/neo4j`` (this directory is NEO4J_HOME for the server):
     password        generated password of the ``neo4j`` user (mode 0600)
     neo4j.pid       pid of the JVM
     state.json      pid and ports of the running server, so status/stop find it
+    restore-check/  scratch store `restore` loads an archive into first (see db/backup.py), then removes
 
 The data dir and this directory are mode 0700, and Neo4j runs with umask 077: its store and
 transaction logs hold everything in the graph (sealed secrets included, but also the data
