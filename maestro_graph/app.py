@@ -162,7 +162,7 @@ def create_app(settings: Settings | None = None, target: Neo4jTarget | None = No
         Route("/graphql", BearerGuard(GraphQLApp(settings), settings), methods=["GET", "POST"]),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
-        Route("/metrics", metrics_endpoint(predictions.active_models)),
+        Route("/metrics", metrics_endpoint(predictions.active_models, settings.model_max_age_hours * 3600)),
         # CI/CD: GitHub proves itself with an HMAC signature, other systems with an OAuth token.
         Route("/webhooks/github", GitHubWebhook(settings), methods=["POST"]),
         Route("/webhooks/deployments", BearerGuard(DeploymentsEndpoint(settings), settings), methods=["POST"]),

@@ -121,6 +121,9 @@ class Settings(BaseSettings):
     # counters to a Prometheus Pushgateway and/or write them for node_exporter's textfile collector.
     metrics_pushgateway: str | None = None
     metrics_textfile: Path | None = None
+    # An active model version older than this is stale: /metrics shows the figure
+    # (maestro_model_max_age_seconds) and the MaestroModelStale alert compares against it.
+    model_max_age_hours: float = Field(default=168.0, gt=0)
 
     @field_validator("oidc_algorithms")
     @classmethod

@@ -34,8 +34,11 @@ def test_the_command_line_keeps_its_commands_and_their_order():
     root = typer.main.get_command(cli.app)
     assert _names(root) == [
         "migrate",
+        "backup",
+        "restore",
         "seed",
         "import",
+        "export",
         "import-git",
         "embed",
         "train",

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import neo4j
 
 from maestro_graph.db.availability import is_unavailable
+from maestro_graph.domain import InvalidInput, NotFound
 from maestro_graph.middleware import deadline
 from maestro_graph.observability import prometheus, request_id, tracing
 
@@ -109,7 +110,15 @@ class GraphDB:
             with tracing.span(f"neo4j {mode}", {"db.system": "neo4j", "db.name": self.database}):
                 yield
         except BaseException as error:
-            outcome = "unavailable" if is_unavailable(error) else "error"
+            # A write the domain refused (bad input, a missing node) rolls back as it should:
+            # counted apart, so `error` stays a sign of a fault, not of a caller's mistake.
+            outcome = (
+                "unavailable"
+                if is_unavailable(error)
+                else "rejected"
+                if isinstance(error, (InvalidInput, NotFound))
+                else "error"
+            )
             raise
         finally:
             prometheus.SESSIONS_IN_USE.dec()

@@ -9,6 +9,7 @@ Layout under ``<data_dir>/neo4j`` (this directory is NEO4J_HOME for the server):
     password        generated password of the ``neo4j`` user (mode 0600)
     neo4j.pid       pid of the JVM
     state.json      pid and ports of the running server, so status/stop find it
+    restore-check/  scratch store `restore` loads an archive into first (see db/backup.py), then removes
 
 The data dir and this directory are mode 0700, and Neo4j runs with umask 077: its store and
 transaction logs hold everything in the graph (sealed secrets included, but also the data
@@ -364,18 +365,28 @@ def _ensure_password(home: Path, java: str, lib: Path) -> str:
     os.chmod(pw_file, 0o600)
     # `neo4j-admin dbms set-initial-password` writes data/dbms/auth.ini, which the server
     # imports into the system database when that database is created on first start.
+    proc = _run_admin(home, java, lib, ["dbms", "set-initial-password", password])
+    if proc.returncode != 0:
+        raise Neo4jServerError(f"Setting the initial Neo4j password failed:\n{proc.stdout}{proc.stderr}")
+    return password
+
+
+def _run_admin(
+    home: Path, java: str, lib: Path, args: list[str], stdin: int | None = None, stdout: int | None = None
+) -> subprocess.CompletedProcess:
+    """`neo4j-admin ARGS` for this home: Neo4j's own admin tool, from the server's class path.
+    Output goes to `stdout` when given (a file descriptor), else it is captured."""
     env = dict(os.environ, NEO4J_HOME=str(home), NEO4J_CONF=str(home / "conf"))
-    proc = subprocess.run(
-        [java, "-cp", f"{lib}/*", "org.neo4j.cli.AdminTool", "dbms", "set-initial-password", password],
-        capture_output=True,
-        text=True,
+    return subprocess.run(
+        [java, "-cp", f"{lib}/*", "org.neo4j.cli.AdminTool", *args],
+        stdin=stdin if stdin is not None else subprocess.DEVNULL,
+        stdout=stdout if stdout is not None else subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=stdout is None,
         env=env,
         cwd=home,
         umask=_PRIVATE_UMASK,
     )
-    if proc.returncode != 0:
-        raise Neo4jServerError(f"Setting the initial Neo4j password failed:\n{proc.stdout}{proc.stderr}")
-    return password
 
 
 # --------------------------------------------------------------------------- public API
@@ -408,58 +419,61 @@ def start(data_dir: Path, bolt_port: int = 7687, http_port: int = 7474, timeout_
         if pid is not None:
             return _wait_ready(home, pid, _read_state(home) or {}, timeout_s, launched=False)
         _clear_state(home)
+        return _start(home, bolt_port, http_port, timeout_s)
 
-        if bolt_port == http_port:
-            raise Neo4jServerError("Bolt and HTTP ports must differ")
-        for name, port in (("Bolt", bolt_port), ("HTTP", http_port)):
-            if not _port_free(port):
-                raise Neo4jServerError(
-                    f"{name} port {port} on 127.0.0.1 is already in use by another process; "
-                    "stop it or choose another port"
-                )
 
-        lib = _install(home, None)
-        java = _java()
-        _write_conf(home, bolt_port, http_port)
-        _ensure_password(home, java, lib)
-
-        heap = _size_env("NEO4J_HEAP", "2g")
-        # An explicit initial heap silences Neo4j's startup warning; kept small so an idle
-        # server stays light, the heap grows on demand up to NEO4J_HEAP.
-        initial = heap if _bytes(heap) < _bytes("512m") else "512m"
-        cmd = [
-            java,
-            f"-Xms{initial}",
-            f"-Xmx{heap}",
-            *_JVM_FLAGS,
-            "-cp",
-            f"{lib}/*",
-            ENTRY_POINT,
-            f"--home-dir={home}",
-            f"--config-dir={home / 'conf'}",
-            "--console-mode",
-        ]
-        logs = home / "logs"
-        logs.mkdir(mode=0o700, parents=True, exist_ok=True)
-        console_log = os.open(logs / "console.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        with os.fdopen(console_log, "ab") as log:
-            log.write(f"\n==== starting Neo4j at {time.strftime('%Y-%m-%d %H:%M:%S')} ====\n".encode())
-            log.flush()
-            # New session: the server outlives this process and ignores its terminal's Ctrl-C.
-            proc = subprocess.Popen(
-                cmd,
-                cwd=home,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-                close_fds=True,
-                umask=_PRIVATE_UMASK,
+def _start(home: Path, bolt_port: int, http_port: int, timeout_s: float) -> Neo4jConnection:
+    """The body of `start`, with the home's lock held and no server running."""
+    if bolt_port == http_port:
+        raise Neo4jServerError("Bolt and HTTP ports must differ")
+    for name, port in (("Bolt", bolt_port), ("HTTP", http_port)):
+        if not _port_free(port):
+            raise Neo4jServerError(
+                f"{name} port {port} on 127.0.0.1 is already in use by another process; stop it or choose another port"
             )
-        _children[proc.pid] = proc
-        state = {"pid": proc.pid, "bolt_port": bolt_port, "http_port": http_port, "started_at": time.time()}
-        _write_state(home, state)
-        return _wait_ready(home, proc.pid, state, timeout_s, launched=True)
+
+    lib = _install(home, None)
+    java = _java()
+    _write_conf(home, bolt_port, http_port)
+    _ensure_password(home, java, lib)
+
+    heap = _size_env("NEO4J_HEAP", "2g")
+    # An explicit initial heap silences Neo4j's startup warning; kept small so an idle
+    # server stays light, the heap grows on demand up to NEO4J_HEAP.
+    initial = heap if _bytes(heap) < _bytes("512m") else "512m"
+    cmd = [
+        java,
+        f"-Xms{initial}",
+        f"-Xmx{heap}",
+        *_JVM_FLAGS,
+        "-cp",
+        f"{lib}/*",
+        ENTRY_POINT,
+        f"--home-dir={home}",
+        f"--config-dir={home / 'conf'}",
+        "--console-mode",
+    ]
+    logs = home / "logs"
+    logs.mkdir(mode=0o700, parents=True, exist_ok=True)
+    console_log = os.open(logs / "console.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    with os.fdopen(console_log, "ab") as log:
+        log.write(f"\n==== starting Neo4j at {time.strftime('%Y-%m-%d %H:%M:%S')} ====\n".encode())
+        log.flush()
+        # New session: the server outlives this process and ignores its terminal's Ctrl-C.
+        proc = subprocess.Popen(
+            cmd,
+            cwd=home,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            close_fds=True,
+            umask=_PRIVATE_UMASK,
+        )
+    _children[proc.pid] = proc
+    state = {"pid": proc.pid, "bolt_port": bolt_port, "http_port": http_port, "started_at": time.time()}
+    _write_state(home, state)
+    return _wait_ready(home, proc.pid, state, timeout_s, launched=True)
 
 
 def _wait_ready(home: Path, pid: int, state: dict, timeout_s: float, launched: bool) -> Neo4jConnection:
@@ -512,3 +526,61 @@ def _stop(home: Path, pid: int, timeout_s: float) -> None:
                 return
             time.sleep(0.2)
     raise Neo4jServerError(f"Neo4j (pid {pid}) did not exit after SIGKILL")
+
+
+# --------------------------------------------------------------------------- admin tool
+
+
+@dataclass(frozen=True)
+class AdminTool:
+    """`neo4j-admin` (Neo4j's `org.neo4j.cli.AdminTool`) on the managed server's class path."""
+
+    home: Path
+    java: str
+    lib: Path
+
+    def run(self, args: list[str], stdin: int | None = None, stdout: int | None = None) -> subprocess.CompletedProcess:
+        return _run_admin(self.home, self.java, self.lib, args, stdin, stdout)
+
+    def for_home(self, home: Path) -> AdminTool:
+        """The same tool working on another NEO4J_HOME (a scratch store, say)."""
+        (home / "conf").mkdir(mode=0o700, parents=True, exist_ok=True)
+        (home / "conf" / "neo4j.conf").touch()
+        return AdminTool(home, self.java, self.lib)
+
+
+def store_exists(data_dir: Path, database: str) -> bool:
+    """Whether the managed server has ever created `database` under this data dir."""
+    return (_home(data_dir) / "data" / "databases" / database).is_dir()
+
+
+def admin_tool(data_dir: Path) -> AdminTool:
+    """The admin tool for this data dir's Neo4j (installing the jars if needed); for commands that
+    need no exclusive use of the store."""
+    home = _home(data_dir)
+    with _locked(home):
+        return AdminTool(home, _java(), _install(home, None))
+
+
+@contextlib.contextmanager
+def offline(data_dir: Path, timeout_s: float = 60.0) -> Iterator[AdminTool]:
+    """The admin tool with the store to itself: a running server is stopped for the while and
+    started again on its ports afterwards, whatever happened meanwhile; a stopped one stays so.
+
+    Neo4j Community cannot take one database offline (STOP DATABASE is Enterprise), and dump and
+    load refuse a database the server has mounted, so the whole server stops for that moment.
+    """
+    home = _home(data_dir)
+    with _locked(home):
+        lib = _install(home, None)
+        tool = AdminTool(home, _java(), lib)
+        state = _read_state(home)
+        pid = _running_pid(home)
+        if pid is not None:
+            _stop(home, pid, timeout_s)
+        _clear_state(home)
+        try:
+            yield tool
+        finally:
+            if pid is not None and state is not None:
+                _start(home, int(state["bolt_port"]), int(state["http_port"]), 180.0)

@@ -33,7 +33,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-BUNDLE_STEMS = ("projects", "artifacts", "people", "uses", "members", "outcomes")
+BUNDLE_STEMS = (
+    "projects",
+    "artifacts",
+    "people",
+    "teams",
+    "uses",
+    "members",
+    "created",
+    "derived_from",
+    "team_members",
+    "outcomes",
+)
 
 # The csv module's own default field limit. A record is held to it as a whole, so no
 # field can reach the csv module's limit and every over-long record is one rejected row.

@@ -29,7 +29,7 @@ import neo4j
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from maestro_graph.domain import InvalidInput
-from maestro_graph.graph_model import MEMBER_OF, USES, RelationshipType
+from maestro_graph.graph_model import CREATED, DERIVED_FROM, IN_TEAM, MEMBER_OF, USES, RelationshipType
 from maestro_graph.ingest import rows
 from maestro_graph.ingest.bundle_files import BUNDLE_STEMS, BundleError, BundleFile, bundle_file
 from maestro_graph.repositories import edges, nodes
@@ -107,6 +107,7 @@ STEPS = (
     _Step("projects", ("project_id", "name"), rows.project, _nodes("Project"), unique=("project_id", "id")),
     _Step("artifacts", ("artifact_id", "name"), rows.artifact, _nodes("Artifact"), unique=("artifact_id", "id")),
     _Step("people", ("person_id",), rows.person, _nodes("Person"), unique=("person_id", "id")),
+    _Step("teams", ("team_id", "name"), rows.team, _nodes("Team"), unique=("team_id", "id")),
     _Step(
         "uses",
         ("project_id", "artifact_id"),
@@ -122,6 +123,27 @@ STEPS = (
         (("person_id", "Person"), ("project_id", "Project")),
     ),
     _Step(
+        "created",
+        ("person_id", "artifact_id"),
+        rows.created,
+        _edges(CREATED),
+        (("person_id", "Person"), ("artifact_id", "Artifact")),
+    ),
+    _Step(
+        "derived_from",
+        ("artifact_id", "source_id"),
+        rows.derived_from,
+        _edges(DERIVED_FROM),
+        (("artifact_id", "Artifact"), ("source_id", "Artifact")),
+    ),
+    _Step(
+        "team_members",
+        ("person_id", "team_id"),
+        rows.team_member,
+        _edges(IN_TEAM),
+        (("person_id", "Person"), ("team_id", "Team")),
+    ),
+    _Step(
         "outcomes",
         ("project_id", "survived_next_release"),
         rows.outcome,
@@ -131,7 +153,7 @@ STEPS = (
     ),
 )
 assert {step.stem for step in STEPS} == set(BUNDLE_STEMS)
-PHASES = (STEPS[:3], STEPS[3:4], STEPS[4:5], STEPS[5:])
+PHASES = (STEPS[:4], *((step,) for step in STEPS[4:]))
 
 
 def _batches(items: Iterator[dict], size: int) -> Iterator[list[dict]]:

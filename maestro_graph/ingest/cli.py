@@ -1,4 +1,5 @@
-"""`maestro-graph seed`, `import` and `import-git`: data into the graph."""
+"""`maestro-graph seed`, `import`, `export` and `import-git`: data into the graph (and, for
+`export`, back out as the bundle `import` reads)."""
 
 from __future__ import annotations
 
@@ -62,9 +63,13 @@ def import_command(
                 show_progress=sys.stderr.isatty(),
             )
         except BundleError as error:
-            batch.IMPORT_RUNS.labels("failed").inc()
+            batch.record_failure("import")
             batch.publish(settings, "import")
             fail(f"import refused: {error}", 2)
+        except Exception:  # Neo4j lost mid-import, say: counted as failed, then reported as it is
+            batch.record_failure("import")
+            batch.publish(settings, "import")
+            raise
     batch.record_import(report)
     batch.publish(settings, "import")
     table = Table("file", "read", "written", "rejected")
@@ -90,6 +95,26 @@ def import_command(
                 writer.writerows((r.file, r.line, r.reason) for r in report.rejections)
         except OSError as error:
             fail(f"cannot write the rejects report to {rejects}: {error.strerror}")
+
+
+@commands.command("export")
+def export_command(
+    bundle_dir: Annotated[Path, typer.Argument(help="A new (or empty) folder for the bundle's .csv files.")],
+) -> None:
+    """Write the graph as a CSV bundle that `import` reads back. What the bundle format has no
+    place for is listed at the end (use `backup` for a complete copy)."""
+    from maestro_graph.ingest.bundle_export import NOT_EXPORTED, ExportError, export_bundle
+
+    with migrated_graph() as graph:
+        try:
+            report = export_bundle(graph.driver, graph.database, bundle_dir)
+        except ExportError as error:
+            fail(f"export refused: {error}", 2)
+    table = Table("file", "rows")
+    for stem, count in report.rows.items():
+        table.add_row(f"{stem}.csv", str(count))
+    console.print(table)
+    console.print("not in a bundle (use `maestro-graph backup` for these): " + "; ".join(NOT_EXPORTED))
 
 
 @commands.command("import-git")

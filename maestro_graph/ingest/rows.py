@@ -83,7 +83,45 @@ def person(row: dict[str, str]) -> dict[str, Any]:
         "kind": domain.valid_choice(kind, domain.PERSON_KINDS, "kind") if kind else "person",
         "name": domain.valid_indexed_text(row.get("name"), "name"),
     }
-    return {"id": domain.valid_id(row.get("person_id"), "person_id"), "props": props, "created_at": None}
+    return {
+        "id": domain.valid_id(row.get("person_id"), "person_id"),
+        "props": props,
+        "created_at": _timestamp(row, "created_at"),
+    }
+
+
+def team(row: dict[str, str]) -> dict[str, Any]:
+    props: dict[str, Any] = {
+        "name": domain.valid_name(row.get("name"), "name"),
+        "description": domain.valid_text(row.get("description"), "description"),
+    }
+    return {
+        "id": domain.valid_id(row.get("team_id"), "team_id"),
+        "props": props,
+        "created_at": _timestamp(row, "created_at"),
+    }
+
+
+def created(row: dict[str, str]) -> dict[str, Any]:
+    return {
+        "person_id": domain.valid_id(row.get("person_id"), "person_id"),
+        "artifact_id": domain.valid_id(row.get("artifact_id"), "artifact_id"),
+        "at": _timestamp(row, "at"),
+    }
+
+
+def derived_from(row: dict[str, str]) -> dict[str, Any]:
+    return {
+        "artifact_id": domain.valid_id(row.get("artifact_id"), "artifact_id"),
+        "source_id": domain.valid_id(row.get("source_id"), "source_id"),
+    }
+
+
+def team_member(row: dict[str, str]) -> dict[str, Any]:
+    return {
+        "person_id": domain.valid_id(row.get("person_id"), "person_id"),
+        "team_id": domain.valid_id(row.get("team_id"), "team_id"),
+    }
 
 
 def uses(row: dict[str, str]) -> dict[str, Any]:

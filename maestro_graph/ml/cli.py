@@ -57,9 +57,13 @@ def train(seed: Annotated[int, typer.Option(help="Seed of every random choice in
         try:
             report = train_and_publish(graph.driver, graph.database, MiniLMEmbedder(), seed=seed, progress=on_step)
         except ValueError as error:
-            batch.TRAINING_RUNS.labels("failed").inc()
+            batch.record_failure("train")
             batch.publish(settings, "train")
             fail(error)
+        except Exception:  # Neo4j lost mid-training, say: counted as failed, then reported as it is
+            batch.record_failure("train")
+            batch.publish(settings, "train")
+            raise
     batch.record_training(report.timings)
     batch.publish(settings, "train")
     for step, seconds in report.timings.items():

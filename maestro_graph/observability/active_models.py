@@ -1,6 +1,7 @@
 """The active model version of each task, exposed as `maestro_model_active_info{task, version} 1`
 and refreshed from the graph when /metrics is scraped, at most every REFRESH_SECONDS: `train`
-runs in another process, so the graph is the only place that knows.
+runs in another process, so the graph is the only place that knows. Whether that read worked
+is `maestro_neo4j_up`: a scrape-time sign of Neo4j that needs no traffic to show.
 
 The read itself is the repositories' (`predictions.active_models`), handed in by the app:
 observability is what the database layer records into, so it imports nothing of that layer.
@@ -36,7 +37,9 @@ class ActiveModels:
             rows = await self._read(db)
         except Exception:  # Neo4j down: keep showing what was last known
             log.debug("could not read the active models", exc_info=True)
+            prometheus.NEO4J_UP.set(0)
             return
+        prometheus.NEO4J_UP.set(1)
         self._read_at = time.monotonic()
         active = {(row["task"], row["version"]) for row in rows if row["task"] and row["version"]}
         for task, version in self._shown - active:

@@ -41,6 +41,33 @@ TRAINING_RUNS = Counter(
 LAST_SUCCESS = Gauge(
     "maestro_batch_last_success_timestamp_seconds", "When each batch job last succeeded.", ["job"], registry=REGISTRY
 )
+# One process is one run: these say how that run ended, for an alert that holds until a run succeeds.
+LAST_RUN_FAILED = Gauge(
+    "maestro_batch_last_run_failed",
+    "1 when the last run of a batch command (import, train) failed, 0 when it succeeded.",
+    ["command"],
+    registry=REGISTRY,
+)
+LAST_RUN_AT = Gauge(
+    "maestro_batch_last_run_timestamp_seconds",
+    "When the last run of a batch command ended, failed or not.",
+    ["command"],
+    registry=REGISTRY,
+)
+_RUNS = {"import": IMPORT_RUNS, "train": TRAINING_RUNS}
+
+
+def _ended(command: str, failed: bool) -> None:
+    _RUNS[command].labels("failed" if failed else "ok").inc()
+    LAST_RUN_FAILED.labels(command).set(1 if failed else 0)
+    LAST_RUN_AT.labels(command).set_to_current_time()
+    if not failed:
+        LAST_SUCCESS.labels(command).set_to_current_time()
+
+
+def record_failure(command: str) -> None:
+    """A run of `import` or `train` that ended without doing its work."""
+    _ended(command, failed=True)
 
 
 def record_import(report: Any) -> None:
@@ -50,8 +77,7 @@ def record_import(report: Any) -> None:
         IMPORT_ROWS.labels(name, "written").inc(file_report.written)
         IMPORT_ROWS.labels(name, "rejected").inc(file_report.rejected)
     IMPORT_SECONDS.set(report.seconds)
-    IMPORT_RUNS.labels("ok").inc()
-    LAST_SUCCESS.labels("import").set_to_current_time()
+    _ended("import", failed=False)
 
 
 def record_training_step(step: str) -> None:
@@ -61,8 +87,7 @@ def record_training_step(step: str) -> None:
 def record_training(timings: dict[str, float]) -> None:
     for step, seconds in timings.items():
         TRAINING_STEP_SECONDS.labels(step).set(seconds)
-    TRAINING_RUNS.labels("ok").inc()
-    LAST_SUCCESS.labels("train").set_to_current_time()
+    _ended("train", failed=False)
 
 
 def publish(settings: Settings, job: str) -> None:

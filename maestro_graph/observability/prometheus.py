@@ -51,7 +51,7 @@ CYPHER_DURATION = Histogram(
 )
 TRANSACTION_DURATION = Histogram(
     "maestro_neo4j_transaction_duration_seconds",
-    "A unit of work, retries included, by access mode and outcome (ok, unavailable, error).",
+    "A unit of work, retries included, by access mode and outcome (ok, rejected, unavailable, error).",
     ["mode", "outcome"],
     buckets=_LATENCY,
 )
@@ -81,6 +81,16 @@ MODEL_TRAINED_AT = Gauge(
     "maestro_model_active_trained_timestamp_seconds",
     "When the active model version of each task was trained.",
     ["task"],
+    multiprocess_mode="livemax",
+)
+NEO4J_UP = Gauge(
+    "maestro_neo4j_up",
+    "1 when Neo4j answered the last read made at scrape time (the active models), 0 when it did not.",
+    multiprocess_mode="livemin",
+)
+MODEL_MAX_AGE = Gauge(
+    "maestro_model_max_age_seconds",
+    "How old an active model version may grow before it counts as stale (MAESTRO_MODEL_MAX_AGE_HOURS).",
     multiprocess_mode="livemax",
 )
 

@@ -12,10 +12,14 @@ from maestro_graph.observability import pool, prometheus
 from maestro_graph.observability.active_models import ActiveModels, ReadActiveModels
 
 
-def metrics_endpoint(read_active_models: ReadActiveModels) -> Callable[[Request], Awaitable[Response]]:
+def metrics_endpoint(
+    read_active_models: ReadActiveModels, model_max_age_seconds: float
+) -> Callable[[Request], Awaitable[Response]]:
     """The /metrics endpoint of one app; `read_active_models` reads the active model versions
-    from the graph (see `active_models`)."""
+    from the graph (see `active_models`); `model_max_age_seconds` is shown for the alert that
+    finds a stale model, so the age allowed is configured once, with the app."""
     active_models = ActiveModels(read_active_models)
+    prometheus.MODEL_MAX_AGE.set(model_max_age_seconds)
 
     async def scrape(request: Request) -> Response:
         db = getattr(request.app.state, "db", None)

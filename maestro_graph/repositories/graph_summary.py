@@ -1,6 +1,6 @@
-"""How much the graph holds, for `serve --demo`'s choice to seed and train a first graph
-(a batch job: one function taking the sync `neo4j.Driver` and the database, one read in its
-own managed transaction)."""
+"""How much the graph holds, for `serve --demo`'s choice to seed and train a first graph and
+for `restore`'s refusal to replace a graph that holds data (batch jobs: functions taking the
+sync `neo4j.Driver` and the database, each one read in its own managed transaction)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import neo4j
 
+# The schema's own records (applied migrations) are there in every graph; they are not data.
+_DATA_NODES = "RETURN COUNT { MATCH (n) WHERE NOT n:Migration } AS nodes"
 _SUMMARY = "RETURN COUNT { (:Project) } AS projects, COUNT { (:Model {active: true}) } > 0 AS trained"
 
 
@@ -21,3 +23,9 @@ class GraphSummary:
 def graph_summary(driver: neo4j.Driver, database: str) -> GraphSummary:
     records, _, _ = driver.execute_query(_SUMMARY, database_=database, routing_=neo4j.RoutingControl.READ)
     return GraphSummary(projects=records[0]["projects"], trained=records[0]["trained"])
+
+
+def data_nodes(driver: neo4j.Driver, database: str) -> int:
+    """Nodes in the graph besides the records of applied migrations."""
+    records, _, _ = driver.execute_query(_DATA_NODES, database_=database, routing_=neo4j.RoutingControl.READ)
+    return int(records[0]["nodes"])
