@@ -21,6 +21,7 @@ from maestro_graph.graphql.ml import MLQuery
 from maestro_graph.graphql.mutation_authorization import AuthorizeMutationsFirst
 from maestro_graph.graphql.mutations import Mutation
 from maestro_graph.graphql.queries import Query as GraphQuery
+from maestro_graph.graphql.subscriptions import Subscription
 from maestro_graph.graphql.suggestions import HideSuggestions
 from maestro_graph.graphql.unavailable import ServiceUnavailableAs503
 from maestro_graph.middleware import deadline
@@ -98,7 +99,9 @@ def build_schema(
     # MaskErrors mask what is left.
     extensions += [GraphQLMetrics, ServiceUnavailableAs503, CodeDomainErrors]
     config = StrawberryConfig(disable_field_suggestions=not field_suggestions)
-    return ErrorLoggingSchema(query=Query, mutation=Mutation, extensions=extensions, config=config)
+    return ErrorLoggingSchema(
+        query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions, config=config
+    )
 
 
 def export_sdl() -> str:
