@@ -11,10 +11,10 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from conftest import TEST_DATA_DIR, live_server, register_client
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
-from conftest import TEST_DATA_DIR, live_server, register_client
 from maestro_graph.config import Settings
 from maestro_graph.repositories import audit
 
@@ -84,7 +84,9 @@ def test_a_websocket_subscriber_receives_the_events_of_its_filter(dev_server):
         upsert_project(dev_server, "ws-other")  # not this subscriber's project
         upsert_project(dev_server, "ws-p")
         mutate(dev_server, 'mutation { upsertArtifact(input: {id: "ws-a", name: "A", kind: DATASET}) { id } }')
-        mutate(dev_server, 'mutation { recordUsage(input: {projectId: "ws-p", artifactId: "ws-a"}) { usage { count } } }')
+        mutate(
+            dev_server, 'mutation { recordUsage(input: {projectId: "ws-p", artifactId: "ws-a"}) { usage { count } } }'
+        )
         first, second = receive(ws), receive(ws)
     assert first["type"] == second["type"] == "next"
     event = first["payload"]["data"]["graphChanged"]
@@ -273,8 +275,6 @@ def test_events_are_numbered_in_commit_order_not_start_order(graph, dev_server):
 def test_every_committed_event_gets_one_number_without_gaps(graph, dev_server):
     for i in range(5):
         upsert_project(dev_server, f"gapless-{i}")
-    records, _, _ = graph.execute_query(
-        "MATCH (e:AuditEvent) WHERE e.seq IS NOT NULL RETURN e.seq AS seq ORDER BY seq"
-    )
+    records, _, _ = graph.execute_query("MATCH (e:AuditEvent) WHERE e.seq IS NOT NULL RETURN e.seq AS seq ORDER BY seq")
     numbers = [r["seq"] for r in records]
     assert numbers == list(range(1, len(numbers) + 1))

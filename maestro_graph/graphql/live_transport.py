@@ -23,12 +23,14 @@ from typing import Any
 from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
 from strawberry.http.streaming import SSETransport
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import ErrorMessage
 from strawberry.types.graphql import OperationType as StrawberryOperationType
 
 from maestro_graph.auth.loopback import host_header_is_loopback, is_loopback
 from maestro_graph.auth.principal import DEV_ANONYMOUS, Principal
 from maestro_graph.auth.tokens import InvalidToken
 from maestro_graph.config import Settings
+from maestro_graph.graphql.context import Context
 from maestro_graph.graphql.errors import ErrorCode
 
 log = logging.getLogger("maestro_graph.live")
@@ -78,7 +80,8 @@ async def websocket_principal(websocket: Any, settings: Settings, params: dict[s
     `connection_init` payload `params`, else the dev profile's loopback caller; None when
     refused."""
     header = websocket.headers.get("authorization")
-    token = _bearer(header) if header is not None else _bearer(params.get("Authorization") or params.get("authorization"))
+    sent = header if header is not None else params.get("Authorization") or params.get("authorization")
+    token = _bearer(sent)
     if header is not None and token is None:
         return None
     if token is not None:
@@ -92,7 +95,7 @@ async def websocket_principal(websocket: Any, settings: Settings, params: dict[s
     return None
 
 
-class LiveWebSocket(BaseGraphQLTransportWSHandler):
+class LiveWebSocket(BaseGraphQLTransportWSHandler[Context, None]):
     """graphql-transport-ws with pings, an idle timeout, and subscriptions only."""
 
     async def handle(self) -> None:
@@ -127,8 +130,10 @@ class LiveWebSocket(BaseGraphQLTransportWSHandler):
         payload = message.get("payload") if isinstance(message, dict) else None
         query = payload.get("query") if isinstance(payload, dict) else None
         if self.connection_acknowledged and only_subscriptions(query, self.view.max_tokens) is False:  # type: ignore[attr-defined]
-            error = {"message": "only subscriptions are served over WebSocket; send queries and mutations "
-                     "by POST", "extensions": {"code": ErrorCode.BAD_USER_INPUT.value}}
-            await self.send_message({"id": message["id"], "type": "error", "payload": [error]})
+            error = {
+                "message": "only subscriptions are served over WebSocket; send queries and mutations by POST",
+                "extensions": {"code": ErrorCode.BAD_USER_INPUT.value},
+            }
+            await self.send_message(ErrorMessage(id=message["id"], type="error", payload=[error]))  # type: ignore[list-item]
             return
         await super().handle_subscribe(message)

@@ -177,9 +177,7 @@ class Subscription:
         description="The project's predictions (success, recommended artifacts, suggested people) changed "
         "because a new model version became active."
     )
-    async def prediction_changed(
-        self, info: Info, project_id: strawberry.ID
-    ) -> AsyncGenerator[PredictionChange, None]:
+    async def prediction_changed(self, info: Info, project_id: strawberry.ID) -> AsyncGenerator[PredictionChange, None]:
         project = _valid(domain.valid_id, project_id, "projectId")
 
         def wants(event: Event) -> bool:

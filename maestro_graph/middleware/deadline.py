@@ -2,10 +2,11 @@
 
 A request still running at its deadline is cancelled and answered with HTTP 504 and the
 code DEADLINE_EXCEEDED, so a slow query cannot hold a worker and a client's connection
-for ever (a subscription's event stream excepted). Cancellation rolls back the request's open transaction (a write commits whole
-or not at all). The Neo4j transactions a request opens also carry the time left as their
-server-side timeout (plus a moment, see `db.graph`), so Neo4j stops working on a query
-nobody waits for any more. Probes and scrapes are exempt: they have timeouts of their own.
+for ever (a subscription's event stream excepted). Cancellation rolls back the request's
+open transaction (a write commits whole or not at all). The Neo4j transactions a request
+opens also carry the time left as their server-side timeout (plus a moment, see
+`db.graph`), so Neo4j stops working on a query nobody waits for any more. Probes and
+scrapes are exempt: they have timeouts of their own.
 
 The deadline can only cut in where a request pauses. Parsing and validating a GraphQL
 document never pause, so their cost is bounded instead (`graphql.document_limits`), and

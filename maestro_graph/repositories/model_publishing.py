@@ -106,7 +106,9 @@ def activate(driver: neo4j.Driver, database: str, task: str, version: str) -> No
 
     def work(tx: neo4j.ManagedTransaction) -> None:
         tx.run(_ACTIVATE, task=task, version=version).consume()
-        audit.record_batch_event(tx, action=MODEL_PUBLISHED, actor="system:model-publishing", targets=[version], task=task)
+        audit.record_batch_event(
+            tx, action=MODEL_PUBLISHED, actor="system:model-publishing", targets=[version], task=task
+        )
 
     with driver.session(database=database) as session:
         session.execute_write(work)
