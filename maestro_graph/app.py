@@ -36,6 +36,7 @@ from maestro_graph.graphql.schema import MAX_TOKENS, build_schema
 from maestro_graph.integrations.deployments_endpoint import DeploymentsEndpoint
 from maestro_graph.integrations.github_webhook import GitHubWebhook
 from maestro_graph.live.hub import EventHub
+from maestro_graph.live.webhook_worker import WebhookWorker
 from maestro_graph.middleware.body_limit import BodySizeLimit
 from maestro_graph.middleware.deadline import Deadline
 from maestro_graph.middleware.observability import Observability
@@ -44,6 +45,7 @@ from maestro_graph.observability import tracing
 from maestro_graph.observability.scrape import metrics_endpoint
 from maestro_graph.ratelimit import TokenBuckets
 from maestro_graph.repositories import predictions
+from maestro_graph.secret_box import SecretBox
 from maestro_graph.ui import routes as ui_routes
 from maestro_graph.ui.graphiql_page import graphiql_page
 
@@ -171,6 +173,8 @@ def create_app(settings: Settings | None = None, target: Neo4jTarget | None = No
         app.state.auth = AuthServices.build(settings, app.state.db)
         app.state.events = EventHub(app.state.db, settings.events_poll_seconds, settings.subscriptions_per_client)
         app.state.events.start()
+        app.state.webhooks = WebhookWorker(app.state.db, settings, SecretBox.from_settings(settings))
+        app.state.webhooks.start()
         if settings.is_dev:
             log.warning("dev profile: GraphiQL and introspection are on, errors are not masked")
             log.warning("dev profile: requests from loopback WITHOUT A TOKEN get FULL RIGHTS (read, write, admin)")
@@ -183,6 +187,7 @@ def create_app(settings: Settings | None = None, target: Neo4jTarget | None = No
         finally:
             # uvicorn gets here on SIGTERM only after in-flight requests have finished (or
             # the grace period ran out), so no request loses its connection to Neo4j.
+            await app.state.webhooks.stop()
             await app.state.events.stop()
             log.info("shutting down: closing the Neo4j driver")
             await app.state.db.close()

@@ -24,6 +24,7 @@ from maestro_graph.db.values import native
 from maestro_graph.domain import InvalidInput
 from maestro_graph.graphql.errors import ErrorCode, coded
 from maestro_graph.graphql.ml import ModelTask
+from maestro_graph.live.event_filter import EventFilter
 from maestro_graph.live.hub import Event, EventHub, SubscriberTooSlow, TooManySubscriptions
 from maestro_graph.repositories.model_publishing import MODEL_PUBLISHED
 
@@ -61,7 +62,7 @@ class GraphEvent:
         )
 
 
-@strawberry.input(description="Each list given narrows the events to those matching one of its values.")
+@strawberry.input(description="Each non-empty list given narrows the events to those matching one of its values.")
 class GraphChangeFilter:
     kinds: list[str] | None = strawberry.field(default=None, description="Writes by name, e.g. upsertProject.")
     project_ids: list[strawberry.ID] | None = None
@@ -102,20 +103,13 @@ def _valid(check: Callable[..., Any], *args: Any) -> Any:
         raise coded(GraphQLError(str(error), original_error=error)) from None
 
 
-def _matcher(given: GraphChangeFilter | None) -> Callable[[Event], bool]:
+def event_filter(given: GraphChangeFilter | None) -> EventFilter:
     given = given or GraphChangeFilter()
-    kinds = _values(given.kinds, "filter.kinds", domain.valid_id)
-    projects = _values(given.project_ids, "filter.projectIds", domain.valid_id)
-    artifacts = _values(given.artifact_ids, "filter.artifactIds", domain.valid_id)
-
-    def wants(event: Event) -> bool:
-        return (
-            (kinds is None or event["action"] in kinds)
-            and (projects is None or not projects.isdisjoint(event.get("project_ids") or ()))
-            and (artifacts is None or not artifacts.isdisjoint(event.get("artifact_ids") or ()))
-        )
-
-    return wants
+    return EventFilter(
+        kinds=_values(given.kinds, "filter.kinds", domain.valid_id),
+        project_ids=_values(given.project_ids, "filter.projectIds", domain.valid_id),
+        artifact_ids=_values(given.artifact_ids, "filter.artifactIds", domain.valid_id),
+    )
 
 
 def _client_key(info: Info) -> str:
@@ -152,7 +146,7 @@ class Subscription:
     async def graph_changed(
         self, info: Info, filter: GraphChangeFilter | None = None
     ) -> AsyncGenerator[GraphEvent, None]:
-        wants = _valid(_matcher, filter)
+        wants = _valid(event_filter, filter)
         principal = info.context.principal
         show_actor = principal is not None and principal.is_admin
         async for event in _events(info, wants):
