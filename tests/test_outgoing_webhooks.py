@@ -190,6 +190,13 @@ def test_failing_deliveries_are_retried_then_the_webhook_disabled_until_enabled(
         receiver.status = 200
         enabled = gql(base, f'mutation {{ enableWebhook(id: "{webhook_id}") {{ enabled consecutiveFailures }} }}')
         bodies = receiver.wait_for(5)
+        deleted = gql(base, f'mutation {{ deleteWebhook(id: "{webhook_id}") {{ id }} }}')
+        left = gql(base, "{ webhooks { totalCount } }")["webhooks"]["totalCount"]
+    audited, _, _ = graph.execute_query(
+        "MATCH (e:AuditEvent) WHERE $id IN e.targets RETURN e.action AS action ORDER BY e.seq", id=webhook_id
+    )
+    assert [r["action"] for r in audited] == ["createWebhook", "enableWebhook", "deleteWebhook"]
+    assert deleted["deleteWebhook"]["id"] == webhook_id and left == 0
     assert listed["consecutiveFailures"] == 2 and "disabled" in listed["disabledReason"]
     assert {(e["node"]["status"], e["node"]["attempts"], e["node"]["responseCode"]) for e in failed} == {
         ("failed", 2, 500)
