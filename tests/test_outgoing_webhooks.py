@@ -193,7 +193,7 @@ def test_failing_deliveries_are_retried_then_the_webhook_disabled_until_enabled(
         deleted = gql(base, f'mutation {{ deleteWebhook(id: "{webhook_id}") {{ id }} }}')
         left = gql(base, "{ webhooks { totalCount } }")["webhooks"]["totalCount"]
     audited, _, _ = graph.execute_query(
-        "MATCH (e:AuditEvent) WHERE $id IN e.targets RETURN e.action AS action ORDER BY e.seq", id=webhook_id
+        "MATCH (e:AuditEvent) WHERE $id IN e.targets RETURN e.action AS action ORDER BY e.at", id=webhook_id
     )
     assert [r["action"] for r in audited] == ["createWebhook", "enableWebhook", "deleteWebhook"]
     assert deleted["deleteWebhook"]["id"] == webhook_id and left == 0

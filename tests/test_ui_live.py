@@ -41,7 +41,7 @@ def test_a_project_page_shows_writes_as_they_are_committed(server):
         assert live.locator(".live-refresh").is_hidden()
         write(server, 'mutation { upsertProject(input: {id: "live-ui", name: "Live UI", description: "now"}) { id } }')
         write(server, 'mutation { upsertProject(input: {id: "another", name: "Another"}) { id } }')  # not this page's
-        page.wait_for_function("document.querySelector('[data-panel=live]').dataset.changes === '1'")
+        page.locator("[data-panel=live][data-changes='1']").wait_for()
         text = live.locator(".live-changes").inner_text()
         live.locator(".live-refresh").click()
         page.locator("[data-panel=live] .live-status[data-live=live]").wait_for()
