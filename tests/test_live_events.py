@@ -16,7 +16,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
 from maestro_graph.config import Settings
-from maestro_graph.repositories import audit
+from maestro_graph.repositories import audit, model_publishing
 
 WAIT = 20  # seconds a test waits for a message before it fails (never reached when things work)
 PROTOCOL = "graphql-transport-ws"
@@ -24,6 +24,14 @@ PROTOCOL = "graphql-transport-ws"
 GRAPH_CHANGED = """subscription($filter: GraphChangeFilter) {
   graphChanged(filter: $filter) { sequence kind targets projectIds artifactIds changedFields actor }
 }"""
+
+
+class _AnyInt:
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, int)
+
+
+ANY_INT = _AnyInt()
 
 
 def settings(**overrides) -> Settings:
@@ -278,3 +286,23 @@ def test_every_committed_event_gets_one_number_without_gaps(graph, dev_server):
     records, _, _ = graph.execute_query("MATCH (e:AuditEvent) WHERE e.seq IS NOT NULL RETURN e.seq AS seq ORDER BY seq")
     numbers = [r["seq"] for r in records]
     assert numbers == list(range(1, len(numbers) + 1))
+
+
+def test_a_model_made_active_is_announced_with_the_predictions_it_changes(graph, dev_server):
+    version = "live-outcome-1"
+    model_publishing.create_model(
+        graph, "neo4j", task="outcome", version=version, trained_at="2026-01-01T00:00:00Z", metrics="{}", params="{}"
+    )
+    with socket(dev_server) as ws:
+        acked(ws)
+        subscribe(ws, "team", "subscription { modelPublished(task: TEAM) { version } }")
+        subscribe(ws, "outcome", "subscription { modelPublished(task: OUTCOME) { task version sequence } }")
+        subscribe(ws, "p", 'subscription { predictionChanged(projectId: "ws-p") { projectId task modelVersion } }')
+        ws.send(json.dumps({"type": "ping"}))
+        assert receive(ws)["type"] == "pong"
+        model_publishing.activate(graph, "neo4j", "outcome", version)
+        answers = {message["id"]: message["payload"]["data"] for message in (receive(ws), receive(ws))}
+    assert answers == {
+        "outcome": {"modelPublished": {"task": "OUTCOME", "version": version, "sequence": ANY_INT}},
+        "p": {"predictionChanged": {"projectId": "ws-p", "task": "OUTCOME", "modelVersion": version}},
+    }

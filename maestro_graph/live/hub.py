@@ -138,6 +138,8 @@ class EventHub:
         if not self._subscribers:
             self.cursor = await self.db.read(event_outbox.last_number)
             return
+        if self.cursor > (last := await self.db.read(event_outbox.last_number)):
+            self.cursor = last  # the numbering started again (the graph was emptied): follow it
         while True:
             events = await self.db.read(event_outbox.after, self.cursor, BATCH)
             for event in events:
