@@ -18,6 +18,7 @@ from websockets.sync.client import ClientConnection, connect
 from maestro_graph.config import Settings
 from maestro_graph.repositories import audit, model_publishing
 
+SSE = {"Accept": "text/event-stream"}
 WAIT = 20  # seconds a test waits for a message before it fails (never reached when things work)
 PROTOCOL = "graphql-transport-ws"
 
@@ -180,14 +181,21 @@ def test_a_client_holds_at_most_its_cap_of_subscriptions(dev_server):
     assert (served["id"], served["type"]) == ("5", "next")
 
 
-def test_quiet_sockets_are_pinged_and_idle_ones_closed(graph, neo4j_target):
+def test_quiet_streams_are_kept_alive_and_idle_sockets_closed(graph, neo4j_target):
     quiet = settings(subscription_heartbeat_seconds=0.1, subscription_idle_seconds=0.6)
-    with live_server(quiet, neo4j_target) as base, socket(base) as ws:
-        acked(ws)
-        assert receive(ws, skip_pings=False)["type"] == "ping"
-        with pytest.raises(ConnectionClosed) as closed:
-            while True:
-                receive(ws)
+    with live_server(quiet, neo4j_target) as base:
+        with socket(base) as ws:
+            acked(ws)
+            assert receive(ws, skip_pings=False)["type"] == "ping"
+            with pytest.raises(ConnectionClosed) as closed:
+                while True:
+                    receive(ws)
+        with (
+            httpx.Client(base_url=base, timeout=WAIT) as client,
+            client.stream("POST", "/graphql", json={"query": GRAPH_CHANGED}, headers=SSE) as stream,
+        ):
+            first_line = next(line for line in stream.iter_lines() if line)
+    assert first_line == ": ping"  # an SSE comment, ignored by clients, keeps proxies from cutting the stream
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 4408
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import TEST_DATA_DIR, access_token, bearer, error_of, live_server, register_client
+from conftest import TEST_DATA_DIR, access_token, bearer, data, error_of, live_server, make_client, register_client
 
 from maestro_graph.config import Settings
 from maestro_graph.live import webhook_signing
@@ -207,27 +207,64 @@ def test_failing_deliveries_are_retried_then_the_webhook_disabled_until_enabled(
     assert enabled["enableWebhook"] == {"enabled": True, "consecutiveFailures": 0}
 
 
-def test_private_targets_and_bad_urls_are_refused(client):
-    for url in (
-        "http://127.0.0.1:9/hook",
-        "http://169.254.169.254/latest",
-        "ftp://example.com/x",
-        "http://u:p@example.com/",
-    ):
-        error = error_of(client, CREATE, {"url": url})
-        assert error["extensions"]["code"] == "BAD_USER_INPUT", (url, error)
-    assert (
-        client.post("/graphql", json={"query": "{ webhooks { totalCount } }"}).json()["data"]["webhooks"]["totalCount"]
-        == 0
-    )
+# The API clients below are made per test and closed with it: an app left running would deliver
+# the next tests' webhooks too, under its own settings (private targets refused).
 
 
-def test_only_admins_and_project_owners_manage_webhooks(production, neo4j_target):
-    reader = access_token(production, register_client(neo4j_target, "wh-reader", "read"))
-    writer = access_token(production, register_client(neo4j_target, "wh-writer", "write"))
-    for token in (reader, writer):
-        refused = error_of(production, CREATE, {"url": "https://example.com/hook"}, **bearer(token))
-        assert refused["extensions"]["code"] == "FORBIDDEN"
+def test_private_targets_and_bad_urls_are_refused(graph, neo4j_target):
+    with make_client(neo4j_target) as client:
+        for url in (
+            "http://127.0.0.1:9/hook",
+            "http://169.254.169.254/latest",
+            "ftp://example.com/x",
+            "http://u:p@example.com/",
+        ):
+            error = error_of(client, CREATE, {"url": url})
+            assert error["extensions"]["code"] == "BAD_USER_INPUT", (url, error)
+        assert (
+            client.post("/graphql", json={"query": "{ webhooks { totalCount } }"}).json()["data"]["webhooks"][
+                "totalCount"
+            ]
+            == 0
+        )
+
+
+def test_only_admins_and_project_owners_manage_webhooks(graph, neo4j_target):
+    with make_client(
+        neo4j_target,
+        profile="production",
+        peer="203.0.113.7",
+        cost_budget_per_minute=10_000_000,
+        oauth_requests_per_minute=10_000,
+    ) as production:
+        # A public address written as a literal: no name to resolve. The webhooks are filtered to a
+        # project nothing writes to, so nothing is ever sent there.
+        url = "https://93.184.215.14/hook"
+        graph.execute_query(
+            "MERGE (o:Person {id: 'wh-owner'}) MERGE (p:Project {id: 'wh-own'}) MERGE (q:Project {id: 'wh-theirs'}) "
+            "MERGE (o)-[:MEMBER_OF {roles: ['owner']}]->(p) MERGE (o)-[:MEMBER_OF {roles: ['contributor']}]->(q)"
+        )
+        reader = access_token(production, register_client(neo4j_target, "wh-reader", "read"))
+        writer = access_token(production, register_client(neo4j_target, "wh-writer", "write"))
+        owner = access_token(production, register_client(neo4j_target, "wh-owner", "write", person="wh-owner"))
+        admin = access_token(production, register_client(neo4j_target, "wh-admin", "admin"))
+        for token in (reader, writer):
+            refused = error_of(production, CREATE, {"url": url}, **bearer(token))
+            assert refused["extensions"]["code"] == "FORBIDDEN"
+        not_owned = error_of(production, CREATE, {"url": url, "filter": {"projectIds": ["wh-theirs"]}}, **bearer(owner))
+        assert not_owned["extensions"]["code"] == "FORBIDDEN"
+        mine = data(production, CREATE, {"url": url, "filter": {"projectIds": ["wh-own"]}}, **bearer(owner))
+        theirs = data(production, CREATE, {"url": url, "filter": {"projectIds": ["wh-own"]}}, **bearer(admin))
+        mine_id, theirs_id = mine["createWebhook"]["webhook"]["id"], theirs["createWebhook"]["webhook"]["id"]
+        stored = str(graph.execute_query("MATCH (w:OutgoingWebhook) RETURN properties(w) AS p").records)
+        assert mine["createWebhook"]["secret"] not in stored and "secret_sealed" in stored  # sealed at rest
+        listed = data(production, "{ webhooks { edges { node { id createdBy } } } }", **bearer(owner))
+        assert [e["node"]["id"] for e in listed["webhooks"]["edges"]] == [mine_id]
+        assert data(production, "{ webhooks { totalCount } }", **bearer(admin))["webhooks"]["totalCount"] == 2
+        delete = "mutation($id: ID!) { deleteWebhook(id: $id) { id } }"
+        assert error_of(production, delete, {"id": theirs_id}, **bearer(owner))["extensions"]["code"] == "FORBIDDEN"
+        assert data(production, delete, {"id": mine_id}, **bearer(owner))["deleteWebhook"]["id"] == mine_id
+        assert data(production, delete, {"id": theirs_id}, **bearer(admin))["deleteWebhook"]["id"] == theirs_id
 
 
 @contextlib.contextmanager
@@ -279,8 +316,11 @@ def test_each_event_arrives_once_across_a_server_killed_mid_delivery(graph, neo4
     with server_process(neo4j_target, env) as (first, base):
         created = gql(base, CREATE, {"url": receiver.url, "filter": {"projectIds": projects}})
         secret = created["createWebhook"]["secret"]
-        for project in projects:
-            upsert_project(base, project)
+        # One request, one transaction per field: the writes are committed at once.
+        writes = " ".join(
+            f'w{i}: upsertProject(input: {{id: "{p}", name: "N"}}) {{ id }}' for i, p in enumerate(projects)
+        )
+        gql(base, f"mutation {{ {writes} }}")
         assert receiver.holding.wait(WAIT), "the third delivery did not arrive"
         first.kill()  # SIGKILL: no shutdown, the lease and the cursor stay as they were
         first.wait(WAIT)

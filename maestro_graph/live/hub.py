@@ -69,7 +69,6 @@ class EventHub:
         self._subscribers: set[_Subscriber] = set()
         self._per_client: Counter[str] = Counter()
         self._task: asyncio.Task[None] | None = None
-        self._wake = asyncio.Event()
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._pump(), name="event-pump")
@@ -79,12 +78,9 @@ class EventHub:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        for subscriber in self._subscribers:
-            subscriber.queue.put_nowait(None)
-
-    def poll_now(self) -> None:
-        """Read the outbox now rather than at the next tick (after a write in this process)."""
-        self._wake.set()
+        for subscriber in self._subscribers:  # each ends its stream
+            with contextlib.suppress(asyncio.QueueFull):
+                subscriber.queue.put_nowait(None)
 
     @contextlib.asynccontextmanager
     async def subscribe(self, client: str, wants: Callable[[Event], bool]) -> AsyncIterator[AsyncIterator[Event]]:
@@ -123,10 +119,7 @@ class EventHub:
                     log.warning("live events: Neo4j unavailable (%s); retrying", type(error).__name__)
                 else:
                     log.exception("live events: a tick failed")
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self.poll_seconds):
-                    await self._wake.wait()
-            self._wake.clear()
+            await asyncio.sleep(self.poll_seconds)
 
     async def tick(self) -> None:
         """Number what is pending, then hand new events to the subscribers."""
