@@ -171,9 +171,11 @@ def create_app(settings: Settings | None = None, target: Neo4jTarget | None = No
         app.state.neo4j_browser_url = resolved.browser_url
         app.state.neo4j_database = resolved.database
         app.state.auth = AuthServices.build(settings, app.state.db)
-        app.state.events = EventHub(app.state.db, settings.events_poll_seconds, settings.subscriptions_per_client)
+        # Live events: numbering, fan-out and webhook delivery, each replica polling Neo4j.
+        background = GraphDB(app.state.db.driver, resolved.database, observed=False)
+        app.state.events = EventHub(background, settings.events_poll_seconds, settings.subscriptions_per_client)
         app.state.events.start()
-        app.state.webhooks = WebhookWorker(app.state.db, settings, SecretBox.from_settings(settings))
+        app.state.webhooks = WebhookWorker(background, settings, SecretBox.from_settings(settings))
         app.state.webhooks.start()
         if settings.is_dev:
             log.warning("dev profile: GraphiQL and introspection are on, errors are not masked")

@@ -69,6 +69,7 @@ class EventHub:
         self._subscribers: set[_Subscriber] = set()
         self._per_client: Counter[str] = Counter()
         self._task: asyncio.Task[None] | None = None
+        self._outage = False  # Neo4j was unavailable at the last round (logged once, not every round)
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._pump(), name="event-pump")
@@ -112,13 +113,17 @@ class EventHub:
         while True:
             try:
                 await self.tick()
+                if self._outage:
+                    log.info("live events: Neo4j answers again")
+                    self._outage = False
             except asyncio.CancelledError:
                 raise
-            except Exception as error:  # the pump outlives an outage of Neo4j, and says so once per tick
-                if is_unavailable(error):
+            except Exception as error:  # the pump outlives an outage of Neo4j, and says so once
+                if not is_unavailable(error):
+                    log.exception("live events: a round failed")
+                elif not self._outage:
                     log.warning("live events: Neo4j unavailable (%s); retrying", type(error).__name__)
-                else:
-                    log.exception("live events: a tick failed")
+                    self._outage = True
             await asyncio.sleep(self.poll_seconds)
 
     async def tick(self) -> None:

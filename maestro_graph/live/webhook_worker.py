@@ -94,6 +94,7 @@ class WebhookWorker:
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.lease_ms = int(settings.webhook_lease_seconds * 1000)
         self._task: asyncio.Task[None] | None = None
+        self._outage = False  # Neo4j was unavailable at the last round (logged once, not every round)
         self._client: httpx.AsyncClient | None = None
 
     def start(self) -> None:
@@ -114,13 +115,17 @@ class WebhookWorker:
         while True:
             try:
                 await self.tick()
+                if self._outage:
+                    log.info("webhooks: Neo4j answers again")
+                    self._outage = False
             except asyncio.CancelledError:
                 raise
-            except Exception as error:  # the worker outlives an outage of Neo4j
-                if is_unavailable(error):
-                    log.warning("webhooks: Neo4j unavailable (%s); retrying", type(error).__name__)
-                else:
+            except Exception as error:  # the worker outlives an outage of Neo4j, and says so once
+                if not is_unavailable(error):
                     log.exception("webhooks: a round of deliveries failed")
+                elif not self._outage:
+                    log.warning("webhooks: Neo4j unavailable (%s); retrying", type(error).__name__)
+                    self._outage = True
             await asyncio.sleep(self.settings.events_poll_seconds)
 
     async def tick(self) -> None:
