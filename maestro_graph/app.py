@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+from datetime import timedelta
 from typing import Any
 
 import neo4j
@@ -15,8 +16,10 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL, GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from maestro_graph.auth import routes as oauth_routes
 from maestro_graph.auth.guard import PRINCIPAL_KEY, BearerGuard
@@ -28,9 +31,12 @@ from maestro_graph.db.connection import Neo4jTarget, open_api_driver, resolve_ta
 from maestro_graph.db.graph import GraphDB, start_counting
 from maestro_graph.graphql.context import Context
 from maestro_graph.graphql.cost import CostPolicy
-from maestro_graph.graphql.schema import build_schema
+from maestro_graph.graphql.live_transport import LiveWebSocket, sse_transport, websocket_principal
+from maestro_graph.graphql.schema import MAX_TOKENS, build_schema
 from maestro_graph.integrations.deployments_endpoint import DeploymentsEndpoint
 from maestro_graph.integrations.github_webhook import GitHubWebhook
+from maestro_graph.live.hub import EventHub
+from maestro_graph.live.webhook_worker import WebhookWorker
 from maestro_graph.middleware.body_limit import BodySizeLimit
 from maestro_graph.middleware.deadline import Deadline
 from maestro_graph.middleware.observability import Observability
@@ -39,6 +45,7 @@ from maestro_graph.observability import tracing
 from maestro_graph.observability.scrape import metrics_endpoint
 from maestro_graph.ratelimit import TokenBuckets
 from maestro_graph.repositories import predictions
+from maestro_graph.secret_box import SecretBox
 from maestro_graph.ui import routes as ui_routes
 from maestro_graph.ui.graphiql_page import graphiql_page
 
@@ -49,6 +56,9 @@ _REFUSAL_CODES = {400: "BAD_REQUEST", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED
 
 
 class GraphQLApp(GraphQL[Context, None]):
+    graphql_transport_ws_handler_class = LiveWebSocket
+    max_tokens = MAX_TOKENS
+
     def __init__(self, settings: Settings):
         cost = CostPolicy(
             max_cost=settings.max_query_cost,
@@ -61,8 +71,27 @@ class GraphQLApp(GraphQL[Context, None]):
         )
         # Batching stays off (Strawberry's default): one operation per request, so limits
         # and budgets apply to what a request really asks for.
-        super().__init__(schema, graphql_ide="graphiql" if settings.is_dev else None, allow_queries_via_get=False)
+        # Subscriptions: graphql-transport-ws on the WebSocket, graphql-sse on POST (see live_transport).
+        super().__init__(
+            schema,
+            graphql_ide="graphiql" if settings.is_dev else None,
+            allow_queries_via_get=False,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_SSE_PROTOCOL),
+            connection_init_wait_timeout=timedelta(seconds=10),
+            max_subscriptions_per_connection=settings.subscriptions_per_client,
+        )
+        self.stream_transport_classes_by_protocol = {
+            GRAPHQL_SSE_PROTOCOL: sse_transport(settings.subscription_heartbeat_seconds)
+        }
         self.settings = settings
+
+    async def on_ws_connect(self, context: Context) -> Any:
+        """A WebSocket is authenticated on `connection_init`, before any operation (see live_transport)."""
+        principal = await websocket_principal(context.request, self.settings, context.connection_params or {})
+        if principal is None:
+            raise ConnectionRejectionError({"message": "authentication required", "code": "UNAUTHENTICATED"})
+        context.principal = principal
+        return await super().on_ws_connect(context)
 
     async def run(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         """Strawberry answers a request it cannot take (not JSON, batched, without a query) in
@@ -142,6 +171,12 @@ def create_app(settings: Settings | None = None, target: Neo4jTarget | None = No
         app.state.neo4j_browser_url = resolved.browser_url
         app.state.neo4j_database = resolved.database
         app.state.auth = AuthServices.build(settings, app.state.db)
+        # Live events: numbering, fan-out and webhook delivery, each replica polling Neo4j.
+        background = GraphDB(app.state.db.driver, resolved.database, observed=False)
+        app.state.events = EventHub(background, settings.events_poll_seconds, settings.subscriptions_per_client)
+        app.state.events.start()
+        app.state.webhooks = WebhookWorker(background, settings, SecretBox.from_settings(settings))
+        app.state.webhooks.start()
         if settings.is_dev:
             log.warning("dev profile: GraphiQL and introspection are on, errors are not masked")
             log.warning("dev profile: requests from loopback WITHOUT A TOKEN get FULL RIGHTS (read, write, admin)")
@@ -154,12 +189,16 @@ def create_app(settings: Settings | None = None, target: Neo4jTarget | None = No
         finally:
             # uvicorn gets here on SIGTERM only after in-flight requests have finished (or
             # the grace period ran out), so no request loses its connection to Neo4j.
+            await app.state.webhooks.stop()
+            await app.state.events.stop()
             log.info("shutting down: closing the Neo4j driver")
             await app.state.db.close()
             tracing.shutdown()
 
+    graphql = GraphQLApp(settings)
     routes = [
-        Route("/graphql", BearerGuard(GraphQLApp(settings), settings), methods=["GET", "POST"]),
+        Route("/graphql", BearerGuard(graphql, settings), methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/metrics", metrics_endpoint(predictions.active_models, settings.model_max_age_hours * 3600)),

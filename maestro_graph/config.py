@@ -98,6 +98,28 @@ class Settings(BaseSettings):
     # Environments whose deployments count for DORA when the sender does not say.
     production_environments: list[str] = Field(default_factory=lambda: ["production", "prod", "live"])
 
+    # Live events (subscriptions, outgoing webhooks). Each replica numbers committed events
+    # and reads new ones from Neo4j this often: the delay between a commit and its event.
+    events_poll_seconds: float = Field(default=0.25, gt=0, le=60)
+    # Live subscriptions one client (OAuth client, or address without one) may hold at once.
+    subscriptions_per_client: int = Field(default=10, ge=1, le=1000)
+    # A WebSocket without a subscription for this long is closed (4408), and every open one
+    # is pinged this often (a graphql-transport-ws `ping`); SSE streams get a comment line.
+    subscription_idle_seconds: float = Field(default=300.0, gt=0)
+    subscription_heartbeat_seconds: float = Field(default=15.0, gt=0)
+    # Outgoing webhooks: targets in private, loopback or link-local ranges are refused unless
+    # this is on (a receiver on the same network as the service, or a test's receiver).
+    webhooks_allow_private_targets: bool = False
+    webhook_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    # Attempts per event before it is given up (recorded as failed); waits double from this.
+    webhook_max_attempts: int = Field(default=5, ge=1, le=20)
+    webhook_backoff_seconds: float = Field(default=2.0, gt=0)
+    # A webhook whose events failed this many times in a row is disabled until re-enabled.
+    webhook_disable_after_failures: int = Field(default=10, ge=1)
+    # How long a replica holds a webhook's delivery before another may take it over; renewed
+    # on each delivery, so it must exceed one delivery's timeout.
+    webhook_lease_seconds: float = Field(default=30.0, gt=0)
+
     # Operations. While Neo4j is down a request should fail within a couple of seconds with
     # a 503, not hang: these bound connecting, waiting for a pooled connection, and retrying
     # a unit of work on transient errors (deadlocks, a cluster electing a new leader).

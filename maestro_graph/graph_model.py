@@ -132,6 +132,10 @@ RECORD_LABELS = (
     "RevokedToken",
     "AuditEvent",
     "Migration",  # the service's books
+    "PendingEvent",
+    "EventSequence",  # live events: AuditEvents not yet numbered, and the numbering
+    "OutgoingWebhook",
+    "OutgoingDelivery",  # webhooks this service calls, and each delivery made
 )
 
 

@@ -12,6 +12,7 @@ from strawberry.types import Info
 
 from maestro_graph.db.values import native
 from maestro_graph.domain import MAX_NAME_LENGTH, InvalidInput
+from maestro_graph.graph_model import ARTIFACT, PROJECT
 from maestro_graph.graphql.connections import Connection, node_connection
 from maestro_graph.repositories import audit
 
@@ -83,11 +84,19 @@ async def audit_events(
     return node_connection(rows, total, win.skip, AuditEvent.from_node)
 
 
-def audited(info: Info, work: Callable[[Any], Awaitable[Any]], targets: Iterable[str], changed: Iterable[str]):
-    """`work` followed, in the same transaction, by the audit event of this mutation."""
+def audited(
+    info: Info,
+    work: Callable[[Any], Awaitable[Any]],
+    targets: Iterable[str],
+    changed: Iterable[str],
+    labels: Iterable[str] | None = None,
+):
+    """`work` followed, in the same transaction, by the audit event of this mutation;
+    `labels`, when given, are the targets' labels, in the same order."""
     principal = info.context.principal
     # Lists now: a transaction retried after a transient error runs `unit` again.
     targets, changed = list(targets), list(changed)
+    labelled = None if labels is None else list(zip(targets, labels, strict=True))
 
     async def unit(tx):
         result = await work(tx)
@@ -99,6 +108,8 @@ def audited(info: Info, work: Callable[[Any], Awaitable[Any]], targets: Iterable
             person_id=principal.person_id if principal else None,
             targets=targets,
             changed=changed,
+            project_ids=None if labelled is None else [id for id, label in labelled if label == PROJECT.label],
+            artifact_ids=None if labelled is None else [id for id, label in labelled if label == ARTIFACT.label],
         )
         return result
 

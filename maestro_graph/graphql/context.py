@@ -24,6 +24,8 @@ class Context:
     loaders: Loaders = field(init=False)
     # Facts about the request's document that several resolvers need, worked out once.
     memo: dict[str, Any] = field(default_factory=dict)
+    # A WebSocket's `connection_init` payload (graphql-transport-ws sets it).
+    connection_params: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.db)

@@ -158,9 +158,10 @@ async def _missing_endpoint(tx, rel: RelationshipType, start: Endpoint, end: End
     return None
 
 
-async def _run(info: Info, work, targets: list[str], changed: list[str]) -> Any:
-    """Run a unit of write work and its audit event; a later read in the request sees the write."""
-    result = await info.context.db.write(audited(info, work, targets, changed))
+async def _run(info: Info, work, targets: list[str], changed: list[str], labels: list[str]) -> Any:
+    """Run a unit of write work and its audit event (`labels`: the targets' labels); a later
+    read in the request sees the write."""
+    result = await info.context.db.write(audited(info, work, targets, changed, labels))
     info.context.loaders.forget()
     return result
 
@@ -171,7 +172,7 @@ async def _upsert_node(info: Info, label: str, build, data) -> dict:
     async def work(tx):
         return await nodes.upsert(tx, label, node_id, props)
 
-    return await _run(info, work, [node_id], sorted(props))
+    return await _run(info, work, [node_id], sorted(props), [label])
 
 
 async def _link(info: Info, rel: RelationshipType, row: dict, start: Endpoint, end: Endpoint, read_back):
@@ -183,7 +184,7 @@ async def _link(info: Info, rel: RelationshipType, row: dict, start: Endpoint, e
         return await read_back(tx)
 
     changed = sorted(key for key, value in row.items() if value is not None and not key.endswith("_id"))
-    return await _run(info, work, [start.id, end.id], changed)
+    return await _run(info, work, [start.id, end.id], changed, [rel.start.label, rel.end.label])
 
 
 async def _delete_node(info: Info, label: str, node_id: str) -> Deleted:
@@ -194,7 +195,7 @@ async def _delete_node(info: Info, label: str, node_id: str) -> Deleted:
             raise NotFound(label, node_id)
         return Deleted(id=strawberry.ID(node_id))
 
-    return await _run(info, work, [node_id], [])
+    return await _run(info, work, [node_id], [], [label])
 
 
 async def _unlink(info: Info, rel: RelationshipType, start: Endpoint, end: Endpoint) -> Deleted:
@@ -205,7 +206,7 @@ async def _unlink(info: Info, rel: RelationshipType, start: Endpoint, end: Endpo
             raise await _missing_endpoint(tx, rel, start, end) or NotFound(rel.name, edge_id)
         return Deleted(id=strawberry.ID(edge_id))
 
-    return await _run(info, work, [start.id, end.id], [])
+    return await _run(info, work, [start.id, end.id], [], [rel.start.label, rel.end.label])
 
 
 async def _one(tx, label: str, node_id: str) -> dict:

@@ -19,15 +19,19 @@ from maestro_graph.graphql.error_logging import ErrorLoggingSchema
 from maestro_graph.graphql.errors import PUBLIC_CODES, CodeDomainErrors
 from maestro_graph.graphql.ml import MLQuery
 from maestro_graph.graphql.mutation_authorization import AuthorizeMutationsFirst
-from maestro_graph.graphql.mutations import Mutation
+from maestro_graph.graphql.mutations import Mutation as GraphMutation
+from maestro_graph.graphql.outgoing_webhooks import WebhookMutation, WebhookQuery
 from maestro_graph.graphql.queries import Query as GraphQuery
+from maestro_graph.graphql.subscriptions import Subscription
 from maestro_graph.graphql.suggestions import HideSuggestions
 from maestro_graph.graphql.unavailable import ServiceUnavailableAs503
 from maestro_graph.middleware import deadline
 from maestro_graph.observability.graphql_metrics import GraphQLMetrics
 
-# The graph's own queries and the models' answers, served as one Query type.
-Query = merge_types("Query", (GraphQuery, MLQuery))
+# The graph's own queries, the models' answers and the outgoing webhooks, served as one
+# Query type; the graph's writes and the webhooks' as one Mutation type.
+Query = merge_types("Query", (GraphQuery, MLQuery, WebhookQuery))
+Mutation = merge_types("Mutation", (GraphMutation, WebhookMutation))
 
 SDL_PATH = Path(__file__).resolve().parents[2] / "schema.graphql"
 
@@ -98,7 +102,9 @@ def build_schema(
     # MaskErrors mask what is left.
     extensions += [GraphQLMetrics, ServiceUnavailableAs503, CodeDomainErrors]
     config = StrawberryConfig(disable_field_suggestions=not field_suggestions)
-    return ErrorLoggingSchema(query=Query, mutation=Mutation, extensions=extensions, config=config)
+    return ErrorLoggingSchema(
+        query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions, config=config
+    )
 
 
 def export_sdl() -> str:

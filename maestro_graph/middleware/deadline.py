@@ -2,10 +2,11 @@
 
 A request still running at its deadline is cancelled and answered with HTTP 504 and the
 code DEADLINE_EXCEEDED, so a slow query cannot hold a worker and a client's connection
-for ever. Cancellation rolls back the request's open transaction (a write commits whole
-or not at all). The Neo4j transactions a request opens also carry the time left as their
-server-side timeout (plus a moment, see `db.graph`), so Neo4j stops working on a query
-nobody waits for any more. Probes and scrapes are exempt: they have timeouts of their own.
+for ever (a subscription's event stream excepted). Cancellation rolls back the request's
+open transaction (a write commits whole or not at all). The Neo4j transactions a request
+opens also carry the time left as their server-side timeout (plus a moment, see
+`db.graph`), so Neo4j stops working on a query nobody waits for any more. Probes and
+scrapes are exempt: they have timeouts of their own.
 
 The deadline can only cut in where a request pauses. Parsing and validating a GraphQL
 document never pause, so their cost is bounded instead (`graphql.document_limits`), and
@@ -51,13 +52,20 @@ async def checkpoint() -> None:
     await asyncio.sleep(0)
 
 
+def _is_event_stream(scope: Scope) -> bool:
+    """A subscription over server-sent events: it lives as long as its subscriber does (the
+    /graphql view serves only subscriptions on such a request; see graphql.live_transport)."""
+    accept = next((value for name, value in scope.get("headers", ()) if name == b"accept"), b"")
+    return any(part.split(b";", 1)[0].strip().lower() == b"text/event-stream" for part in accept.split(b","))
+
+
 class Deadline:
     def __init__(self, app: ASGIApp, seconds: float):
         self.app = app
         self.seconds = seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope.get("path") in _EXEMPT:
+        if scope["type"] != "http" or scope.get("path") in _EXEMPT or _is_event_stream(scope):
             await self.app(scope, receive, send)
             return
         token = _deadline.set(time.monotonic() + self.seconds)

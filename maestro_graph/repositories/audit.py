@@ -2,6 +2,12 @@
 transaction (so there is never a change without its event, nor an event without its
 change), and filtered pages of events, newest first.
 
+`record` is also the one place live events are born: the event is the outbox row of the
+write. It is created with the `PendingEvent` label and without a sequence number;
+`event_outbox.sequence` numbers committed events afterwards (see there for why the write
+itself takes no counter). An event names the projects and artifacts it concerns, so
+subscribers and webhooks can filter without reading the graph again.
+
 Events name the fields that changed, never their values: values can be personal data
 (e-mail hashes, free text) that an audit reader need not see.
 """
@@ -16,9 +22,14 @@ import neo4j
 
 from maestro_graph.db.graph import fetch
 
+# The projects and artifacts among the targets, when the caller did not say: a node deleted
+# by the write is no longer there to be found, so writes that know their labels pass them.
 RECORD = """
-CREATE (e:AuditEvent {id: randomUUID(), at: datetime(), action: $action, actor: $actor,
-                      client_id: $client_id, person_id: $person_id, targets: $targets, changed: $changed})
+CREATE (e:AuditEvent:PendingEvent {id: randomUUID(), at: datetime(), action: $action, actor: $actor,
+                      client_id: $client_id, person_id: $person_id, targets: $targets, changed: $changed,
+                      task: $task})
+SET e.project_ids = coalesce($project_ids, [id IN $targets WHERE EXISTS { (:Project {id: id}) }]),
+    e.artifact_ids = coalesce($artifact_ids, [id IN $targets WHERE EXISTS { (:Artifact {id: id}) }])
 """
 
 # Every clause is inert when its parameter is null.
@@ -60,7 +71,13 @@ async def record(
     person_id: str | None,
     targets: list[str],
     changed: list[str],
+    project_ids: list[str] | None = None,
+    artifact_ids: list[str] | None = None,
+    task: str | None = None,
 ) -> None:
+    """`project_ids`/`artifact_ids`: the targets that are projects and artifacts, when the
+    caller knows them (None: found among the targets in the graph); `task`: the model task
+    of a model event."""
     await fetch(
         tx,
         RECORD,
@@ -70,7 +87,26 @@ async def record(
         person_id=person_id,
         targets=targets,
         changed=changed,
+        project_ids=project_ids,
+        artifact_ids=artifact_ids,
+        task=task,
     )
+
+
+def record_batch_event(tx: neo4j.ManagedTransaction, *, action: str, actor: str, targets: list[str], task: str) -> None:
+    """`record` for batch jobs (sync driver), in the job's transaction: a model version made active."""
+    tx.run(
+        RECORD,
+        action=action,
+        actor=actor,
+        client_id=None,
+        person_id=None,
+        targets=targets,
+        changed=[],
+        project_ids=[],
+        artifact_ids=[],
+        task=task,
+    ).consume()
 
 
 async def page(

@@ -13,6 +13,11 @@ from typing import Any
 
 import neo4j
 
+from maestro_graph.repositories import audit
+
+# The action of the event a newly active model version is announced by (`modelPublished`).
+MODEL_PUBLISHED = "publishModel"
+
 _CREATE_MODEL = """
 CREATE (m:Model {version: $version, task: $task, trained_at: datetime($trained_at),
                  metrics: $metrics, params: $params, active: false})
@@ -97,8 +102,16 @@ def write_answers(driver: neo4j.Driver, database: str, task: str, version: str, 
 
 
 def activate(driver: neo4j.Driver, database: str, task: str, version: str) -> None:
-    """Make `version` the one active model of `task`, in one transaction."""
-    driver.execute_query(_ACTIVATE, task=task, version=version, database_=database)
+    """Make `version` the one active model of `task`, in one transaction with its event."""
+
+    def work(tx: neo4j.ManagedTransaction) -> None:
+        tx.run(_ACTIVATE, task=task, version=version).consume()
+        audit.record_batch_event(
+            tx, action=MODEL_PUBLISHED, actor="system:model-publishing", targets=[version], task=task
+        )
+
+    with driver.session(database=database) as session:
+        session.execute_write(work)
 
 
 def delete_stale(driver: neo4j.Driver, database: str, task: str, version: str) -> None:

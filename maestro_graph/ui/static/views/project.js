@@ -2,12 +2,15 @@
  * recommend and predict, and its process metrics. */
 
 import { gql } from '../api/client.js';
+import { subscribe } from '../api/live.js';
 import { columns, crumbs, loadNode, notFound, pageHeader } from '../components/page.js';
 import { connectionPanel, growingPanel } from '../components/panels.js';
 import { chip, kindBadge, meter, nodeLink, outcomeChip, row } from '../components/widgets.js';
 import { h } from '../lib/dom.js';
 import { date, pct, plural, score, titleCase } from '../lib/format.js';
 import { searchHref } from '../lib/links.js';
+import { rerender } from '../navigation.js';
+import { currentRendering } from '../state.js';
 import { metricsPanel } from './metrics.js';
 import { recommendedArtifactsPanel, recommendedTeamPanel } from './recommendations.js';
 
@@ -20,6 +23,7 @@ export async function renderProject(main, id) {
 
   main.replaceChildren(
     crumbs({ href: '#/', text: 'Search' }, { text: 'Project' }),
+    liveUpdates(id),
     pageHeader({
       type: 'project', node: project,
       subtitle: [project.section && `${titleCase(project.section)}`, `${plural(project.uses.totalCount, 'artifact')} used`,
@@ -39,6 +43,40 @@ export async function renderProject(main, id) {
       metricsPanel(id),
       similarProjectsPanel(id),
     ]));
+}
+
+/** Writes to this project as they are committed (a graphChanged subscription over SSE): the
+ * page says it is live, and offers to refresh once something changed. The stream stops when
+ * the user leaves the page. */
+function liveUpdates(id) {
+  const rendering = currentRendering();
+  const status = h('span', { class: 'live-status', dataset: { live: 'connecting' }, text: 'Connecting to live updates…' });
+  const changes = h('span', { class: 'live-changes' });
+  const refresh = h('button', { class: 'live-refresh', type: 'button', hidden: true, text: 'Refresh', on: { click: () => rerender() } });
+  const bar = h('div', { class: 'live', 'data-panel': 'live' }, status, changes, refresh);
+  let seen = 0;
+  const stop = subscribe('ProjectChanges', { projectIds: [id] }, {
+    data: ({ graphChanged: change }) => {
+      if (rendering !== currentRendering()) return stop();
+      seen += 1;
+      bar.dataset.changes = String(seen);
+      changes.textContent = `${plural(seen, 'change')} since this page loaded, last ${change.kind}` +
+        (change.changedFields.length ? ` (${change.changedFields.join(', ')})` : '');
+      refresh.hidden = false;
+    },
+    state: (state) => {
+      status.dataset.live = state;
+      status.textContent = state === 'live' ? 'Live' : 'Live updates off';
+    },
+  });
+  // Stopped when the user leaves, or the page is drawn again (a refresh, a retry).
+  const watch = setInterval(() => {
+    if (bar.isConnected && rendering === currentRendering()) return;
+    clearInterval(watch);
+    stop();
+  }, 1000);
+  window.addEventListener('hashchange', stop, { once: true });
+  return bar;
 }
 
 /** The outcome model's answer beside the header, naming the model version that gave it. */

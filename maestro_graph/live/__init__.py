@@ -1,0 +1,2 @@
+"""Live events: committed writes, numbered in Neo4j and fanned out to subscribers in this
+process (`hub`), and delivered to outgoing webhooks (`webhook_worker`)."""
