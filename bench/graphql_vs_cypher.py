@@ -1,34 +1,46 @@
-"""The same data through the GraphQL API and through hand-written Cypher, measured side by
+"""The same data through the GraphQL API, its peer and hand-written Cypher, measured side by
 side in one run.
 
     python bench/graphql_vs_cypher.py [BUNDLE_DIR] [--iterations N] [--concurrency C]
+        [--peer PEER_DIR | --no-peer] [--levelled] [--data-dir DIR --bolt-port P --http-port P]
 
-Four ways to the same data, each case measured by all four back to back:
-- GraphQL: `maestro-graph serve --dev` in its own process, over loopback HTTP (what a client
+The ways to the same data, each read asked of all of them:
+- this API: `maestro-graph serve --dev` in its own process, over loopback HTTP (what a client
   pays), as deployed (nodes fetched by id come with their selected pages in one query);
-- GraphQL, level by level: the same server with MAESTRO_GRAPHQL_PREFETCH=false (one batched
-  query per nesting level), to show what the prefetch saves;
+- the peer: @neo4j/graphql + graphql-yoga on Node over the same Neo4j (bench/peer_side.py; from
+  the peer benchmark's folder, default ../shared/peer-neo4j-graphql; skipped without Node);
 - HTTP + Cypher: the hand-written Cypher behind a minimal Starlette endpoint in its own process
   (bench/cypher_endpoint.py): what a hand-written REST endpoint would pay;
-- driver: the hand-written Cypher straight through the async driver in this process, with
-  read routing — the baseline of the 1.3x target.
-Uses the benchmark Neo4j (~/.cache/maestro-graph/bench-data, Bolt 27687) and imports the
-bundle when it is empty.
+- driver: the hand-written Cypher straight through the async driver in this process;
+- with --levelled, this API with MAESTRO_GRAPHQL_PREFETCH=false (one batched query per level).
+
+First the answers are compared (the peer's canonical shapes, from its run.py): a run whose ways
+disagree stops there. Then latency at 1 in flight, the ways interleaved request by request on
+the same variables (so a busy machine slows them alike), and throughput at --concurrency in
+flight, one way at a time. Each server's CPU per request is read from /proc (the driver's is
+this process's own), and Neo4j's beside it.
+Uses the benchmark Neo4j (by default ~/.cache/maestro-graph/bench-data, Bolt 27687) and imports
+the bundle when it is empty.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import statistics
 import time
+from collections.abc import Awaitable, Callable
+from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 import httpx
 import neo4j
 from live_server import ServerProcess
 from load import percentile
+from peer_side import PeerServer, node_available, peer_module
 from representative_queries import CASES
 
 from maestro_graph.db import managed_neo4j, migrations
@@ -55,126 +67,216 @@ def variable_pool(driver: neo4j.Driver, rng: random.Random, n: int) -> dict[str,
     }
 
 
-async def run_http(url: str, body_of, variables: list[dict], concurrency: int) -> tuple[list[float], float, list[int]]:
-    """POST `body_of(v)` to `url` for every v; (latencies ms, req/s, GraphQL round trips if reported)."""
-    timings, trips = [], []
-    async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=concurrency)) as client:
+Call = Callable[[str, dict], Awaitable[dict]]
+FLOOR = ("{ __typename }", "RETURN 1 AS one", "floor")
+TARGETS = "p95 <= 0.75x the peer's, req/s >= 1.5x the peer's, p95 <= 1.3x HTTP + Cypher, server CPU <= 0.6x the peer's"
 
-        async def one(v: dict) -> None:
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process `pid` so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Way:
+    """One way to the data: how to ask it for a case, and the process that does the work."""
+
+    def __init__(self, name: str, call: Call, pid: int | None):
+        self.name, self.call, self.pid = name, call, pid
+        self.own_cpu = 0.0  # for the in-process driver: CPU seconds spent in its calls
+
+    def cpu(self) -> float:
+        return cpu_seconds(self.pid) if self.pid is not None else self.own_cpu
+
+
+def build_ways(
+    client: httpx.AsyncClient, driver: neo4j.AsyncDriver, urls: dict[str, str], pids: dict[str, int], peer
+) -> dict[str, Way]:
+    graphql = {kind: query for query, _, kind in [*CASES.values(), FLOOR]}
+    cypher = {kind: query for _, query, kind in [*CASES.values(), FLOOR]}
+
+    async def post(url: str, body: dict) -> dict:
+        response = await client.post(url, json=body)
+        answer = response.json()
+        if response.status_code != 200 or answer.get("errors"):
+            raise RuntimeError(f"{url}: {response.status_code} {str(answer)[:300]}")
+        return answer
+
+    def graphql_way(url: str) -> Call:
+        return lambda kind, v: post(url, {"query": graphql[kind], "variables": v})
+
+    async def http(kind: str, v: dict) -> dict:
+        if kind == "floor":
+            response = await client.get(f"{urls['http']}/healthz")
+            response.raise_for_status()
+            return response.json()
+        return await post(f"{urls['http']}/cypher/{kind}", v)
+
+    ways: dict[str, Way] = {"graphql": Way("this API", graphql_way(urls["graphql"]), pids["graphql"])}
+    if peer is not None:
+        documents = {**peer.PEER, "floor": FLOOR[0]}
+
+        async def peer_call(kind: str, v: dict) -> dict:
+            variables = peer.peer_variables(kind, v) if kind != "floor" else v
+            return await post(urls["peer"], {"query": documents[kind], "variables": variables})
+
+        ways["peer"] = Way("@neo4j/graphql", peer_call, pids["peer"])
+    ways["http"] = Way("HTTP + Cypher", http, pids["http"])
+    if "levelled" in urls:
+        ways["levelled"] = Way("this API, level by level", graphql_way(urls["levelled"]), pids["levelled"])
+    driver_way = Way("driver", lambda kind, v: _driver_call(driver, cypher[kind], v, driver_way), None)
+    ways["driver"] = driver_way
+    return ways
+
+
+async def _driver_call(driver: neo4j.AsyncDriver, query: str, v: dict, way: Way) -> dict:
+    started = time.process_time()
+    records, _, _ = await driver.execute_query(query, v, database_="neo4j", routing_=neo4j.RoutingControl.READ)
+    way.own_cpu += time.process_time() - started
+    return {"records": [record.data() for record in records]}
+
+
+async def check_answers(ways: dict[str, Way], peer, kind: str, variables: list[dict]) -> list[str]:
+    """The variables for which the ways' answers, reduced to the peer's canonical shapes, differ."""
+    sides = {"graphql": "A", "peer": "B", "http": "C", "driver": "D"}
+    different = []
+    for v in variables:
+        answers = {
+            name: peer.canonical(kind, sides[name], await way.call(kind, v))
+            for name, way in ways.items()
+            if name in sides
+        }
+        if len({repr(answer) for answer in answers.values()}) > 1:
+            different.append(f"{kind} {v}: {answers}")
+    return different
+
+
+async def latency(ways: dict[str, Way], kind: str, variables: list[dict]) -> dict[str, dict[str, float]]:
+    """1 in flight, the ways interleaved on each variable (the first way rotating)."""
+    order = list(ways)
+    timings: dict[str, list[float]] = {name: [] for name in order}
+    cpu0 = {name: way.cpu() for name, way in ways.items()}
+    trips: dict[str, int] = {}
+    for i, v in enumerate(variables):
+        for name in order[i % len(order) :] + order[: i % len(order)]:
             started = time.perf_counter()
-            response = await client.post(url, json=body_of(v))
-            timings.append((time.perf_counter() - started) * 1000)
-            body = response.json()
-            assert response.status_code == 200 and "errors" not in body, body
-            if "extensions" in body:
-                trips.append(body["extensions"]["cypher"]["roundTrips"])
-
-        rate = await _batched(one, variables, concurrency)
-    return timings, rate, trips
-
-
-async def run_cypher(
-    driver: neo4j.AsyncDriver, query: str, variables: list[dict], concurrency: int
-) -> tuple[list[float], float]:
-    timings = []
-
-    async def one(v: dict) -> None:
-        started = time.perf_counter()
-        await driver.execute_query(query, v, database_="neo4j", routing_=neo4j.RoutingControl.READ)
-        timings.append((time.perf_counter() - started) * 1000)
-
-    return timings, await _batched(one, variables, concurrency)
+            answer = await ways[name].call(kind, v)
+            timings[name].append((time.perf_counter() - started) * 1000)
+            cypher = (answer.get("extensions") or {}).get("cypher") if isinstance(answer, dict) else None
+            if cypher:
+                trips[name] = max(trips.get(name, 0), cypher["roundTrips"])
+    return {
+        name: {
+            "p50": statistics.median(timings[name]),
+            "p95": percentile(timings[name], 0.95),
+            "cpu_ms": 1000 * (ways[name].cpu() - cpu0[name]) / len(variables),
+            "trips": trips.get(name, 0),
+        }
+        for name in order
+    }
 
 
-async def _batched(one, variables: list[dict], concurrency: int) -> float:
-    """Run `one` over all variables with `concurrency` in flight; returns requests per second."""
+async def throughput(way: Way, kind: str, variables: list[dict], concurrency: int, neo4j_pid: int) -> dict[str, float]:
+    """`concurrency` requests in flight over all of `variables`: req/s, and CPU ms per request."""
     queue = list(variables)
+    cpu0, neo0 = way.cpu(), cpu_seconds(neo4j_pid)
     started = time.perf_counter()
 
     async def worker() -> None:
         while queue:
-            await one(queue.pop())
+            await way.call(kind, queue.pop())
 
     await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return len(variables) / (time.perf_counter() - started)
-
-
-def _summary(timings: list[float]) -> tuple[float, float]:
-    return statistics.median(timings), percentile(timings, 0.95)
+    elapsed = time.perf_counter() - started
+    n = len(variables)
+    return {
+        "rps": n / elapsed,
+        "cpu_ms_c": 1000 * (way.cpu() - cpu0) / n,
+        "neo4j_cpu_ms_c": 1000 * (cpu_seconds(neo4j_pid) - neo0) / n,
+    }
 
 
 async def measure(
-    target: Neo4jTarget, urls: dict[str, str], pool: dict, iterations: int, concurrency: int
+    target: Neo4jTarget,
+    urls: dict[str, str],
+    pids: dict[str, int],
+    peer,
+    pool: dict,
+    iterations: int,
+    concurrency: int,
+    checked: int,
 ) -> list[dict]:
     driver = open_async_driver(target)
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     rows = []
-
-    def graphql_body(query: str):
-        return lambda v: {"query": query, "variables": v}
-
     try:
-        floor_pool = [{}] * iterations
-        ways = {
-            "graphql": lambda q, cy, kind, vs, c: run_http(urls["graphql"], graphql_body(q), vs, c),
-            "levelled": lambda q, cy, kind, vs, c: run_http(urls["levelled"], graphql_body(q), vs, c),
-            "http": lambda q, cy, kind, vs, c: run_http(f"{urls['http']}/cypher/{kind}", lambda v: v, vs, c),
-            "driver": lambda q, cy, kind, vs, c: _no_trips(run_cypher(driver, cy, vs, c)),
-        }
-        cases = dict(CASES)
-        # The fixed cost of any request: the smallest GraphQL document against the smallest HTTP
-        # answer of the hand-written endpoint and a trivial query on the driver.
-        cases["floor: { __typename } / RETURN 1"] = ("{ __typename }", "RETURN 1 AS one", "floor")
-        for name, (graphql_query, cypher_query, kind) in cases.items():
-            variables = floor_pool if kind == "floor" else pool[kind][:iterations]
-            row = {"name": name}
-            for way, run in ways.items():
-                if kind == "floor" and way == "http":
-                    timings, _, _ = await run_health(urls["http"], variables)
-                    row[way] = _summary(timings)
-                    continue
-                await run(graphql_query, cypher_query, kind, variables[:20], 1)  # warm plans and caches
-                timings, _, trips = await run(graphql_query, cypher_query, kind, variables, 1)
-                _, rate, _ = await run(graphql_query, cypher_query, kind, variables, concurrency)
-                row[way] = _summary(timings)
-                row[f"{way}_rps"] = rate
-                row[f"{way}_trips"] = max(trips) if trips else None
-            rows.append(row)
+        async with httpx.AsyncClient(timeout=30, limits=limits) as client:
+            ways = build_ways(client, driver, urls, pids, peer)
+            for name, (_, _, kind) in [*CASES.items(), ("floor: { __typename } / RETURN 1", FLOOR)]:
+                variables = [{}] * iterations if kind == "floor" else pool[kind][:iterations]
+                for v in variables[:20]:  # warm plans, caches, JITs and connections
+                    for way in ways.values():
+                        await way.call(kind, v)
+                if peer is not None and kind != "floor":
+                    different = await check_answers(ways, peer, kind, pool[kind][-checked:])
+                    if different:
+                        raise SystemExit("the ways answer differently:\n" + "\n".join(different))
+                row: dict[str, Any] = {"name": name, **await latency(ways, kind, variables)}
+                for way_name, way in ways.items():
+                    row[way_name].update(await throughput(way, kind, variables, concurrency, pids["neo4j"]))
+                rows.append(row)
+                print(render([row], iterations, concurrency, head=False), flush=True)
     finally:
         await driver.close()
     return rows
 
 
-async def _no_trips(measured) -> tuple[list[float], float, list[int]]:
-    timings, rate = await measured
-    return timings, rate, []
+def _ratio(row: dict, a: str, b: str, key: str) -> float:
+    return row[a][key] / row[b][key] if b in row and row[b][key] else float("nan")
 
 
-async def run_health(url: str, variables: list[dict]) -> tuple[list[float], float, list[int]]:
-    timings = []
-    async with httpx.AsyncClient(timeout=30) as client:
-        for _ in variables:
-            started = time.perf_counter()
-            (await client.get(f"{url}/healthz")).raise_for_status()
-            timings.append((time.perf_counter() - started) * 1000)
-    return timings, 0.0, []
-
-
-def render(rows: list[dict], iterations: int, concurrency: int) -> str:
-    lines = [
-        f"{iterations} requests per case and way, sequential for latency, {concurrency} in flight for throughput; "
-        "p50 / p95 in ms\n",
-        "| query | GraphQL | GraphQL, level by level | HTTP + Cypher | driver | GraphQL p95 / driver p95 "
-        "| GraphQL p95 / HTTP + Cypher p95 | GraphQL / driver req/s | round trips (level by level) |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
+def render(rows: list[dict], iterations: int, concurrency: int, head: bool = True) -> str:
+    peer = any("peer" in row for row in rows)
+    lines = []
+    if head:
+        lines += [
+            f"{iterations} requests per read and way: 1 in flight (ways interleaved) for p50 / p95 ms and the server's "
+            f"CPU ms per request; {concurrency} in flight for req/s (and the CPU per request there).\n",
+            "| read | this API | @neo4j/graphql | HTTP + Cypher | driver | p95 this / peer | p95 this / HTTP + Cypher "
+            f"| req/s at {concurrency}: this / peer | server CPU ms/req: this / peer | Neo4j CPU ms/req at "
+            f"{concurrency}: this / peer | round trips |",
+            "|---|---|---|---|---|---|---|---|---|---|---|",
+        ]
     for row in rows:
-        cells = [f"{row[w][0]:.1f} / {row[w][1]:.1f}" for w in ("graphql", "levelled", "http", "driver")]
-        rates = f"{row['graphql_rps']:.0f} / {row['driver_rps']:.0f}"
-        trips = f"{row['graphql_trips']} ({row['levelled_trips']})" if row.get("graphql_trips") is not None else "0"
+        cells = [
+            f"{row[w]['p50']:.1f} / {row[w]['p95']:.1f}" if w in row else "-"
+            for w in ("graphql", "peer", "http", "driver")
+        ]
+        both = ("graphql", "peer") if peer else ("graphql",)
+        rates = " / ".join(f"{row[w]['rps']:.0f}" for w in both)
+        cpu = " / ".join(f"{row[w]['cpu_ms']:.2f}" for w in both)
+        neo = " / ".join(f"{row[w]['neo4j_cpu_ms_c']:.2f}" for w in both)
+        trips = str(row["graphql"]["trips"])
+        if "levelled" in row:
+            trips += f" ({row['levelled']['trips']} level by level: {row['levelled']['p50']:.1f} / "
+            trips += f"{row['levelled']['p95']:.1f} ms)"
         lines.append(
-            f"| {row['name']} | {' | '.join(cells)} | {row['graphql'][1] / row['driver'][1]:.2f}x "
-            f"| {row['graphql'][1] / row['http'][1]:.2f}x | {rates} | {trips} |"
+            f"| {row['name']} | {' | '.join(cells)} | {_ratio(row, 'graphql', 'peer', 'p95'):.2f}x "
+            f"| {_ratio(row, 'graphql', 'http', 'p95'):.2f}x | {rates} | {cpu} | {neo} | {trips} |"
         )
+    if head and peer:
+        lines.append(f"\nTargets ({TARGETS}):")
+        for row in rows:
+            if row["name"].startswith("floor"):
+                continue
+            checks = {
+                "p95 vs peer": _ratio(row, "graphql", "peer", "p95") <= 0.75,
+                "req/s vs peer": _ratio(row, "graphql", "peer", "rps") >= 1.5,
+                "p95 vs HTTP + Cypher": _ratio(row, "graphql", "http", "p95") <= 1.3,
+                "CPU vs peer": _ratio(row, "graphql", "peer", "cpu_ms") <= 0.6,
+            }
+            verdicts = ", ".join(f"{what} {'met' if ok else 'NOT met'}" for what, ok in checks.items())
+            lines.append(f"- {row['name']}: {verdicts}")
     return "\n".join(lines)
 
 
@@ -183,9 +285,17 @@ def main() -> None:
     parser.add_argument("bundle", nargs="?", default=str(ROOT.parent / "shared" / "datasets" / "debian-bullseye"))
     parser.add_argument("--iterations", type=int, default=300)
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--peer", default=str(ROOT.parent / "shared" / "peer-neo4j-graphql"))
+    parser.add_argument("--no-peer", action="store_true", help="leave the peer out (e.g. no Node on this machine)")
+    parser.add_argument("--checked", type=int, default=10, help="variables per read whose answers are compared")
+    parser.add_argument("--levelled", action="store_true", help="also this API without the prefetch")
+    parser.add_argument("--data-dir", default=str(DATA_DIR), help="the benchmark Neo4j's data folder")
+    parser.add_argument("--bolt-port", type=int, default=27687)
+    parser.add_argument("--http-port", type=int, default=27474)
     args = parser.parse_args()
 
-    conn = managed_neo4j.start(DATA_DIR, bolt_port=27687, http_port=27474)
+    data_dir = Path(args.data_dir)
+    conn = managed_neo4j.start(data_dir, bolt_port=args.bolt_port, http_port=args.http_port)
     target = Neo4jTarget(conn.uri, conn.user, conn.password, "neo4j")
     with open_driver(target) as driver:
         migrations.migrate(driver, "neo4j")
@@ -193,16 +303,29 @@ def main() -> None:
             "any"
         ]:
             import_bundle(driver, "neo4j", Path(args.bundle))
-        pool = variable_pool(driver, random.Random(0), args.iterations)
+        pool = variable_pool(driver, random.Random(0), args.iterations + args.checked)
 
-    with (
-        ServerProcess(target, DATA_DIR) as graphql,
-        ServerProcess(target, DATA_DIR, env={"MAESTRO_GRAPHQL_PREFETCH": "false"}) as levelled,
-        ServerProcess(target, DATA_DIR, app="cypher_endpoint:app") as http,
-    ):
-        urls = {"graphql": f"{graphql.url}/graphql", "levelled": f"{levelled.url}/graphql", "http": http.url}
-        rows = asyncio.run(measure(target, urls, pool, args.iterations, args.concurrency))
-    print(render(rows, args.iterations, args.concurrency))
+    use_peer = not args.no_peer and Path(args.peer, "server.mjs").exists() and node_available()
+    if not args.no_peer and not use_peer:
+        print(f"(no peer: {args.peer} or Node is missing)")
+    # A budget no run reaches: the benchmark measures serving, not the per-client cost limit.
+    serve_env = {"MAESTRO_COST_BUDGET_PER_MINUTE": "1000000000"}
+    with ExitStack() as stack:
+        servers: dict[str, Any] = {
+            "graphql": stack.enter_context(ServerProcess(target, data_dir, env=serve_env)),
+            "http": stack.enter_context(ServerProcess(target, data_dir, app="cypher_endpoint:app")),
+        }
+        if args.levelled:
+            levelled_env = {**serve_env, "MAESTRO_GRAPHQL_PREFETCH": "false"}
+            servers["levelled"] = stack.enter_context(ServerProcess(target, data_dir, env=levelled_env))
+        if use_peer:
+            servers["peer"] = stack.enter_context(PeerServer(Path(args.peer), target))
+        urls = {name: server.url + ("" if name == "http" else "/graphql") for name, server in servers.items()}
+        pids = {name: server.process.pid for name, server in servers.items()}
+        pids["neo4j"] = int((data_dir / "neo4j" / "neo4j.pid").read_text())
+        peer = peer_module(Path(args.peer)) if use_peer else None
+        rows = asyncio.run(measure(target, urls, pids, peer, pool, args.iterations, args.concurrency, args.checked))
+    print("\n" + render(rows, args.iterations, args.concurrency))
 
 
 if __name__ == "__main__":

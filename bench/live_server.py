@@ -33,6 +33,9 @@ class ServerProcess:
         self.url = f"http://127.0.0.1:{self.port}"
         environment = {key: value for key, value in os.environ.items() if not key.startswith("NEO4J_")}
         environment.update(MAESTRO_DATA_DIR=str(data_dir), MAESTRO_LOG_LEVEL="WARNING", **(env or {}))
+        # The code of this checkout, whatever copy of the package the interpreter has installed.
+        root = str(Path(__file__).resolve().parents[1])
+        environment["PYTHONPATH"] = os.pathsep.join(filter(None, [root, environment.get("PYTHONPATH")]))
         if target is not None:
             environment.update(
                 NEO4J_URI=target.uri,

@@ -166,7 +166,9 @@ def create_app(settings: Settings | None = None, target: Neo4jTarget | None = No
     async def lifespan(app: Starlette):
         resolved = target or resolve_target(settings)
         tracing.configure(settings)
-        app.state.db = GraphDB(open_api_driver(resolved, settings), resolved.database)
+        app.state.db = GraphDB(
+            open_api_driver(resolved, settings), resolved.database, autocommit_reads=settings.neo4j_autocommit_reads
+        )
         # For the Explorer's "open in Neo4j Browser" links (known for the managed Neo4j).
         app.state.neo4j_browser_url = resolved.browser_url
         app.state.neo4j_database = resolved.database

@@ -127,6 +127,9 @@ class Settings(BaseSettings):
     neo4j_connection_timeout_seconds: float = Field(default=2.0, gt=0)
     neo4j_acquisition_timeout_seconds: float = Field(default=3.0, gt=0)
     neo4j_retry_seconds: float = Field(default=1.5, ge=0)
+    # Reads as auto-commit transactions (one Bolt exchange per query instead of three; a
+    # transient failure falls back to a retried managed transaction): `db/graph.py`.
+    neo4j_autocommit_reads: bool = True
     # One JSON object per log line (for log shippers), or plain text for a terminal.
     log_format: Literal["json", "text"] = "json"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

@@ -13,7 +13,7 @@ import importlib.util
 import sys
 from pathlib import Path
 
-from conftest import TEST_DATA_DIR, count, data, live_server
+from conftest import TEST_DATA_DIR, count, data, gql, live_server
 
 from maestro_graph.config import Settings
 
@@ -84,3 +84,61 @@ def test_concurrent_writes_each_land_once_with_their_audit_event(graph, neo4j_ta
         "RETURN e.targets[0] AS id, count(e) AS events"
     ).records
     assert {r["id"]: r["events"] for r in events if r["id"] in acknowledged} == dict.fromkeys(acknowledged, 1)
+
+
+PROJECT_FIELDS = "id name description status section tags createdAt"
+ARTIFACT_FIELDS = "id name kind version uri description section"
+USAGE_FIELDS = "count kinds context firstUsed lastUsed"
+
+
+def _round_trips_and_data(client, query: str, variables: dict | None = None) -> tuple[int, dict]:
+    body = gql(client, query, variables)
+    assert "errors" not in body, body
+    return body["extensions"]["cypher"]["roundTrips"], body["data"]
+
+
+def test_a_single_item_write_is_one_query_and_its_audit_event_answering_as_a_later_read(client):
+    # The write answers with what it wrote (no read-back query): the answer equals what a
+    # read afterwards sees, field for field.
+    trips, written = _round_trips_and_data(
+        client,
+        f"mutation($i: ProjectInput!) {{ upsertProject(input: $i) {{ {PROJECT_FIELDS} }} }}",
+        {"i": {"id": "rt-p", "name": "round trip", "description": "d", "section": "s", "tags": ["a", "b"]}},
+    )
+    assert trips == 2
+    assert written["upsertProject"] == data(client, f'{{ project(id: "rt-p") {{ {PROJECT_FIELDS} }} }}')["project"]
+    trips, written = _round_trips_and_data(
+        client,
+        f"mutation($i: ArtifactInput!) {{ upsertArtifact(input: $i) {{ {ARTIFACT_FIELDS} }} }}",
+        {"i": {"id": "rt-a", "name": "model", "kind": "MODEL", "version": "1", "uri": "s3://m"}},
+    )
+    assert trips == 2
+    assert written["upsertArtifact"] == data(client, f'{{ artifact(id: "rt-a") {{ {ARTIFACT_FIELDS} }} }}')["artifact"]
+    usage = {"projectId": "rt-p", "artifactId": "rt-a", "count": 3, "kind": "train", "context": "c"}
+    for kind in ("train", "serve"):  # created, then matched: both answers as stored
+        trips, written = _round_trips_and_data(
+            client,
+            f"""mutation($i: UsageInput!) {{ recordUsage(input: $i) {{
+                project {{ {PROJECT_FIELDS} }} artifact {{ {ARTIFACT_FIELDS} }} usage {{ {USAGE_FIELDS} }} }} }}""",
+            {"i": {**usage, "kind": kind, "usedAt": "2024-05-01T10:00:00+00:00"}},
+        )
+        assert trips == 2
+        stored = data(
+            client,
+            f"""{{ project(id: "rt-p") {{ {PROJECT_FIELDS}
+                uses(first: 5) {{ edges {{ node {{ {ARTIFACT_FIELDS} }} usage {{ {USAGE_FIELDS} }} }} }} }} }}""",
+        )["project"]
+        edge = stored.pop("uses")["edges"][0]
+        assert written["recordUsage"] == {"project": stored, "artifact": edge["node"], "usage": edge["usage"]}
+    assert written["recordUsage"]["usage"]["kinds"] == ["train", "serve"]
+
+
+def test_a_link_to_a_missing_node_still_names_it_and_writes_nothing(client, graph):
+    body = gql(
+        client,
+        "mutation($i: UsageInput!) { recordUsage(input: $i) { usage { count } } }",
+        {"i": {"projectId": "rt-p", "artifactId": "rt-missing"}},
+    )
+    assert body["data"] == {"recordUsage": None}
+    assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND" and "rt-missing" in body["errors"][0]["message"]
+    assert count(graph, "MATCH (e:AuditEvent) WHERE 'rt-missing' IN e.targets RETURN count(e)") == 0

@@ -175,13 +175,15 @@ async def _upsert_node(info: Info, label: str, build, data) -> dict:
     return await _run(info, work, [node_id], sorted(props), [label])
 
 
-async def _link(info: Info, rel: RelationshipType, row: dict, start: Endpoint, end: Endpoint, read_back):
-    """Write the `rel` edge `row` describes from `start` to `end`, then answer `read_back(tx)`."""
+async def _link(info: Info, rel: RelationshipType, row: dict, start: Endpoint, end: Endpoint, answer):
+    """Write the `rel` edge `row` describes from `start` to `end`, then answer `answer(linked)`
+    from the edge and endpoints as the write returned them."""
 
     async def work(tx):
-        if not await edges.upsert_one(tx, rel, row):
+        linked = await edges.upsert_one(tx, rel, row)
+        if linked is None:
             raise await _missing_endpoint(tx, rel, start, end) or NotFound(rel.start.label, start.id)
-        return await read_back(tx)
+        return answer(linked)
 
     changed = sorted(key for key, value in row.items() if value is not None and not key.endswith("_id"))
     return await _run(info, work, [start.id, end.id], changed, [rel.start.label, rel.end.label])
@@ -207,10 +209,6 @@ async def _unlink(info: Info, rel: RelationshipType, start: Endpoint, end: Endpo
         return Deleted(id=strawberry.ID(edge_id))
 
     return await _run(info, work, [start.id, end.id], [], [rel.start.label, rel.end.label])
-
-
-async def _one(tx, label: str, node_id: str) -> dict:
-    return (await nodes.get_many(tx, label, [node_id]))[node_id]
 
 
 # Every payload is nullable so that each field reports its own outcome: a non-null payload
@@ -256,14 +254,14 @@ class Mutation:
             "used_at": input.used_at,
         }
 
-        async def read_back(tx):
+        def answer(linked: edges.Linked) -> UsageRecord:
             return UsageRecord(
-                project=Project.from_node(await _one(tx, "Project", project.id)),
-                artifact=Artifact.from_node(await _one(tx, "Artifact", artifact.id)),
-                usage=Usage.from_rel(await edges.properties(tx, USES, project.id, artifact.id)),
+                project=Project.from_node(linked.start),
+                artifact=Artifact.from_node(linked.end),
+                usage=Usage.from_rel(linked.rel),
             )
 
-        return await _link(info, USES, row, project, artifact, read_back)
+        return await _link(info, USES, row, project, artifact, answer)
 
     @strawberry.mutation(
         description="Add a person to a project with a role (roles accumulate).",
@@ -280,14 +278,14 @@ class Mutation:
         person, project = _endpoint(person_id, "personId"), _endpoint(project_id, "projectId")
         row = {"person_id": person.id, "project_id": project.id, "role": role.value, "since": since}
 
-        async def read_back(tx):
+        def answer(linked: edges.Linked) -> MembershipRecord:
             return MembershipRecord(
-                person=Person.from_node(await _one(tx, "Person", person.id)),
-                project=Project.from_node(await _one(tx, "Project", project.id)),
-                membership=Membership.from_rel(await edges.properties(tx, MEMBER_OF, person.id, project.id)),
+                person=Person.from_node(linked.start),
+                project=Project.from_node(linked.end),
+                membership=Membership.from_rel(linked.rel),
             )
 
-        return await _link(info, MEMBER_OF, row, person, project, read_back)
+        return await _link(info, MEMBER_OF, row, person, project, answer)
 
     @strawberry.mutation(
         description="Record that `artifactId` was derived from `sourceId` (e.g. a fine-tune of a base model).",
@@ -301,30 +299,21 @@ class Mutation:
             raise InvalidInput("sourceId", "an artifact cannot be derived from itself")
         row = {"artifact_id": artifact.id, "source_id": source.id}
 
-        async def read_back(tx):
-            return Artifact.from_node(await _one(tx, "Artifact", artifact.id))
-
-        return await _link(info, DERIVED_FROM, row, artifact, source, read_back)
+        return await _link(info, DERIVED_FROM, row, artifact, source, lambda linked: Artifact.from_node(linked.start))
 
     @strawberry.mutation(description="Record that a person created an artifact.", extensions=scope(scopes.WRITE))
     async def add_creator(self, info: Info, person_id: strawberry.ID, artifact_id: strawberry.ID) -> Artifact | None:
         person, artifact = _endpoint(person_id, "personId"), _endpoint(artifact_id, "artifactId")
         row = {"person_id": person.id, "artifact_id": artifact.id, "at": None}
 
-        async def read_back(tx):
-            return Artifact.from_node(await _one(tx, "Artifact", artifact.id))
-
-        return await _link(info, CREATED, row, person, artifact, read_back)
+        return await _link(info, CREATED, row, person, artifact, lambda linked: Artifact.from_node(linked.end))
 
     @strawberry.mutation(description="Put a person in a team.", extensions=scope(scopes.ADMIN))
     async def add_team_member(self, info: Info, person_id: strawberry.ID, team_id: strawberry.ID) -> Team | None:
         person, team = _endpoint(person_id, "personId"), _endpoint(team_id, "teamId")
         row = {"person_id": person.id, "team_id": team.id}
 
-        async def read_back(tx):
-            return Team.from_node(await _one(tx, "Team", team.id))
-
-        return await _link(info, IN_TEAM, row, person, team, read_back)
+        return await _link(info, IN_TEAM, row, person, team, lambda linked: Team.from_node(linked.end))
 
     @strawberry.mutation(
         description="Delete a project and its relationships.", extensions=project_manage(lambda a: a["id"])

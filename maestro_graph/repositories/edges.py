@@ -9,11 +9,11 @@ Repeating an upsert changes nothing.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import neo4j
 
-from maestro_graph.db.graph import fetch
+from maestro_graph.db.graph import fetch, fetch_maps
 from maestro_graph.graph_model import (
     CREATED,
     DERIVED_FROM,
@@ -23,6 +23,7 @@ from maestro_graph.graph_model import (
     USES,
     RelationshipType,
 )
+from maestro_graph.repositories.nodes import public_properties
 
 
 def _upsert(rel: RelationshipType, start_key: str, end_key: str, properties: str = "") -> str:
@@ -39,14 +40,23 @@ RETURN collect(CASE WHEN NOT found THEN row.line END) AS rejected
 """
 
 
+def _link(rel: RelationshipType, start_key: str, end_key: str, properties: str = "") -> str:
+    """The API's form of `_upsert` for one row: the same MERGE and `properties`, answering with
+    both endpoints and the edge as written (no row when an endpoint does not exist), so the
+    mutation's answer costs no further queries."""
+    return f"""
+UNWIND $rows AS row
+MATCH (s:{rel.start.label} {{id: row.{start_key}}})
+MATCH (e:{rel.end.label} {{id: row.{end_key}}})
+MERGE (s)-[x:{rel.name}]->(e){properties}
+RETURN {public_properties("s")} AS start, {public_properties("e")} AS end, properties(x) AS rel
+"""
+
+
 # USES carries the set of usage kinds seen (e.g. depends, recommends) so that two rows
 # for one pair keep both facts; first/last use widen, count is replaced when given.
 # ON CREATE takes the cheap path: most rows of a first import create their edge.
-UPSERT_USES = _upsert(
-    USES,
-    "project_id",
-    "artifact_id",
-    """
+_USES_PROPERTIES = """
   ON CREATE SET x.count = coalesce(row.count, 1),
     x.kinds = CASE WHEN row.kind IS NULL THEN [] ELSE [row.kind] END,
     x.context = row.context, x.first_used = row.used_at, x.last_used = row.used_at
@@ -56,30 +66,28 @@ UPSERT_USES = _upsert(
     x.first_used = CASE WHEN x.first_used IS NULL OR row.used_at < x.first_used
                         THEN row.used_at ELSE x.first_used END,
     x.last_used = CASE WHEN x.last_used IS NULL OR row.used_at > x.last_used
-                       THEN row.used_at ELSE x.last_used END""",
-)
+                       THEN row.used_at ELSE x.last_used END"""
 
-UPSERT_MEMBER = _upsert(
-    MEMBER_OF,
-    "person_id",
-    "project_id",
-    """
+_MEMBER_PROPERTIES = """
   ON CREATE SET x.roles = [row.role], x.since = row.since
   ON MATCH SET x.roles = CASE WHEN row.role IN x.roles THEN x.roles ELSE x.roles + row.role END,
-    x.since = coalesce(x.since, row.since)""",
-)
+    x.since = coalesce(x.since, row.since)"""
 
-UPSERT_CREATED = _upsert(
-    CREATED,
-    "person_id",
-    "artifact_id",
-    """
-  SET x.at = coalesce(x.at, row.at)""",
-)
+_CREATED_PROPERTIES = """
+  SET x.at = coalesce(x.at, row.at)"""
 
-UPSERT_DERIVED = _upsert(DERIVED_FROM, "artifact_id", "source_id")
+# Each relationship: its row keys for the start and end node, and what a write sets on the edge.
+_SHAPES: dict[str, tuple[RelationshipType, str, str, str]] = {
+    USES.name: (USES, "project_id", "artifact_id", _USES_PROPERTIES),
+    MEMBER_OF.name: (MEMBER_OF, "person_id", "project_id", _MEMBER_PROPERTIES),
+    CREATED.name: (CREATED, "person_id", "artifact_id", _CREATED_PROPERTIES),
+    DERIVED_FROM.name: (DERIVED_FROM, "artifact_id", "source_id", ""),
+    IN_TEAM.name: (IN_TEAM, "person_id", "team_id", ""),
+}
 
-UPSERT_IN_TEAM = _upsert(IN_TEAM, "person_id", "team_id")
+UPSERT = {name: _upsert(*shape) for name, shape in _SHAPES.items()}
+UPSERT_USES = UPSERT[USES.name]
+LINK = {name: _link(*shape) for name, shape in _SHAPES.items()}
 
 # Not an edge, but the same contract: set the outcome label where the project exists.
 SET_OUTCOME = """
@@ -89,14 +97,6 @@ FOREACH (_ IN CASE WHEN p IS NULL THEN [] ELSE [1] END | SET p.success = row.suc
 RETURN collect(CASE WHEN p IS NULL THEN row.line END) AS rejected
 """
 
-UPSERT = {
-    USES.name: UPSERT_USES,
-    MEMBER_OF.name: UPSERT_MEMBER,
-    CREATED.name: UPSERT_CREATED,
-    DERIVED_FROM.name: UPSERT_DERIVED,
-    IN_TEAM.name: UPSERT_IN_TEAM,
-}
-
 
 def _one_edge(rel: RelationshipType, then: str) -> str:
     """The `rel` edge `r` from the start node of id $a to the end node of id $b, then `then`."""
@@ -104,25 +104,26 @@ def _one_edge(rel: RelationshipType, then: str) -> str:
 
 
 DELETE = {rel.name: _one_edge(rel, "DELETE r RETURN count(*) AS n") for rel in RELATIONSHIP_TYPES}
-PROPERTIES = {rel.name: _one_edge(rel, "RETURN properties(r) AS rel") for rel in RELATIONSHIP_TYPES}
 
 
-async def upsert_one(tx: neo4j.AsyncManagedTransaction, rel: RelationshipType, row: dict[str, Any]) -> bool:
-    """Write one `rel` edge as an imported row would be; False when an endpoint does not exist."""
-    rows = await fetch(tx, UPSERT[rel.name], rows=[{"line": 0, **row}])
-    return not rows[0]["rejected"]
+class Linked(NamedTuple):
+    """An edge as the API wrote it: the public properties of both endpoints, and its own."""
+
+    start: dict[str, Any]
+    end: dict[str, Any]
+    rel: dict[str, Any]
+
+
+async def upsert_one(tx: neo4j.AsyncManagedTransaction, rel: RelationshipType, row: dict[str, Any]) -> Linked | None:
+    """Write one `rel` edge as an imported row would be; None when an endpoint does not exist."""
+    rows = await fetch_maps(tx, LINK[rel.name], rows=[row])
+    return Linked(rows[0]["start"], rows[0]["end"], rows[0]["rel"]) if rows else None
 
 
 async def delete(tx: neo4j.AsyncManagedTransaction, rel: RelationshipType, a: str, b: str) -> bool:
     """Delete the `rel` edge from node `a` to node `b`; False when there was none."""
     rows = await fetch(tx, DELETE[rel.name], a=a, b=b)
     return rows[0]["n"] > 0
-
-
-async def properties(tx: neo4j.AsyncManagedTransaction, rel: RelationshipType, a: str, b: str) -> dict[str, Any]:
-    """The properties of the `rel` edge from node `a` to node `b`, which must exist (e.g. a usage's count)."""
-    rows = await fetch(tx, PROPERTIES[rel.name], a=a, b=b)
-    return rows[0]["rel"]
 
 
 # --- batch jobs (the bundle importer, the demo seed), in the job's transaction -------------
