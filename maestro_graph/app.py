@@ -31,6 +31,7 @@ from maestro_graph.graphql.cost import CostPolicy
 from maestro_graph.graphql.schema import build_schema
 from maestro_graph.integrations.deployments_endpoint import DeploymentsEndpoint
 from maestro_graph.integrations.github_webhook import GitHubWebhook
+from maestro_graph.middleware import cors
 from maestro_graph.middleware.body_limit import BodySizeLimit
 from maestro_graph.middleware.deadline import Deadline
 from maestro_graph.middleware.observability import Observability
@@ -174,6 +175,7 @@ def create_app(settings: Settings | None = None, target: Neo4jTarget | None = No
     body_limits = {"/webhooks/github": settings.max_webhook_body_bytes}
     middleware = [
         Middleware(Observability),
+        *cors.middleware(settings),
         Middleware(Deadline, seconds=settings.request_deadline_seconds),
         Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, path_limits=body_limits),
     ]

@@ -23,11 +23,12 @@ from maestro_graph.graphql.mutations import Mutation
 from maestro_graph.graphql.queries import Query as GraphQuery
 from maestro_graph.graphql.suggestions import HideSuggestions
 from maestro_graph.graphql.unavailable import ServiceUnavailableAs503
+from maestro_graph.graphql.viewer import ViewerQuery
 from maestro_graph.middleware import deadline
 from maestro_graph.observability.graphql_metrics import GraphQLMetrics
 
-# The graph's own queries and the models' answers, served as one Query type.
-Query = merge_types("Query", (GraphQuery, MLQuery))
+# The graph's own queries, the models' answers and the caller's own view, served as one Query type.
+Query = merge_types("Query", (GraphQuery, MLQuery, ViewerQuery))
 
 SDL_PATH = Path(__file__).resolve().parents[2] / "schema.graphql"
 
