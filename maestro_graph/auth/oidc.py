@@ -143,16 +143,19 @@ class ExternalIssuer:
         """The token's scopes as this API grants them. The issuer decides what the token was
         issued for, the graph and the organisation's groups decide how far it reaches:
 
+        - a person the graph does not know (no Person node) only reads, whatever else the
+          token asks for or the groups say;
         - `admin` only when the token asks for it AND the configured admin group is among the
-          person's groups (a scope claim alone is the client's request, not a grant);
-        - `write` only for a person the graph knows (a Person node): anyone else reads.
+          person's groups (a scope claim alone is the client's request, not a grant).
         """
         asked = set(scopes.split(claims.get("scope") or claims.get("scp")))
+        if not asked & set(scopes.SUPPORTED):
+            return frozenset()  # not issued for this API at all
+        if not person_known:
+            return scopes.effective([scopes.READ])
         granted = asked & {scopes.READ, scopes.WRITE}
         if scopes.ADMIN in asked:
-            granted.add(scopes.WRITE)  # admin's request includes write's, if the rules below allow it
-        if not person_known:
-            granted &= {scopes.READ}
-        if scopes.ADMIN in asked and self.admin_group is not None and self.admin_group in self.groups(claims):
-            granted.add(scopes.ADMIN)
+            granted.add(scopes.WRITE)  # admin's request includes write's
+            if self.admin_group is not None and self.admin_group in self.groups(claims):
+                granted.add(scopes.ADMIN)
         return scopes.effective(granted)

@@ -13,7 +13,7 @@
 
 import { readFileSync } from 'node:fs';
 import { generateKeyPairSync } from 'node:crypto';
-import Provider from 'oidc-provider';
+import Provider, { errors } from 'oidc-provider';
 
 const config = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const issuer = `http://127.0.0.1:${config.port}`;
@@ -57,10 +57,13 @@ const provider = new Provider(issuer, {
       defaultResource: async () => config.audience,
       useGrantedResource: async () => true,
       async getResourceServerInfo(ctx, resource) {
-        if (resource !== config.audience) throw new Error(`unknown resource ${resource}`);
+        // The API's audience, and others' (a token for another API must be refused by this one).
+        if (resource !== config.audience && !(config.otherAudiences || []).includes(resource)) {
+          throw new errors.InvalidTarget();
+        }
         return {
           scope: 'read write admin',
-          audience: config.audience,
+          audience: resource,
           accessTokenFormat: 'jwt',
           accessTokenTTL: config.accessTokenSeconds || 300,
           jwt: { sign: { alg: 'RS256' } },
