@@ -78,7 +78,7 @@ def test_a_person_the_graph_does_not_know_only_reads(site, graph):
     # In the admin group and asking for everything, but with no Person node: read only.
     token = sign_in(provider, "zed", scope="openid profile read write admin")["access_token"]
     assert viewer(api, token) == {"subject": "zed", "scopes": ["read"], "source": "oidc", "person": None}
-    assert call(api, "{ project(id: \"alpha\") { name } }", token).json()["data"]["project"]["name"] == "Alpha"
+    assert call(api, '{ project(id: "alpha") { name } }', token).json()["data"]["project"]["name"] == "Alpha"
     refused = call(api, 'mutation { upsertArtifact(input: {id: "a-z", name: "Z", kind: MODEL}) { id } }', token)
     assert code_of(refused) == "FORBIDDEN" and "'write' scope" in refused.text
     assert code_of(call(api, ADD_PERSON, token)) == "FORBIDDEN"
@@ -146,9 +146,7 @@ def test_sign_in_see_a_project_be_refused_a_write_and_sign_out(site, browser, gr
     # Only the API and the provider: the provider's pages ask for a web font, which stays out.
     context.route(
         "**/*",
-        lambda route: (
-            route.continue_() if route.request.url.startswith((api, provider.issuer)) else route.abort()
-        ),
+        lambda route: route.continue_() if route.request.url.startswith((api, provider.issuer)) else route.abort(),
     )
     page = context.new_page()
     page.set_default_timeout(15_000)
@@ -162,7 +160,9 @@ def test_sign_in_see_a_project_be_refused_a_write_and_sign_out(site, browser, gr
     bearer: list[str] = []
     page.on(
         "request",
-        lambda r: r.url == f"{api}/graphql" and "authorization" in r.headers and bearer.append(r.headers["authorization"]),
+        lambda r: (
+            r.url == f"{api}/graphql" and "authorization" in r.headers and bearer.append(r.headers["authorization"])
+        ),
     )
 
     page.goto(f"{api}/ui/#/project/alpha")
