@@ -12,7 +12,22 @@
  * the tokens and, where the provider publishes an end_session_endpoint, ends its session too.
  */
 
-import * as oauth from '../vendor/oauth4webapi/index.js';
+import {
+  allowInsecureRequests,
+  authorizationCodeGrantRequest,
+  calculatePKCECodeChallenge,
+  discoveryRequest,
+  generateRandomCodeVerifier,
+  generateRandomNonce,
+  generateRandomState,
+  getValidatedIdTokenClaims,
+  None as publicClient,
+  processAuthorizationCodeResponse,
+  processDiscoveryResponse,
+  processRefreshTokenResponse,
+  refreshTokenGrantRequest,
+  validateAuthResponse,
+} from '../vendor/oauth4webapi/index.js';
 import { setSignedInToken } from '../api/token.js';
 
 const FLOW_KEY = 'maestro-graph.sign-in-flow';
@@ -61,7 +76,7 @@ function insecureAllowed(url) {
 }
 
 function requestOptions(extra) {
-  return { ...extra, [oauth.allowInsecureRequests]: insecureAllowed(new URL(settings.issuer)) };
+  return { ...extra, [allowInsecureRequests]: insecureAllowed(new URL(settings.issuer)) };
 }
 
 function client() {
@@ -79,8 +94,8 @@ function resourceParameters() {
 async function discover() {
   if (!provider) {
     const issuer = new URL(settings.issuer);
-    const response = await oauth.discoveryRequest(issuer, requestOptions({ algorithm: 'oidc' }));
-    provider = await oauth.processDiscoveryResponse(issuer, response);
+    const response = await discoveryRequest(issuer, requestOptions({ algorithm: 'oidc' }));
+    provider = await processDiscoveryResponse(issuer, response);
   }
   return provider;
 }
@@ -88,15 +103,15 @@ async function discover() {
 /** Sends the browser to the provider's sign-in page; it comes back to this page with a code. */
 export async function signIn() {
   const as = await discover();
-  const verifier = oauth.generateRandomCodeVerifier();
-  const flow = { verifier, state: oauth.generateRandomState(), nonce: oauth.generateRandomNonce(), hash: location.hash };
+  const verifier = generateRandomCodeVerifier();
+  const flow = { verifier, state: generateRandomState(), nonce: generateRandomNonce(), hash: location.hash };
   const url = new URL(as.authorization_endpoint);
   const parameters = {
     client_id: settings.clientId,
     redirect_uri: redirectUri(),
     response_type: 'code',
     scope: settings.scopes,
-    code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
+    code_challenge: await calculatePKCECodeChallenge(verifier),
     code_challenge_method: 'S256',
     state: flow.state,
     nonce: flow.nonce,
@@ -120,15 +135,15 @@ export async function completeSignIn() {
   const as = await discover();
   let parameters;
   try {
-    parameters = oauth.validateAuthResponse(as, client(), returned, flow.state);
+    parameters = validateAuthResponse(as, client(), returned, flow.state);
   } catch (error) {
     throw new SignInError(`The identity provider did not sign you in: ${error.error_description || error.error || error.message}`);
   }
-  const response = await oauth.authorizationCodeGrantRequest(as, client(), oauth.None(), parameters, redirectUri(),
+  const response = await authorizationCodeGrantRequest(as, client(), publicClient(), parameters, redirectUri(),
     flow.verifier, requestOptions({ additionalParameters: resourceParameters() }));
-  const result = await oauth.processAuthorizationCodeResponse(as, client(), response,
+  const result = await processAuthorizationCodeResponse(as, client(), response,
     { expectedNonce: flow.nonce, requireIdToken: true });
-  keep(result, oauth.getValidatedIdTokenClaims(result));
+  keep(result, getValidatedIdTokenClaims(result));
   return true;
 }
 
@@ -156,10 +171,10 @@ export async function renew() {
   if (session.refreshToken) {
     try {
       const as = await discover();
-      const response = await oauth.refreshTokenGrantRequest(as, client(), oauth.None(), session.refreshToken,
+      const response = await refreshTokenGrantRequest(as, client(), publicClient(), session.refreshToken,
         requestOptions({ additionalParameters: resourceParameters() }));
-      const result = await oauth.processRefreshTokenResponse(as, client(), response);
-      keep(result, oauth.getValidatedIdTokenClaims(result));
+      const result = await processRefreshTokenResponse(as, client(), response);
+      keep(result, getValidatedIdTokenClaims(result));
       return true;
     } catch (_) { /* refused or unreachable: the session ends below */ }
   }
