@@ -4,6 +4,7 @@ profile. What a token from it may do here, and the Explorer's sign-in in headles
 
 from __future__ import annotations
 
+import base64
 import json
 from urllib.parse import parse_qs, urlsplit
 
@@ -12,6 +13,7 @@ import pytest
 from conftest import CHROMIUM, CHROMIUM_ARGS, TEST_DATA_DIR, live_server
 from oidc_idp import ADMIN_GROUP, AUDIENCE, CLIENT_ID, OTHER_AUDIENCE, provider_port, running, sign_in
 
+from maestro_graph.auth.principal import Principal
 from maestro_graph.config import Settings
 
 VIEWER = "{ viewer { subject scopes source person { id name } } }"
@@ -55,6 +57,11 @@ def viewer(api: str, token: str) -> dict:
     return body["data"]["viewer"]
 
 
+def claims_of(token: str) -> dict:
+    payload = token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+
+
 def code_of(response: httpx.Response) -> str:
     return response.json()["errors"][0]["extensions"]["code"]
 
@@ -70,6 +77,7 @@ def test_a_person_in_the_graph_acts_as_their_person_node(site):
     }
     # A viewer of the project: the write scope alone does not make a project writable.
     refused = call(api, WRITE_ALPHA, token)
+    assert refused.status_code == 200 and refused.json()["data"] is None
     assert code_of(refused) == "FORBIDDEN" and "needs a role on project 'alpha'" in refused.text
 
 
@@ -110,6 +118,13 @@ def test_a_token_for_another_audience_is_refused(site):
     assert refused.status_code == 401 and code_of(refused) == "UNAUTHENTICATED"
     assert "'aud'" in refused.json()["errors"][0]["message"]
     assert 'error="invalid_token"' in refused.headers["www-authenticate"]
+
+
+def test_each_signed_in_person_spends_their_own_budget():
+    # People signed in through one frontend share its client id, not its query budget.
+    ada = Principal(subject="ada", scopes=frozenset({"read"}), source="oidc", client_id=CLIENT_ID)
+    grace = Principal(subject="grace", scopes=frozenset({"read"}), source="oidc", client_id=CLIENT_ID)
+    assert ada.budget_key == "sub:ada" and grace.budget_key == "sub:grace"
 
 
 def test_the_explorer_is_told_where_to_sign_in(site):
@@ -192,6 +207,15 @@ def test_sign_in_see_a_project_be_refused_a_write_and_sign_out(site, browser, gr
     storage = page.evaluate("JSON.stringify([Object.entries(localStorage), Object.entries(sessionStorage)])")
     assert token not in storage and json.loads(storage) == [[], []]
 
+    # Renewal: the refresh token (in memory too) gets a new access token, which the page then sends.
+    with page.expect_request(
+        lambda r: r.url == f"{api}/graphql" and r.headers.get("authorization") != f"Bearer {token}"
+    ):
+        assert page.evaluate("async () => (await import('./auth/session.js')).renew()") is True
+    renewed = bearer[-1].removeprefix("Bearer ")
+    assert renewed != token and claims_of(renewed)["sub"] == "ada"
+    token = renewed
+
     # A write without a role that allows it: refused, and nothing changes.
     refused = page.evaluate(
         """async (mutation) => {
@@ -202,6 +226,18 @@ def test_sign_in_see_a_project_be_refused_a_write_and_sign_out(site, browser, gr
     )
     assert refused.startswith("forbidden: upsertProject needs a role on project 'alpha'"), refused
     assert graph.execute_query("MATCH (p:Project {id: 'alpha'}) RETURN p.name AS name").records[0]["name"] == "Alpha"
+
+    # When the API stops taking the token (here: revoked), the page says the session expired.
+    graph.execute_query(
+        "CREATE (:RevokedToken {jti: $jti, expires_at: datetime() + duration('PT1H')})", jti=claims_of(token)["jti"]
+    )
+    page.evaluate("location.hash = '#/person/p-ada'")  # in the page: a reload would forget the tokens anyway
+    banner.get_by_text("Your session has expired").wait_for()
+    assert page.locator("#account").is_hidden()
+    # Signing in again is one redirect: the provider still knows the person.
+    banner.get_by_role("button", name="Sign in again").click()
+    page.locator("#account-name", has_text="Ada Lovelace").wait_for()
+    page.wait_for_url(f"{api}/ui/#/person/p-ada")
 
     # Signing out ends the provider's session too, and comes back signed out.
     page.locator("#sign-out").click()

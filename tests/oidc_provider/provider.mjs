@@ -43,6 +43,10 @@ const provider = new Provider(issuer, {
     if (!person) return undefined;
     return { accountId: id, claims: async () => ({ sub: id, name: person.name }) };
   },
+  // Refresh tokens for the Explorer (a public client allowed the grant), for silent renewal.
+  async issueRefreshToken(ctx, client) {
+    return client.grantTypeAllowed('refresh_token');
+  },
   // The claims an organisation's provider adds to access tokens for this API.
   async extraTokenClaims(ctx, token) {
     const person = people[token.accountId];

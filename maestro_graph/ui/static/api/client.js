@@ -6,7 +6,7 @@
  * Trouble that concerns the whole page (the server is down, the token is refused) goes to
  * the reporter as well, which shows it in the banner. */
 
-import { expire, signInAvailable } from '../auth/session.js';
+import { expire, sessionExpired, signInAvailable } from '../auth/session.js';
 import { config } from '../state.js';
 import { graphqlDocument } from './documents.js';
 import { getToken, isSignedInToken } from './token.js';
@@ -62,6 +62,7 @@ function unauthenticated(token) {
     return 'Your session has expired. Sign in again to continue.';
   }
   if (token) return 'Your access token has expired or is not valid. Enter a new token to continue.';
+  if (sessionExpired()) return 'Your session has expired. Sign in again to continue.';
   return signInAvailable()
     ? 'This server needs you to sign in. Sign in to continue.'
     : 'This server needs an access token. Enter one to continue.';
