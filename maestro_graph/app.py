@@ -37,6 +37,7 @@ from maestro_graph.integrations.deployments_endpoint import DeploymentsEndpoint
 from maestro_graph.integrations.github_webhook import GitHubWebhook
 from maestro_graph.live.hub import EventHub
 from maestro_graph.live.webhook_worker import WebhookWorker
+from maestro_graph.middleware import cors
 from maestro_graph.middleware.body_limit import BodySizeLimit
 from maestro_graph.middleware.deadline import Deadline
 from maestro_graph.middleware.observability import Observability
@@ -215,6 +216,7 @@ def create_app(settings: Settings | None = None, target: Neo4jTarget | None = No
     body_limits = {"/webhooks/github": settings.max_webhook_body_bytes}
     middleware = [
         Middleware(Observability),
+        *cors.middleware(settings),
         Middleware(Deadline, seconds=settings.request_deadline_seconds),
         Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, path_limits=body_limits),
     ]

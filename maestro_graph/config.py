@@ -7,12 +7,16 @@ everything else is prefixed MAESTRO_.
 from __future__ import annotations
 
 import ipaddress
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# scheme://host[:port], as browsers send it in `Origin`.
+_ORIGIN = re.compile(r"https?://([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?")
 
 
 def _default_data_dir() -> Path:
@@ -73,6 +77,23 @@ class Settings(BaseSettings):
     oidc_jwks_cache_seconds: int = Field(default=3600, ge=1)
     # At most one refetch per this many seconds when a token names an unknown `kid`.
     oidc_jwks_min_refresh_seconds: int = Field(default=30, ge=0)
+    # People's tokens from that issuer: the claim listing the person's groups, and the group
+    # whose members get the `admin` scope (when their token asks for it). Unset, no external
+    # token is ever admin: a token's own `scope` claim never grants it alone.
+    oidc_groups_claim: str = "groups"
+    oidc_admin_group: str | None = None
+    # Sign-in on the Explorer (authorization code + PKCE, in the browser): the public client
+    # registered at the issuer for it, the scopes it asks for, and the resource indicator
+    # (RFC 8707) that gets access tokens for this API's audience, for issuers that need one.
+    oidc_client_id: str | None = None
+    oidc_scopes: str = "openid profile read write"
+    oidc_resource: str | None = None
+
+    # Frontends served from other origins that may call /graphql from a browser (CORS):
+    # exact origins, e.g. ["https://explorer.example.org"]. Credentials (cookies) are never
+    # allowed: callers send a bearer token. Preflight answers are cached this long.
+    cors_allowed_origins: list[str] = Field(default_factory=list)
+    cors_max_age_seconds: int = Field(default=600, ge=0, le=86_400)
 
     # Request hardening: body size, query cost (the objects an answer can hold, pages taken
     # as full), and a per-client cost budget refilled continuously (in-process: per replica).
@@ -159,6 +180,15 @@ class Settings(BaseSettings):
         if refused or not algorithms:
             raise ValueError(f"oidc_algorithms must be asymmetric signature algorithms (refused: {refused})")
         return algorithms
+
+    @field_validator("cors_allowed_origins")
+    @classmethod
+    def _exact_origins(cls, origins: list[str]) -> list[str]:
+        # An allow-list of origins, each exactly as a browser sends it: no wildcard, no path.
+        for origin in origins:
+            if not _ORIGIN.fullmatch(origin):
+                raise ValueError(f"cors_allowed_origins: {origin!r} is not an origin like https://app.example.org")
+        return origins
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -156,6 +156,7 @@ def test_the_page_and_its_config_are_served_with_a_strict_policy(server):
             "neo4jBrowserQueries": explorer_queries(),
             "pageSize": PAGE_SIZE,
             "maxPageSize": 100,
+            "signIn": None,  # no identity provider configured for this server
         }
         assert http.get("/ui/missing.js").status_code == 404
         # The modules and their GraphQL documents, each with a type the browser accepts under nosniff.

@@ -3,7 +3,9 @@
 The token's (unverified) issuer only picks the verifier: ours or the configured external
 one. Whichever verifies it, a revoked `jti` is refused; for our tokens the client must
 still be registered, the token may carry no scope beyond the client's, and the Person it
-acts for is read from the client, so changing either takes effect at once.
+acts for is read from the client, so changing either takes effect at once. An external
+token acts for the Person its configured claim names, if the graph has one; what it may do
+is `ExternalIssuer.granted_scopes` (read for a stranger to the graph, admin only by group).
 """
 
 from __future__ import annotations
@@ -51,17 +53,16 @@ class Authenticator:
     async def _external(self, external: ExternalIssuer, token: str) -> Principal:
         claims = await external.verify(token)
         jti = claims.get("jti") if isinstance(claims.get("jti"), str) else None
-        if jti:
-            status = await self.db.read(token_revocations.status, jti, None)
-            if status["revoked"]:
-                raise InvalidToken("token revoked")
-        person = claims.get(external.person_claim)
+        person = external.person_id(claims)
+        status = await self.db.read(token_revocations.external_status, jti, person)
+        if status["revoked"]:
+            raise InvalidToken("token revoked")
         client = claims.get("client_id") or claims.get("azp")
         return Principal(
             subject=claims["sub"],
-            scopes=scopes.effective(scopes.split(claims.get("scope") or claims.get("scp"))),
+            scopes=external.granted_scopes(claims, person_known=status["person_known"]),
             source="oidc",
             client_id=client if isinstance(client, str) else None,
-            person_id=person if isinstance(person, str) and person else None,
+            person_id=person if status["person_known"] else None,
             token_id=jti,
         )

@@ -1,4 +1,5 @@
-"""Access tokens from an external OpenID Connect issuer (when one is configured).
+"""Access tokens from an external OpenID Connect issuer (when one is configured), and what
+the person behind one may do here.
 
 Its public keys come from the configured JWKS URL only, are cached in process, and are
 fetched again when they age out or when a token names a `kid` we have not seen (the
@@ -19,7 +20,7 @@ import anyio
 from joserfc.errors import JoseError
 from joserfc.jwk import Key, KeySet
 
-from maestro_graph.auth import tokens
+from maestro_graph.auth import scopes, tokens
 from maestro_graph.config import Settings
 
 # Only public signature keys: a symmetric (`oct`) key in a JWKS would make the issuer's
@@ -98,6 +99,8 @@ class ExternalIssuer:
         self.audience = settings.oidc_audience
         self.algorithms = tuple(settings.oidc_algorithms)
         self.person_claim = settings.oidc_person_claim
+        self.groups_claim = settings.oidc_groups_claim
+        self.admin_group = settings.oidc_admin_group
         self.leeway = settings.token_leeway_seconds
         self.keys = keys
 
@@ -122,3 +125,37 @@ class ExternalIssuer:
             leeway=self.leeway,
             required=("sub",),
         )
+
+    def person_id(self, claims: dict[str, Any]) -> str | None:
+        """The id of the Person node the token names, by the configured claim."""
+        value = claims.get(self.person_claim)
+        return value if isinstance(value, str) and value else None
+
+    def groups(self, claims: dict[str, Any]) -> set[str]:
+        value = claims.get(self.groups_claim)
+        if isinstance(value, str):
+            return set(value.split())
+        if isinstance(value, list):
+            return {item for item in value if isinstance(item, str)}
+        return set()
+
+    def granted_scopes(self, claims: dict[str, Any], person_known: bool) -> frozenset[str]:
+        """The token's scopes as this API grants them. The issuer decides what the token was
+        issued for, the graph and the organisation's groups decide how far it reaches:
+
+        - a person the graph does not know (no Person node) only reads, whatever else the
+          token asks for or the groups say;
+        - `admin` only when the token asks for it AND the configured admin group is among the
+          person's groups (a scope claim alone is the client's request, not a grant).
+        """
+        asked = set(scopes.split(claims.get("scope") or claims.get("scp")))
+        if not asked & set(scopes.SUPPORTED):
+            return frozenset()  # not issued for this API at all
+        if not person_known:
+            return scopes.effective([scopes.READ])
+        granted = asked & {scopes.READ, scopes.WRITE}
+        if scopes.ADMIN in asked:
+            granted.add(scopes.WRITE)  # admin's request includes write's
+            if self.admin_group is not None and self.admin_group in self.groups(claims):
+                granted.add(scopes.ADMIN)
+        return scopes.effective(granted)

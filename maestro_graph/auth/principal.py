@@ -38,10 +38,11 @@ class Principal:
     @property
     def budget_key(self) -> str | None:
         """Whose query-cost budget a request spends; None means the caller's address."""
-        if self.client_id:
-            return f"client:{self.client_id}"
+        # People signed in through one frontend share its client id: each has their own budget.
         if self.source == "oidc":
             return f"sub:{self.subject}"
+        if self.client_id:
+            return f"client:{self.client_id}"
         return None
 
 

@@ -25,12 +25,13 @@ from maestro_graph.graphql.queries import Query as GraphQuery
 from maestro_graph.graphql.subscriptions import Subscription
 from maestro_graph.graphql.suggestions import HideSuggestions
 from maestro_graph.graphql.unavailable import ServiceUnavailableAs503
+from maestro_graph.graphql.viewer import ViewerQuery
 from maestro_graph.middleware import deadline
 from maestro_graph.observability.graphql_metrics import GraphQLMetrics
 
-# The graph's own queries, the models' answers and the outgoing webhooks, served as one
-# Query type; the graph's writes and the webhooks' as one Mutation type.
-Query = merge_types("Query", (GraphQuery, MLQuery, WebhookQuery))
+# The graph's own queries, the models' answers, the outgoing webhooks and the caller's own
+# view, served as one Query type; the graph's writes and the webhooks' as one Mutation type.
+Query = merge_types("Query", (GraphQuery, MLQuery, WebhookQuery, ViewerQuery))
 Mutation = merge_types("Mutation", (GraphMutation, WebhookMutation))
 
 SDL_PATH = Path(__file__).resolve().parents[2] / "schema.graphql"

@@ -32,6 +32,14 @@ RETURN r IS NOT NULL AS revoked,
        c.person_id AS person_id, c.scopes AS client_scopes
 """
 
+# The same for a token from an external issuer: the deny-list, and whether the Person its
+# claim names is in the graph (a person it does not know only reads).
+EXTERNAL_STATUS = """
+OPTIONAL MATCH (r:RevokedToken {jti: $jti})
+OPTIONAL MATCH (p:Person {id: $person_id})
+RETURN r IS NOT NULL AS revoked, p IS NOT NULL AS person_known
+"""
+
 
 async def revoke(tx: neo4j.AsyncManagedTransaction, jti: str, client_id: str | None, expires_at: int) -> None:
     await fetch(tx, REVOKE, jti=jti, client_id=client_id, expires_at=expires_at)
@@ -40,3 +48,7 @@ async def revoke(tx: neo4j.AsyncManagedTransaction, jti: str, client_id: str | N
 
 async def status(tx: neo4j.AsyncManagedTransaction, jti: str | None, client_id: str | None) -> dict:
     return (await fetch(tx, STATUS, jti=jti, client_id=client_id))[0]
+
+
+async def external_status(tx: neo4j.AsyncManagedTransaction, jti: str | None, person_id: str | None) -> dict:
+    return (await fetch(tx, EXTERNAL_STATUS, jti=jti, person_id=person_id))[0]

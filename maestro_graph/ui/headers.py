@@ -20,6 +20,17 @@ EXPLORER_POLICY = {
     "cache-control": "no-cache",
 }
 
+
+def explorer_policy(connect_origins: list[str]) -> dict[str, str]:
+    """EXPLORER_POLICY, with the page also allowed to call `connect_origins` (the identity
+    provider the Explorer signs people in with: its discovery document and token endpoint)."""
+    if not connect_origins:
+        return EXPLORER_POLICY
+    policy = EXPLORER_POLICY["content-security-policy"]
+    extended = policy.replace("connect-src 'self'", "connect-src 'self' " + " ".join(connect_origins))
+    return {**EXPLORER_POLICY, "content-security-policy": extended}
+
+
 # By suffix rather than from `mimetypes`, which reads the host's tables: with nosniff a
 # browser runs a module only when it comes as JavaScript, and no table knows `.graphql`
 # (the documents are fetched and read as text; the type says what they are).

@@ -1,13 +1,16 @@
 /* Maestro Graph Explorer: a small single-page app over the public GraphQL API.
  *
  * Native ES modules, no build step, nothing loaded from elsewhere. This module starts the
- * page: it reads the server's settings, wires the top bar, and draws the address. Pages are
+ * page: it reads the server's settings, finishes a sign-in when the identity provider has just
+ * sent the person back, wires the top bar, and draws the address. Pages are
  * addressed by the URL fragment (see lib/links.js), so every view can be linked to.
  */
 
 import { reportTo } from './api/client.js';
 import { hideBanner, showBanner } from './chrome/banner.js';
-import { openTokenDialog, tokenAction, wireTokenDialog } from './chrome/token-dialog.js';
+import { configureSignIn, completeSignIn } from './auth/session.js';
+import { authAction, wireAccount } from './chrome/account.js';
+import { wireTokenDialog } from './chrome/token-dialog.js';
 import { $ } from './lib/dom.js';
 import { rerender, setRenderer } from './navigation.js';
 import { render } from './router.js';
@@ -30,16 +33,22 @@ function showProfile() {
 
 async function start() {
   setRenderer(render);
-  // Page-wide trouble goes to the banner, with the action that helps: a token, or a retry.
+  // Page-wide trouble goes to the banner, with the action that helps: signing in (or a
+  // token), or a retry.
   reportTo({
-    trouble: (error) => showBanner(error, error.kind === 'auth'
-      ? { label: tokenAction(), run: openTokenDialog }
-      : { label: 'Retry', run: () => rerender() }),
+    trouble: (error) => showBanner(error, error.kind === 'auth' ? authAction() : { label: 'Retry', run: () => rerender() }),
     answered: hideBanner,
   });
   wireTokenDialog();
   await readConfig();
+  configureSignIn(config.signIn);
   showProfile();
+  try {
+    await completeSignIn();
+  } catch (error) {
+    showBanner({ kind: 'auth', message: error.message }, authAction());
+  }
+  wireAccount();
   window.addEventListener('hashchange', render);
   render();
 }

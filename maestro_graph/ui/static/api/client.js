@@ -1,13 +1,15 @@
 /* Calls to the public GraphQL API, and what their failures mean to the user.
  *
- * Every failure becomes an ApiError whose `kind` the page acts on: `auth` asks for a token,
+ * Every failure becomes an ApiError whose `kind` the page acts on: `auth` asks the person to
+ * sign in (or for a token),
  * `down` and `rate` offer a retry, `notfound` and `refused` say what the server said.
  * Trouble that concerns the whole page (the server is down, the token is refused) goes to
  * the reporter as well, which shows it in the banner. */
 
+import { expire, sessionExpired, signInAvailable } from '../auth/session.js';
 import { config } from '../state.js';
 import { graphqlDocument } from './documents.js';
-import { getToken } from './token.js';
+import { getToken, isSignedInToken } from './token.js';
 
 export class ApiError extends Error {
   constructor(kind, message, retryAfter) {
@@ -51,6 +53,23 @@ export async function gql(name, variables) {
   } catch (_) {
     throw down('The Maestro Graph server cannot be reached. It may be down or restarting.');
   }
+  return execute(query, variables);
+}
+
+function unauthenticated(token) {
+  if (isSignedInToken(token)) {
+    expire(); // the API no longer takes the access token: the person signs in again
+    return 'Your session has expired. Sign in again to continue.';
+  }
+  if (token) return 'Your access token has expired or is not valid. Enter a new token to continue.';
+  if (sessionExpired()) return 'Your session has expired. Sign in again to continue.';
+  return signInAvailable()
+    ? 'This server needs you to sign in. Sign in to continue.'
+    : 'This server needs an access token. Enter one to continue.';
+}
+
+/** Runs the GraphQL `query` text with `variables` and the current credentials; resolves to its `data`. */
+export async function execute(query, variables) {
   const token = getToken();
   const response = await post(query, variables, token);
   let body = null;
@@ -60,11 +79,9 @@ export async function gql(name, variables) {
   const errors = (body && body.errors) || [];
   const codes = errors.map((e) => e.extensions && e.extensions.code);
   if (response.status === 401 || codes.includes('UNAUTHENTICATED')) {
-    const message = token
-      ? 'Your access token has expired or is not valid. Enter a new token to continue.'
-      : 'This server needs an access token. Enter one to continue.';
-    const error = new ApiError('auth', message);
-    if (token === getToken()) reporter.trouble(error); // not for an answer to a token since replaced
+    const current = token === getToken(); // not for an answer to a token since replaced
+    const error = new ApiError('auth', unauthenticated(token));
+    if (current) reporter.trouble(error);
     throw error;
   }
   if (response.status === 429 || codes.includes('RATE_LIMITED')) {

@@ -1,7 +1,7 @@
 /* The access-token button and dialog: the user pastes a bearer token, or forgets it to call
  * the API anonymously. Either way the page is drawn again with the new credentials. */
 
-import { getToken, setToken } from '../api/token.js';
+import { getToken, pastedToken, setToken } from '../api/token.js';
 import { $ } from '../lib/dom.js';
 import { rerender } from '../navigation.js';
 import { hideBanner } from './banner.js';
@@ -21,7 +21,7 @@ export function tokenAction() {
 
 export function openTokenDialog() {
   const dialog = $('#token-dialog');
-  $('#token-input').value = getToken();
+  $('#token-input').value = pastedToken();
   if (typeof dialog.showModal === 'function') dialog.showModal();
   else dialog.setAttribute('open', '');
   $('#token-input').focus();
