@@ -83,23 +83,32 @@ async def audit_events(
     return node_connection(rows, total, win.skip, AuditEvent.from_node)
 
 
+def _event(info: Info, targets: list[str], changed: list[str]) -> audit.Event:
+    """The audit event of this mutation, by the request's caller, on `targets`."""
+    principal = info.context.principal
+    return audit.Event(
+        action=info.field_name,
+        actor=principal.actor if principal else "unknown",
+        client_id=principal.client_id if principal else None,
+        person_id=principal.person_id if principal else None,
+        targets=targets,
+        changed=changed,
+    )
+
+
 def audited(info: Info, work: Callable[[Any], Awaitable[Any]], targets: Iterable[str], changed: Iterable[str]):
     """`work` followed, in the same transaction, by the audit event of this mutation."""
-    principal = info.context.principal
-    # Lists now: a transaction retried after a transient error runs `unit` again.
-    targets, changed = list(targets), list(changed)
+    # Made now: a transaction retried after a transient error runs `unit` again.
+    event = _event(info, list(targets), list(changed))
 
     async def unit(tx):
         result = await work(tx)
-        await audit.record(
-            tx,
-            action=info.field_name,
-            actor=principal.actor if principal else "unknown",
-            client_id=principal.client_id if principal else None,
-            person_id=principal.person_id if principal else None,
-            targets=targets,
-            changed=changed,
-        )
+        await audit.record(tx, **vars(event))
         return result
 
     return unit
+
+
+async def record_items(tx: Any, info: Info, items: Iterable[tuple[list[str], list[str]]]) -> None:
+    """One audit event per item of a bulk write, each (targets, changed), in `tx` and one round trip."""
+    await audit.record_many(tx, [_event(info, targets, changed) for targets, changed in items])

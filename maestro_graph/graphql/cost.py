@@ -1,8 +1,10 @@
 """What a query may cost before it runs: the objects its answer can hold. Every field
 that returns objects counts once for each object it can be resolved on, so a page of
 `first: 50` under a page of `first: 20` costs a thousand times what one item under it
-costs. Scalar fields are free (the token limit bounds how many a query can name). The
-estimate is the worst case: pages are taken as full, skip/include ignored.
+costs. A bulk write counts as a page of its inputs (its `inputs` list argument): its
+answer's cost for each input, and at least one. Scalar fields are free (the token limit
+bounds how many a query can name). The estimate is the worst case: pages are taken as
+full, skip/include ignored.
 
 Over `max_cost` a query is refused outright; otherwise its cost is taken from the
 caller's budget (per client, or per address when anonymous), and an empty budget
@@ -26,6 +28,7 @@ from graphql import (
     GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
+    ListValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
     VariableNode,
@@ -39,6 +42,8 @@ from maestro_graph.graphql.errors import ErrorCode
 from maestro_graph.ratelimit import TokenBuckets
 
 PAGE_ARGUMENT = "first"
+# The list argument of a bulk write: each of its items is work, whatever the answer selects.
+BATCH_ARGUMENT = "inputs"
 
 
 @dataclass(frozen=True)
@@ -94,8 +99,23 @@ class _Estimator:
         if node.selection_set is None:
             return 0
         child = get_named_type(definition.type)
+        if BATCH_ARGUMENT in definition.args:
+            return 1 + self.batch_size(node) * max(1, self.selection_cost(node.selection_set, child))
         pages = self.page_size(node) if PAGE_ARGUMENT in definition.args else 1
         return 1 + pages * self.selection_cost(node.selection_set, child)
+
+    def batch_size(self, node: FieldNode) -> int:
+        """The number of items in the field's `inputs`: a list written out or in a variable (a
+        single item stands for a list of one, as GraphQL's input coercion takes it)."""
+        for argument in node.arguments or ():
+            if argument.name.value != BATCH_ARGUMENT:
+                continue
+            value: Any = argument.value
+            if isinstance(value, VariableNode):
+                value = self.variables.get(value.name.value)
+                return len(value) if isinstance(value, list) else 1
+            return len(value.values) if isinstance(value, ListValueNode) else 1
+        return 0
 
     def page_size(self, node: FieldNode) -> int:
         for argument in node.arguments or ():

@@ -11,15 +11,17 @@ from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import AddValidationRules, MaskErrors, MaxTokensLimiter, ParserCache, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
+from strawberry.types import get_object_definition
 
 from maestro_graph.auth.permissions import RequireReadScope
+from maestro_graph.graphql.bulk import BulkMutation
 from maestro_graph.graphql.cost import CostLimit, CostPolicy
 from maestro_graph.graphql.document_limits import LimitedValidation, Limits
 from maestro_graph.graphql.error_logging import ErrorLoggingSchema
 from maestro_graph.graphql.errors import PUBLIC_CODES, CodeDomainErrors
 from maestro_graph.graphql.ml import MLQuery
 from maestro_graph.graphql.mutation_authorization import AuthorizeMutationsFirst
-from maestro_graph.graphql.mutations import Mutation
+from maestro_graph.graphql.mutations import Mutation as ItemMutation
 from maestro_graph.graphql.queries import Query as GraphQuery
 from maestro_graph.graphql.suggestions import HideSuggestions
 from maestro_graph.graphql.unavailable import ServiceUnavailableAs503
@@ -28,6 +30,11 @@ from maestro_graph.observability.graphql_metrics import GraphQLMetrics
 
 # The graph's own queries and the models' answers, served as one Query type.
 Query = merge_types("Query", (GraphQuery, MLQuery))
+# The single-item writes and the bulk ones, served as one Mutation type described as the first.
+Mutation = strawberry.type(
+    type("Mutation", (ItemMutation, BulkMutation), {}),
+    description=get_object_definition(ItemMutation, strict=True).description,
+)
 
 SDL_PATH = Path(__file__).resolve().parents[2] / "schema.graphql"
 

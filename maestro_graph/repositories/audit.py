@@ -8,7 +8,7 @@ Events name the fields that changed, never their values: values can be personal 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
@@ -16,9 +16,12 @@ import neo4j
 
 from maestro_graph.db.graph import fetch
 
-RECORD = """
-CREATE (e:AuditEvent {id: randomUUID(), at: datetime(), action: $action, actor: $actor,
-                      client_id: $client_id, person_id: $person_id, targets: $targets, changed: $changed})
+# The properties an event carries come from `Event`; the server adds its id and time. A
+# null property is not stored, as CREATE with a null value would not store it either.
+RECORD_MANY = """
+UNWIND $events AS event
+CREATE (e:AuditEvent {id: randomUUID(), at: datetime()})
+SET e += event
 """
 
 # Every clause is inert when its parameter is null.
@@ -42,6 +45,18 @@ COUNT = f"MATCH (e:AuditEvent) {_WHERE} RETURN count(e) AS total"
 
 
 @dataclass(frozen=True)
+class Event:
+    """What one AuditEvent says: the one declaration of its shape, for `record` and `record_many`."""
+
+    action: str
+    actor: str
+    client_id: str | None
+    person_id: str | None
+    targets: list[str]
+    changed: list[str]
+
+
+@dataclass(frozen=True)
 class AuditFilter:
     actor: str | None = None
     client_id: str | None = None
@@ -61,16 +76,13 @@ async def record(
     targets: list[str],
     changed: list[str],
 ) -> None:
-    await fetch(
-        tx,
-        RECORD,
-        action=action,
-        actor=actor,
-        client_id=client_id,
-        person_id=person_id,
-        targets=targets,
-        changed=changed,
-    )
+    await record_many(tx, [Event(action, actor, client_id, person_id, targets, changed)])
+
+
+async def record_many(tx: neo4j.AsyncManagedTransaction, events: list[Event]) -> None:
+    """One AuditEvent per item of `events`, in one round trip (a bulk write's items)."""
+    if events:
+        await fetch(tx, RECORD_MANY, events=[asdict(event) for event in events])
 
 
 async def page(

@@ -109,8 +109,16 @@ PROPERTIES = {rel.name: _one_edge(rel, "RETURN properties(r) AS rel") for rel in
 
 async def upsert_one(tx: neo4j.AsyncManagedTransaction, rel: RelationshipType, row: dict[str, Any]) -> bool:
     """Write one `rel` edge as an imported row would be; False when an endpoint does not exist."""
-    rows = await fetch(tx, UPSERT[rel.name], rows=[{"line": 0, **row}])
-    return not rows[0]["rejected"]
+    return not await upsert_many(tx, rel, [{"line": 0, **row}])
+
+
+async def upsert_many(
+    tx: neo4j.AsyncManagedTransaction, rel: RelationshipType, rows: list[dict[str, Any]]
+) -> list[int]:
+    """`rows` (each with its `line`) as `rel` edges in one round trip; the `line`s of those with
+    an endpoint missing, which wrote nothing."""
+    answer = await fetch(tx, UPSERT[rel.name], rows=rows)
+    return answer[0]["rejected"]
 
 
 async def delete(tx: neo4j.AsyncManagedTransaction, rel: RelationshipType, a: str, b: str) -> bool:

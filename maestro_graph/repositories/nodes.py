@@ -51,8 +51,13 @@ EXISTING_IDS = {
 
 async def upsert(tx: neo4j.AsyncManagedTransaction, label: str, node_id: str, props: dict[str, Any]) -> dict:
     # The upsert returns nothing (returning nodes would slow bulk imports threefold); read back.
-    await fetch(tx, UPSERT[label], rows=[{"id": node_id, "props": props, "created_at": None}])
+    await upsert_many(tx, label, [{"id": node_id, "props": props, "created_at": None}])
     return (await get_many(tx, label, [node_id]))[node_id]
+
+
+async def upsert_many(tx: neo4j.AsyncManagedTransaction, label: str, rows: list[dict[str, Any]]) -> None:
+    """`rows` of {id, props, created_at} as `label` nodes, in one round trip (the API's bulk writes)."""
+    await fetch(tx, UPSERT[label], rows=rows)
 
 
 async def get_many(tx: neo4j.AsyncManagedTransaction, label: str, ids: list[str]) -> dict[str, dict]:
