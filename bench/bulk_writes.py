@@ -134,13 +134,14 @@ def check_and_clean(target: Neo4jTarget, prefix: str) -> tuple[int, int]:
         events = driver.execute_query(
             "MATCH (e:AuditEvent) WHERE e.targets[0] STARTS WITH $prefix RETURN count(e) AS n", prefix=prefix
         ).records[0]["n"]
-        for label in ("AuditEvent", "Person", "Project", "Artifact"):
-            key = "e.targets[0]" if label == "AuditEvent" else "e.id"
-            driver.execute_query(
-                f"MATCH (e:{label}) WHERE {key} STARTS WITH $prefix "
-                "CALL (e) { DETACH DELETE e } IN TRANSACTIONS OF 5000 ROWS",
-                prefix=prefix,
-            )
+        with driver.session(database="neo4j") as session:  # CALL … IN TRANSACTIONS needs an implicit one
+            for label in ("AuditEvent", "Person", "Project", "Artifact"):
+                key = "e.targets[0]" if label == "AuditEvent" else "e.id"
+                session.run(
+                    f"MATCH (e:{label}) WHERE {key} STARTS WITH $prefix "
+                    "CALL (e) { DETACH DELETE e } IN TRANSACTIONS OF 5000 ROWS",
+                    prefix=prefix,
+                ).consume()
     return nodes, events
 
 

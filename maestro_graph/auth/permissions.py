@@ -18,7 +18,7 @@ A role check reads the caller's MEMBER_OF roles from the graph at the time of th
 from __future__ import annotations
 
 import abc
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from typing import Any
 
 import strawberry
@@ -69,7 +69,7 @@ class Rule(BasePermission):
     resolves and a mutation document authorized as a whole before any of its fields runs."""
 
     @abc.abstractmethod
-    def authorize(self, context: Any, field_name: str, arguments: dict[str, Any]) -> Awaitable[None] | None:
+    def authorize(self, context: Any, field_name: str, arguments: Mapping[str, Any]) -> Awaitable[None] | None:
         """Raises FORBIDDEN (or UNAUTHENTICATED) unless the caller may make this call."""
 
 
@@ -85,7 +85,7 @@ class RequireScope(Rule):
         self.authorize(info.context, info.field_name, kwargs)
         return True
 
-    def authorize(self, context: Any, field_name: str, arguments: dict[str, Any]) -> None:
+    def authorize(self, context: Any, field_name: str, arguments: Mapping[str, Any]) -> None:
         if not _principal(context).has(self.scope):
             raise forbidden(f"{field_name} needs the '{self.scope}' scope")
 
@@ -93,7 +93,7 @@ class RequireScope(Rule):
 class ProjectRole(Rule):
     """`write` scope and one of `roles` on the project the arguments name; `admin` passes."""
 
-    def __init__(self, project_of: Callable[[dict[str, Any]], Any], roles: frozenset[str]):
+    def __init__(self, project_of: Callable[[Mapping[str, Any]], Any], roles: frozenset[str]):
         self.project_of = project_of
         self.roles = roles
         self._schema_directive = Requires(scope=scopes.WRITE, project_roles=sorted(roles))  # type: ignore[misc]
@@ -102,7 +102,7 @@ class ProjectRole(Rule):
         await self.authorize(info.context, info.field_name, kwargs)
         return True
 
-    async def authorize(self, context: Any, field_name: str, arguments: dict[str, Any]) -> None:
+    async def authorize(self, context: Any, field_name: str, arguments: Mapping[str, Any]) -> None:
         principal = _principal(context)
         if not principal.has(scopes.WRITE):
             raise forbidden(f"{field_name} needs the '{scopes.WRITE}' scope")
@@ -123,7 +123,7 @@ class EveryProjectRole(Rule):
     `projects_of` the arguments names, read in one query; `admin` passes. Refused as a whole,
     naming the items at fault (`extensions.indexes`)."""
 
-    def __init__(self, projects_of: Callable[[dict[str, Any]], list[Any]], roles: frozenset[str]):
+    def __init__(self, projects_of: Callable[[Mapping[str, Any]], list[Any]], roles: frozenset[str]):
         self.projects_of = projects_of
         self.roles = roles
         self._schema_directive = Requires(scope=scopes.WRITE, project_roles=sorted(roles))  # type: ignore[misc]
@@ -132,7 +132,7 @@ class EveryProjectRole(Rule):
         await self.authorize(info.context, info.field_name, kwargs)
         return True
 
-    async def authorize(self, context: Any, field_name: str, arguments: dict[str, Any]) -> None:
+    async def authorize(self, context: Any, field_name: str, arguments: Mapping[str, Any]) -> None:
         principal = _principal(context)
         if not principal.has(scopes.WRITE):
             raise forbidden(f"{field_name} needs the '{scopes.WRITE}' scope")
@@ -155,7 +155,7 @@ class EveryProjectRole(Rule):
             )
 
 
-async def authorize(field: StrawberryField, field_name: str, context: Any, arguments: dict[str, Any]) -> None:
+async def authorize(field: StrawberryField, field_name: str, context: Any, arguments: Mapping[str, Any]) -> None:
     """Every rule declared on `field` (named `field_name` in the schema), for a call with
     `arguments`; raises the first refusal."""
     for extension in field.extensions:
@@ -187,19 +187,19 @@ def scope(name: str) -> list[FieldExtension]:
     return requires(RequireScope(name))
 
 
-def project_write(project_of: Callable[[dict[str, Any]], Any]) -> list[FieldExtension]:
+def project_write(project_of: Callable[[Mapping[str, Any]], Any]) -> list[FieldExtension]:
     return requires(ProjectRole(project_of, WRITE_ROLES))
 
 
-def project_manage(project_of: Callable[[dict[str, Any]], Any]) -> list[FieldExtension]:
+def project_manage(project_of: Callable[[Mapping[str, Any]], Any]) -> list[FieldExtension]:
     return requires(ProjectRole(project_of, MANAGE_ROLES))
 
 
-def every_project_write(projects_of: Callable[[dict[str, Any]], list[Any]]) -> EveryProjectRole:
+def every_project_write(projects_of: Callable[[Mapping[str, Any]], list[Any]]) -> EveryProjectRole:
     return EveryProjectRole(projects_of, WRITE_ROLES)
 
 
-def every_project_manage(projects_of: Callable[[dict[str, Any]], list[Any]]) -> EveryProjectRole:
+def every_project_manage(projects_of: Callable[[Mapping[str, Any]], list[Any]]) -> EveryProjectRole:
     return EveryProjectRole(projects_of, MANAGE_ROLES)
 
 

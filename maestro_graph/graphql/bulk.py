@@ -13,29 +13,28 @@ that does not exist (NOT_FOUND), as the single mutation would answer.
 Authorization is all or nothing, whatever `partial` says: a caller without a role on one
 item's project is refused the whole call (FORBIDDEN, `extensions.indexes` naming the
 items), as a mutation document with one forbidden field runs none of its fields. A list
-over `MAX_ITEMS` is refused before that check reads anything, and each item counts towards
-the request's cost (`cost.BATCH_ARGUMENT`).
+over `MAX_ITEMS` is refused by the cost limit, before that check reads anything, and each
+item counts towards the request's cost (`cost.BATCH_ARGUMENT`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Protocol
 
 import strawberry
-from graphql import GraphQLError
 from strawberry.schema_directive import Location
 from strawberry.types import Info
 
 from maestro_graph.auth import scopes
-from maestro_graph.auth.permissions import RequireScope, Rule, every_project_manage, every_project_write, requires
+from maestro_graph.auth.permissions import RequireScope, every_project_manage, every_project_write, requires
 from maestro_graph.domain import InvalidInput, NotFound
 from maestro_graph.graph_model import MEMBER_OF, USES, RelationshipType
 from maestro_graph.graphql.audit import record_items
-from maestro_graph.graphql.cost import BATCH_ARGUMENT
-from maestro_graph.graphql.errors import ErrorCode, describe
+from maestro_graph.graphql.cost import BATCH_ARGUMENT, MAX_BATCH_ITEMS, too_many_items
+from maestro_graph.graphql.errors import describe
 from maestro_graph.graphql.mutations import (
     ArtifactInput,
     Link,
@@ -52,37 +51,20 @@ from maestro_graph.graphql.mutations import (
 from maestro_graph.graphql.vocabularies import MemberRole
 from maestro_graph.repositories import edges, nodes
 
-MAX_ITEMS = 1000
+MAX_ITEMS = MAX_BATCH_ITEMS
 
 
 @strawberry.schema_directive(
     locations=[Location.FIELD_DEFINITION],
     name="maxItems",
-    description="A longer list in `argument` is refused (BAD_USER_INPUT) before anything is read or written.",
+    description="A longer list in `argument` is refused (QUERY_TOO_COSTLY) before anything is read or written.",
 )
 class MaxItems:
     argument: str
     limit: int
 
 
-class AtMostItems(Rule):
-    """Bounds a bulk call's work before it starts: listed before the field's permission, so a
-    list over the limit is refused before the roles of its items' projects are read."""
-
-    def __init__(self) -> None:
-        self._schema_directive = MaxItems(argument=BATCH_ARGUMENT, limit=MAX_ITEMS)  # type: ignore[misc]
-
-    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        self.authorize(info.context, info.field_name, kwargs)
-        return True
-
-    def authorize(self, context: Any, field_name: str, arguments: dict[str, Any]) -> None:
-        given = len(arguments.get(BATCH_ARGUMENT) or ())
-        if given > MAX_ITEMS:
-            raise GraphQLError(
-                f"{field_name} takes at most {MAX_ITEMS} {BATCH_ARGUMENT} (got {given}): send them in several calls",
-                extensions={"code": ErrorCode.BAD_USER_INPUT, "field": BATCH_ARGUMENT},
-            )
+_BOUND = [MaxItems(argument=BATCH_ARGUMENT, limit=MAX_ITEMS)]
 
 
 @strawberry.input
@@ -192,6 +174,8 @@ class _RolledBack(Exception):
 
 
 async def _bulk(info: Info, kind: _Kind, inputs: list[Any], partial: bool) -> BulkWriteResult:
+    if len(inputs) > MAX_ITEMS:  # the cost limit refuses it first, where the schema has one
+        raise too_many_items(info.field_name, len(inputs))
     items: list[_Item] = []
     invalid: dict[int, Exception] = {}
     for index, data in enumerate(inputs):
@@ -240,7 +224,7 @@ def _answer(count: int, bad: dict[int, Exception], committed: bool) -> BulkWrite
     )
 
 
-def _inputs(arguments: dict[str, Any]) -> list[Any]:
+def _inputs(arguments: Mapping[str, Any]) -> list[Any]:
     return arguments.get(BATCH_ARGUMENT) or []
 
 
@@ -261,7 +245,8 @@ _ALL_OR_NOTHING = (
 class BulkMutation:
     @strawberry.mutation(
         description=f"upsertProject for many projects. {_ALL_OR_NOTHING}",
-        extensions=requires(AtMostItems(), every_project_write(lambda a: [i.id for i in _inputs(a)])),
+        extensions=requires(every_project_write(lambda a: [i.id for i in _inputs(a)])),
+        directives=_BOUND,
     )
     async def upsert_projects(
         self, info: Info, inputs: list[ProjectInput], partial: Partial = False
@@ -270,7 +255,8 @@ class BulkMutation:
 
     @strawberry.mutation(
         description=f"upsertArtifact for many artifacts. {_ALL_OR_NOTHING}",
-        extensions=requires(AtMostItems(), RequireScope(scopes.WRITE)),
+        extensions=requires(RequireScope(scopes.WRITE)),
+        directives=_BOUND,
     )
     async def upsert_artifacts(
         self, info: Info, inputs: list[ArtifactInput], partial: Partial = False
@@ -279,7 +265,8 @@ class BulkMutation:
 
     @strawberry.mutation(
         description=f"upsertPerson for many people. {_ALL_OR_NOTHING}",
-        extensions=requires(AtMostItems(), RequireScope(scopes.ADMIN)),
+        extensions=requires(RequireScope(scopes.ADMIN)),
+        directives=_BOUND,
     )
     async def upsert_people(
         self, info: Info, inputs: list[PersonInput], partial: Partial = False
@@ -288,7 +275,8 @@ class BulkMutation:
 
     @strawberry.mutation(
         description=f"recordUsage for many usages. {_ALL_OR_NOTHING}",
-        extensions=requires(AtMostItems(), every_project_write(lambda a: [i.project_id for i in _inputs(a)])),
+        extensions=requires(every_project_write(lambda a: [i.project_id for i in _inputs(a)])),
+        directives=_BOUND,
     )
     async def record_usages(
         self, info: Info, inputs: list[UsageInput], partial: Partial = False
@@ -297,7 +285,8 @@ class BulkMutation:
 
     @strawberry.mutation(
         description=f"addMember for many memberships. {_ALL_OR_NOTHING}",
-        extensions=requires(AtMostItems(), every_project_manage(lambda a: [i.project_id for i in _inputs(a)])),
+        extensions=requires(every_project_manage(lambda a: [i.project_id for i in _inputs(a)])),
+        directives=_BOUND,
     )
     async def add_members(
         self, info: Info, inputs: list[MemberInput], partial: Partial = False

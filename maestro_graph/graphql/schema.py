@@ -90,10 +90,12 @@ def build_schema(
         StopAtTheDeadline,
         CypherRoundTrips,
         RequireReadScope,
-        AuthorizeMutationsFirst,
     ]
+    # The cost limit before authorization, which reads the roles of every project a
+    # mutation names: a document's size is bounded before any of its work is done.
     if cost is not None:
         extensions.append(lambda: CostLimit(cost))
+    extensions.append(AuthorizeMutationsFirst)
     if mask_errors:
         extensions.append(lambda: MaskErrors(should_mask_error=_is_internal, error_message="Internal server error"))
     if not introspection:

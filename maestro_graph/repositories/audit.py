@@ -8,7 +8,7 @@ Events name the fields that changed, never their values: values can be personal 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -82,7 +82,8 @@ async def record(
 async def record_many(tx: neo4j.AsyncManagedTransaction, events: list[Event]) -> None:
     """One AuditEvent per item of `events`, in one round trip (a bulk write's items)."""
     if events:
-        await fetch(tx, RECORD_MANY, events=[asdict(event) for event in events])
+        # vars(), not asdict(): asdict deep-copies every list, a third of a bulk write's time.
+        await fetch(tx, RECORD_MANY, events=[vars(event) for event in events])
 
 
 async def page(
