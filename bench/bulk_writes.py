@@ -14,14 +14,19 @@ then measures, over loopback HTTP:
   calls of `--batch` inputs, one call after another, each answer asking for every item's
   result (`items { index ok error { code } }`).
 
-Prints items/s for each and the ratio to the single-item loop, then checks in Neo4j that
-every acknowledged item is there with its one audit event, and removes what it wrote.
+Prints items/s for each and the ratio to the single-item loop, and the CPU time the API
+process and Neo4j spent per 1,000 items (read from /proc, Linux only, less what each spends
+idle, measured for 5 s before): on a busy machine the
+wall-clock figures say more about the other work than about this one, the CPU times do not.
+Their sum bounds what one client can reach when both have a core to themselves. Then checks in
+Neo4j that every acknowledged item is there with its one audit event, and removes what it wrote.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,10 +71,57 @@ class Phase:
     items: int
     seconds: float
     requests: int
+    api_cpu: float = float("nan")  # seconds of CPU the API process spent on the phase
+    neo4j_cpu: float = float("nan")
 
     @property
     def per_second(self) -> float:
         return self.items / self.seconds
+
+
+def cpu_seconds(pid: int | None) -> float:
+    """User and system CPU time of process `pid` so far; NaN where /proc cannot say."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def neo4j_pid(data_dir: Path) -> int | None:
+    """The Java process of the managed Neo4j under `data_dir`, found by its command line."""
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            command = (entry / "cmdline").read_bytes().decode(errors="replace")
+        except OSError:
+            continue
+        if "java" in command and str(data_dir.resolve()) in command and "neo4j" in command.lower():
+            return int(entry.name)
+    return None
+
+
+class CpuMeter:
+    """CPU each process spent on a phase, less what it burns idle (Neo4j's JVM spends a share
+    of a core on its own housekeeping whatever it is asked), measured over `idle_s` first."""
+
+    def __init__(self, api_pid: int, neo4j: int | None, idle_s: float = 5.0):
+        self.pids = (api_pid, neo4j)
+        before = [cpu_seconds(pid) for pid in self.pids]
+        time.sleep(idle_s)
+        self.idle_rates = [(after - b) / idle_s for after, b in zip(self._now(), before, strict=True)]
+
+    def _now(self) -> list[float]:
+        return [cpu_seconds(pid) for pid in self.pids]
+
+    async def measure(self, phase_of):
+        before = self._now()
+        phase = await phase_of
+        spent = [
+            max(0.0, a - b - rate * phase.seconds)
+            for a, b, rate in zip(self._now(), before, self.idle_rates, strict=True)
+        ]
+        phase.api_cpu, phase.neo4j_cpu = spent
+        return phase
 
 
 async def _post(client: httpx.AsyncClient, url: str, query: str, variables: dict) -> dict:
@@ -109,17 +161,17 @@ async def bulk_phase(url: str, prefix: str, mutation: str, input_type: str, n: i
     return Phase(f"{mutation} x{n} in calls of {batch}", n, seconds, len(batches))
 
 
-async def measure(url: str, prefix: str, args: argparse.Namespace) -> list[Phase]:
+async def measure(url: str, prefix: str, args: argparse.Namespace, meter: CpuMeter) -> list[Phase]:
     # Warm-up: the first call of each kind pays for the connection and its query plans.
     await single_loop(url, f"{prefix}-warm-single", 5, 1)
     for mutation, input_type in KINDS:
         await bulk_phase(url, f"{prefix}-warm", mutation, input_type, 10, 10)
     phases = [
-        await single_loop(url, f"{prefix}-single", args.single, 1),
-        await single_loop(url, f"{prefix}-concurrent", args.single, args.clients),
+        await meter.measure(single_loop(url, f"{prefix}-single", args.single, 1)),
+        await meter.measure(single_loop(url, f"{prefix}-concurrent", args.single, args.clients)),
     ]
     for mutation, input_type in KINDS:
-        phases.append(await bulk_phase(url, prefix, mutation, input_type, args.items, args.batch))
+        phases.append(await meter.measure(bulk_phase(url, prefix, mutation, input_type, args.items, args.batch)))
     return phases
 
 
@@ -147,15 +199,26 @@ def check_and_clean(target: Neo4jTarget, prefix: str) -> tuple[int, int]:
 
 def render(phases: list[Phase]) -> str:
     baseline = phases[0].per_second
-    lines = ["| phase | requests | items | seconds | items/s | x single loop |", "|---|---|---|---|---|---|"]
-    for phase in phases:
+    lines = [
+        "| phase | requests | items | seconds | items/s | x single loop | API CPU ms / 1000 items "
+        "| Neo4j CPU ms / 1000 items |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for p in phases:
         lines.append(
-            f"| {phase.name} | {phase.requests} | {phase.items} | {phase.seconds:.2f} | "
-            f"{phase.per_second:.0f} | {phase.per_second / baseline:.1f} |"
+            f"| {p.name} | {p.requests} | {p.items} | {p.seconds:.2f} | {p.per_second:.0f} | "
+            f"{p.per_second / baseline:.1f} | {p.api_cpu / p.items * 1e6:.0f} | {p.neo4j_cpu / p.items * 1e6:.0f} |"
         )
     bulk = phases[2:]
-    total = sum(p.items for p in bulk) / sum(p.seconds for p in bulk)
-    lines.append(f"\nall bulk kinds together: {total:.0f} items/s ({total / baseline:.1f}x the single-item loop)")
+    items = sum(p.items for p in bulk)
+    total = items / sum(p.seconds for p in bulk)
+    cpu = sum(p.api_cpu + p.neo4j_cpu for p in bulk)
+    single_cpu = (phases[0].api_cpu + phases[0].neo4j_cpu) / phases[0].items
+    lines.append(
+        f"\nall bulk kinds together: {total:.0f} items/s ({total / baseline:.1f}x the single-item loop); "
+        f"API + Neo4j CPU {cpu / items * 1e6:.0f} ms per 1000 items (single-item loop: {single_cpu * 1e6:.0f}), "
+        f"so at most {items / cpu:.0f} items/s from one client with a core each to themselves"
+    )
     return "\n".join(lines)
 
 
@@ -179,7 +242,8 @@ def main() -> None:
     # items a second: each item counts towards a request's cost.
     env = {"MAESTRO_COST_BUDGET_PER_MINUTE": "100000000"}
     with ServerProcess(target, args.data_dir, env=env) as server:
-        phases = asyncio.run(measure(f"{server.url}/graphql", prefix, args))
+        meter = CpuMeter(server.process.pid, neo4j_pid(args.data_dir))
+        phases = asyncio.run(measure(f"{server.url}/graphql", prefix, args, meter))
     print(render(phases))
     single_items = 5 + 2 * args.single
     bulk_items = len(KINDS) * (10 + args.items)
