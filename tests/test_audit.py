@@ -38,6 +38,12 @@ STEPS = [
     ('linkDerivation(artifactId: "ab", sourceId: "aa") { id }', ["ab", "aa"], []),
     ('addCreator(personId: "au", artifactId: "aa") { id }', ["au", "aa"], []),
     ('addTeamMember(personId: "au", teamId: "at") { id }', ["au", "at"], []),
+    # A bulk write of one item: one event, action the bulk mutation's name.
+    ('upsertPeople(inputs: [{id: "bu", name: "B"}]) { written }', ["bu"], ["kind", "name"]),
+    ('upsertProjects(inputs: [{id: "bp", name: "BP"}]) { written }', ["bp"], ["name"]),
+    ('upsertArtifacts(inputs: [{id: "ba", name: "BA", kind: DATASET}]) { written }', ["ba"], ["kind", "name"]),
+    ('recordUsages(inputs: [{projectId: "bp", artifactId: "ba", count: 3}]) { written }', ["bp", "ba"], ["count"]),
+    ('addMembers(inputs: [{personId: "bu", projectId: "bp", role: OWNER}]) { written }', ["bu", "bp"], ["role"]),
     ('removeUsage(projectId: "ap", artifactId: "aa") { id }', ["ap", "aa"], []),
     ('removeMember(personId: "au", projectId: "ap") { id }', ["au", "ap"], []),
     ('unlinkDerivation(artifactId: "ab", sourceId: "aa") { id }', ["ab", "aa"], []),

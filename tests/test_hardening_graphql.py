@@ -13,8 +13,8 @@ from conftest import access_token, bearer, count, data, register_client
 from strawberry.permission import PermissionExtension
 
 from maestro_graph.auth.permissions import Rule
-from maestro_graph.graphql.mutations import Mutation
 from maestro_graph.graphql.pagination import MAX_OFFSET, decode_cursor, encode_cursor
+from maestro_graph.graphql.schema import Mutation
 
 EMAIL = "alice.example@example.org"
 

@@ -4,6 +4,8 @@ fields, and the rule every operation obeys (the `read` scope).
 - every query and mutation: `read` (implied by `write` and `admin`);
 - catalogue writes (artifacts and their links): `write`;
 - writes to a project: `write` and a role on that project that allows it, or `admin`;
+- bulk writes to projects: the same, for the project of every item (one forbidden item
+  refuses the whole call, as one forbidden field refuses a whole mutation document);
 - people, teams, deletes of shared nodes, the audit trail: `admin`;
 - values only admins may read (a person's email hash): null for everyone else.
 
@@ -16,7 +18,7 @@ A role check reads the caller's MEMBER_OF roles from the graph at the time of th
 from __future__ import annotations
 
 import abc
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from typing import Any
 
 import strawberry
@@ -67,7 +69,7 @@ class Rule(BasePermission):
     resolves and a mutation document authorized as a whole before any of its fields runs."""
 
     @abc.abstractmethod
-    def authorize(self, context: Any, field_name: str, arguments: dict[str, Any]) -> Awaitable[None] | None:
+    def authorize(self, context: Any, field_name: str, arguments: Mapping[str, Any]) -> Awaitable[None] | None:
         """Raises FORBIDDEN (or UNAUTHENTICATED) unless the caller may make this call."""
 
 
@@ -83,7 +85,7 @@ class RequireScope(Rule):
         self.authorize(info.context, info.field_name, kwargs)
         return True
 
-    def authorize(self, context: Any, field_name: str, arguments: dict[str, Any]) -> None:
+    def authorize(self, context: Any, field_name: str, arguments: Mapping[str, Any]) -> None:
         if not _principal(context).has(self.scope):
             raise forbidden(f"{field_name} needs the '{self.scope}' scope")
 
@@ -91,7 +93,7 @@ class RequireScope(Rule):
 class ProjectRole(Rule):
     """`write` scope and one of `roles` on the project the arguments name; `admin` passes."""
 
-    def __init__(self, project_of: Callable[[dict[str, Any]], Any], roles: frozenset[str]):
+    def __init__(self, project_of: Callable[[Mapping[str, Any]], Any], roles: frozenset[str]):
         self.project_of = project_of
         self.roles = roles
         self._schema_directive = Requires(scope=scopes.WRITE, project_roles=sorted(roles))  # type: ignore[misc]
@@ -100,7 +102,7 @@ class ProjectRole(Rule):
         await self.authorize(info.context, info.field_name, kwargs)
         return True
 
-    async def authorize(self, context: Any, field_name: str, arguments: dict[str, Any]) -> None:
+    async def authorize(self, context: Any, field_name: str, arguments: Mapping[str, Any]) -> None:
         principal = _principal(context)
         if not principal.has(scopes.WRITE):
             raise forbidden(f"{field_name} needs the '{scopes.WRITE}' scope")
@@ -116,7 +118,44 @@ class ProjectRole(Rule):
         raise forbidden(f"{field_name} needs a role on project {project_id!r} ({needed}), or the 'admin' scope")
 
 
-async def authorize(field: StrawberryField, field_name: str, context: Any, arguments: dict[str, Any]) -> None:
+class EveryProjectRole(Rule):
+    """`ProjectRole` for every item of a bulk write: `write` and one of `roles` on each project
+    `projects_of` the arguments names, read in one query; `admin` passes. Refused as a whole,
+    naming the items at fault (`extensions.indexes`)."""
+
+    def __init__(self, projects_of: Callable[[Mapping[str, Any]], list[Any]], roles: frozenset[str]):
+        self.projects_of = projects_of
+        self.roles = roles
+        self._schema_directive = Requires(scope=scopes.WRITE, project_roles=sorted(roles))  # type: ignore[misc]
+
+    async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        await self.authorize(info.context, info.field_name, kwargs)
+        return True
+
+    async def authorize(self, context: Any, field_name: str, arguments: Mapping[str, Any]) -> None:
+        principal = _principal(context)
+        if not principal.has(scopes.WRITE):
+            raise forbidden(f"{field_name} needs the '{scopes.WRITE}' scope")
+        if principal.is_admin:
+            return
+        wanted = [value.strip() if isinstance(value, str) else "" for value in self.projects_of(arguments)]
+        held: dict[str, list[str]] = {}
+        named = sorted({project_id for project_id in wanted if project_id})
+        if principal.person_id and named:
+            held = await context.db.read(project_roles.roles_on_projects, principal.person_id, named)
+        refused = [index for index, project_id in enumerate(wanted) if not self.roles & set(held.get(project_id, ()))]
+        if refused:
+            needed = " or ".join(sorted(self.roles))
+            projects = sorted({wanted[index] for index in refused})
+            shown = ", ".join(repr(project_id) for project_id in projects[:5]) + (", …" if len(projects) > 5 else "")
+            raise GraphQLError(
+                f"{field_name} needs a role ({needed}) on the project of every item, or the 'admin' scope; "
+                f"{len(refused)} item(s) name projects without one: {shown}",
+                extensions={"code": "FORBIDDEN", "indexes": refused},
+            )
+
+
+async def authorize(field: StrawberryField, field_name: str, context: Any, arguments: Mapping[str, Any]) -> None:
     """Every rule declared on `field` (named `field_name` in the schema), for a call with
     `arguments`; raises the first refusal."""
     for extension in field.extensions:
@@ -148,12 +187,20 @@ def scope(name: str) -> list[FieldExtension]:
     return requires(RequireScope(name))
 
 
-def project_write(project_of: Callable[[dict[str, Any]], Any]) -> list[FieldExtension]:
+def project_write(project_of: Callable[[Mapping[str, Any]], Any]) -> list[FieldExtension]:
     return requires(ProjectRole(project_of, WRITE_ROLES))
 
 
-def project_manage(project_of: Callable[[dict[str, Any]], Any]) -> list[FieldExtension]:
+def project_manage(project_of: Callable[[Mapping[str, Any]], Any]) -> list[FieldExtension]:
     return requires(ProjectRole(project_of, MANAGE_ROLES))
+
+
+def every_project_write(projects_of: Callable[[Mapping[str, Any]], list[Any]]) -> EveryProjectRole:
+    return EveryProjectRole(projects_of, WRITE_ROLES)
+
+
+def every_project_manage(projects_of: Callable[[Mapping[str, Any]], list[Any]]) -> EveryProjectRole:
+    return EveryProjectRole(projects_of, MANAGE_ROLES)
 
 
 class RequireReadScope(SchemaExtension):

@@ -74,9 +74,7 @@ async def fetch_one(tx: neo4j.AsyncManagedTransaction, query: str, **params: Any
 class GraphDB:
     """An async driver bound to one database."""
 
-    def __init__(
-        self, driver: neo4j.AsyncDriver, database: str, autocommit_reads: bool = False, observed: bool = True
-    ):
+    def __init__(self, driver: neo4j.AsyncDriver, database: str, autocommit_reads: bool = False, observed: bool = True):
         """`observed=False` for the service's own background loops (live events): their units
         of work stay out of the metrics and traces that describe the API's requests."""
         self.driver = driver

@@ -84,6 +84,23 @@ async def audit_events(
     return node_connection(rows, total, win.skip, AuditEvent.from_node)
 
 
+def _event(info: Info, targets: list[str], changed: list[str], labels: list[str] | None = None) -> audit.Event:
+    """The audit event of this mutation, by the request's caller, on `targets`; `labels`, when
+    given, are the targets' labels, in the same order."""
+    principal = info.context.principal
+    labelled = None if labels is None else list(zip(targets, labels, strict=True))
+    return audit.Event(
+        action=info.field_name,
+        actor=principal.actor if principal else "unknown",
+        client_id=principal.client_id if principal else None,
+        person_id=principal.person_id if principal else None,
+        targets=targets,
+        changed=changed,
+        project_ids=None if labelled is None else [id for id, label in labelled if label == PROJECT.label],
+        artifact_ids=None if labelled is None else [id for id, label in labelled if label == ARTIFACT.label],
+    )
+
+
 def audited(
     info: Info,
     work: Callable[[Any], Awaitable[Any]],
@@ -93,24 +110,17 @@ def audited(
 ):
     """`work` followed, in the same transaction, by the audit event of this mutation;
     `labels`, when given, are the targets' labels, in the same order."""
-    principal = info.context.principal
-    # Lists now: a transaction retried after a transient error runs `unit` again.
-    targets, changed = list(targets), list(changed)
-    labelled = None if labels is None else list(zip(targets, labels, strict=True))
+    # Made now: a transaction retried after a transient error runs `unit` again.
+    event = _event(info, list(targets), list(changed), None if labels is None else list(labels))
 
     async def unit(tx):
         result = await work(tx)
-        await audit.record(
-            tx,
-            action=info.field_name,
-            actor=principal.actor if principal else "unknown",
-            client_id=principal.client_id if principal else None,
-            person_id=principal.person_id if principal else None,
-            targets=targets,
-            changed=changed,
-            project_ids=None if labelled is None else [id for id, label in labelled if label == PROJECT.label],
-            artifact_ids=None if labelled is None else [id for id, label in labelled if label == ARTIFACT.label],
-        )
+        await audit.record_many(tx, [event])
         return result
 
     return unit
+
+
+async def record_items(tx: Any, info: Info, items: Iterable[tuple[list[str], list[str]]]) -> None:
+    """One audit event per item of a bulk write, each (targets, changed), in `tx` and one round trip."""
+    await audit.record_many(tx, [_event(info, targets, changed) for targets, changed in items])

@@ -1,10 +1,13 @@
 """What a query may cost before it runs: the objects its answer can hold. Every field
 that returns objects counts once for each object it can be resolved on, so a page of
 `first: 50` under a page of `first: 20` costs a thousand times what one item under it
-costs. Scalar fields are free (the token limit bounds how many a query can name). The
-estimate is the worst case: pages are taken as full, skip/include ignored.
+costs. A bulk write counts as a page of its inputs (its `inputs` list argument): its
+answer's cost for each input, and at least one. Scalar fields are free (the token limit
+bounds how many a query can name). The estimate is the worst case: pages are taken as
+full, skip/include ignored.
 
-Over `max_cost` a query is refused outright; otherwise its cost is taken from the
+A bulk write with more than `MAX_BATCH_ITEMS` inputs is refused outright, as is a query
+over `max_cost`: before anything runs, authorization's reads included. Otherwise its cost is taken from the
 caller's budget (per client, or per address when anonymous), and an empty budget
 answers RATE_LIMITED with HTTP 429 and Retry-After.
 """
@@ -26,6 +29,7 @@ from graphql import (
     GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
+    ListValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
     VariableNode,
@@ -39,6 +43,9 @@ from maestro_graph.graphql.errors import ErrorCode
 from maestro_graph.ratelimit import TokenBuckets
 
 PAGE_ARGUMENT = "first"
+# The list argument of a bulk write: each of its items is work, whatever the answer selects.
+BATCH_ARGUMENT = "inputs"
+MAX_BATCH_ITEMS = 1000
 
 
 @dataclass(frozen=True)
@@ -58,6 +65,8 @@ class _Estimator:
         # A fragment's cost is the same wherever it is spread: computed once, so a
         # fragment spread a thousand times over is not walked a thousand times.
         self._fragment_costs: dict[str, int] = {}
+        # Bulk fields with more than MAX_BATCH_ITEMS inputs, with their number.
+        self.oversized: list[tuple[FieldNode, int]] = []
 
     def selection_cost(self, selection_set: SelectionSetNode | None, parent: Any) -> int:
         if selection_set is None:
@@ -94,8 +103,26 @@ class _Estimator:
         if node.selection_set is None:
             return 0
         child = get_named_type(definition.type)
+        if BATCH_ARGUMENT in definition.args:
+            items = self.batch_size(node)
+            if items > MAX_BATCH_ITEMS:
+                self.oversized.append((node, items))
+            return 1 + items * max(1, self.selection_cost(node.selection_set, child))
         pages = self.page_size(node) if PAGE_ARGUMENT in definition.args else 1
         return 1 + pages * self.selection_cost(node.selection_set, child)
+
+    def batch_size(self, node: FieldNode) -> int:
+        """The number of items in the field's `inputs`: a list written out or in a variable (a
+        single item stands for a list of one, as GraphQL's input coercion takes it)."""
+        for argument in node.arguments or ():
+            if argument.name.value != BATCH_ARGUMENT:
+                continue
+            value: Any = argument.value
+            if isinstance(value, VariableNode):
+                value = self.variables.get(value.name.value)
+                return len(value) if isinstance(value, list) else 1
+            return len(value.values) if isinstance(value, ListValueNode) else 1
+        return 0
 
     def page_size(self, node: FieldNode) -> int:
         for argument in node.arguments or ():
@@ -123,16 +150,25 @@ def estimate(
     operation_name: str | None,
     variables: dict[str, Any] | None,
     policy: CostPolicy,
-) -> int:
+) -> tuple[int, list[tuple[FieldNode, int]]]:
+    """The operation's cost, and its bulk fields over MAX_BATCH_ITEMS with their number of inputs."""
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     chosen = [op for op in operations if operation_name is None or (op.name and op.name.value == operation_name)]
     if not chosen:
-        return 0
+        return 0, []
     operation = chosen[0]
     root = schema.get_root_type(operation.operation)
     estimator = _Estimator(schema, document, variables or {}, policy)
     # Every request costs something, even one naming only scalars.
-    return max(1, estimator.selection_cost(operation.selection_set, root))
+    return max(1, estimator.selection_cost(operation.selection_set, root)), estimator.oversized
+
+
+def too_many_items(field_name: str, given: int, nodes: list[FieldNode] | None = None) -> GraphQLError:
+    return GraphQLError(
+        f"{field_name} takes at most {MAX_BATCH_ITEMS} {BATCH_ARGUMENT} (got {given}): send them in several calls",
+        nodes,
+        extensions={"code": ErrorCode.QUERY_TOO_COSTLY, "maxItems": MAX_BATCH_ITEMS},
+    )
 
 
 class CostLimit(SchemaExtension):
@@ -143,10 +179,14 @@ class CostLimit(SchemaExtension):
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
         if context.result is None and context.graphql_document is not None:
-            self.cost = estimate(
+            self.cost, oversized = estimate(
                 context.schema._schema, context.graphql_document, context.operation_name, context.variables, self.policy
             )
-            context.result = self._refusal(self.cost)
+            if oversized:
+                errors = [too_many_items(node.name.value, given, [node]) for node, given in oversized]
+                context.result = ExecutionResult(data=None, errors=errors)
+            else:
+                context.result = self._refusal(self.cost)
         yield
 
     def _refusal(self, cost: int) -> ExecutionResult | None:

@@ -35,7 +35,7 @@ class ErrorCode(StrEnum):
 PUBLIC_CODES = frozenset(ErrorCode)
 
 
-def _shape(cause: BaseException | None) -> tuple[str, dict[str, Any]] | None:
+def describe(cause: BaseException | None) -> tuple[str, dict[str, Any]] | None:
     """The message and extensions a domain error is answered with; None for anything else."""
     if isinstance(cause, InvalidInput):
         return f"{cause.field}: {cause.reason}", {"code": ErrorCode.BAD_USER_INPUT, "field": cause.field}
@@ -50,7 +50,7 @@ def _shape(cause: BaseException | None) -> tuple[str, dict[str, Any]] | None:
 def coded(error: GraphQLError) -> GraphQLError:
     """`error` as the caller is answered: one a resolver raised from a domain error gets
     that error's message and code, at the same place in the answer; others stay as they are."""
-    shape = _shape(error.original_error)
+    shape = describe(error.original_error)
     if shape is None:
         return error
     message, extensions = shape

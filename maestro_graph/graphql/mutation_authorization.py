@@ -12,7 +12,8 @@ graph as the fields before it left it.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from functools import partial
 from typing import Any
 
 from graphql import DocumentNode, ExecutionResult, GraphQLError
@@ -25,6 +26,30 @@ from strawberry.types.execution import ExecutionContext
 from strawberry.types.graphql import OperationType
 
 from maestro_graph.auth.permissions import authorize
+
+
+class _Arguments(Mapping[str, Any]):
+    """A field's arguments as the resolver (and so each rule) receives them: Python names,
+    input objects built. Built on first use: most rules never look, and building a bulk
+    write's thousand input objects costs more than the rest of its authorization."""
+
+    def __init__(self, build: Callable[[], dict[str, Any]]):
+        self._build = build
+        self._built: dict[str, Any] | None = None
+
+    def _values(self) -> dict[str, Any]:
+        if self._built is None:
+            self._built = self._build()
+        return self._built
+
+    def __getitem__(self, name: str) -> Any:
+        return self._values()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values())
+
+    def __len__(self) -> int:
+        return len(self._values())
 
 
 class AuthorizeMutationsFirst(SchemaExtension):
@@ -74,9 +99,10 @@ async def _refusals(context: ExecutionContext, document: DocumentNode) -> list[G
         except GraphQLError:
             continue  # an argument execution will refuse: that field fails without running
         definition = field.extensions[GraphQLCoreConverter.DEFINITION_BACKREF]
-        # As the resolver (and so each rule) receives them: Python names, input objects built.
-        arguments: dict[str, Any] = convert_arguments(
-            raw, definition.arguments, schema.schema_converter.scalar_registry, schema.config
+        arguments = _Arguments(
+            partial(
+                convert_arguments, raw, definition.arguments, schema.schema_converter.scalar_registry, schema.config
+            )
         )
         try:
             await authorize(definition, node.name.value, context.context, arguments)

@@ -149,13 +149,55 @@ def _endpoint(value: str, field: str) -> Endpoint:
     return Endpoint(domain.valid_id(value, field), field)
 
 
+class Link(NamedTuple):
+    """A relationship a mutation writes: the repository's row, and its two ends as named."""
+
+    row: dict[str, Any]
+    start: Endpoint
+    end: Endpoint
+
+    @property
+    def changed(self) -> list[str]:
+        """The names of the edge's properties written, for the audit event."""
+        return sorted(key for key, value in self.row.items() if value is not None and not key.endswith("_id"))
+
+
+def usage_link(data: UsageInput) -> Link:
+    project, artifact = _endpoint(data.project_id, "projectId"), _endpoint(data.artifact_id, "artifactId")
+    row = {
+        "project_id": project.id,
+        "artifact_id": artifact.id,
+        "count": None if data.count is None else domain.valid_count(data.count),
+        "kind": None if data.kind is None else domain.valid_name(data.kind, "kind"),
+        "context": domain.valid_text(data.context, "context"),
+        "used_at": data.used_at,
+    }
+    return Link(row, project, artifact)
+
+
+def membership_link(person_id: str, project_id: str, role: MemberRole, since: datetime | None) -> Link:
+    person, project = _endpoint(person_id, "personId"), _endpoint(project_id, "projectId")
+    return Link({"person_id": person.id, "project_id": project.id, "role": role.value, "since": since}, person, project)
+
+
+async def missing_endpoints(tx, rel: RelationshipType, links: list[Link]) -> list[NotFound | None]:
+    """For each of `links`, the first of its ends that does not exist, or None when both do;
+    asked only once a write matched nothing. Two queries, however many links."""
+    starts = set(await nodes.existing_ids(tx, rel.start.label, [link.start.id for link in links]))
+    ends = set(await nodes.existing_ids(tx, rel.end.label, [link.end.id for link in links]))
+    missing: list[NotFound | None] = []
+    for link in links:
+        if link.start.id not in starts:
+            missing.append(NotFound(rel.start.label, link.start.id, link.start.field))
+        elif link.end.id not in ends:
+            missing.append(NotFound(rel.end.label, link.end.id, link.end.field))
+        else:
+            missing.append(None)
+    return missing
+
+
 async def _missing_endpoint(tx, rel: RelationshipType, start: Endpoint, end: Endpoint) -> NotFound | None:
-    """The first endpoint of `rel` that does not exist, or None when both do; asked only once a
-    write matched nothing."""
-    for label, endpoint in ((rel.start.label, start), (rel.end.label, end)):
-        if endpoint.id not in await nodes.get_many(tx, label, [endpoint.id]):
-            return NotFound(label, endpoint.id, endpoint.field)
-    return None
+    return (await missing_endpoints(tx, rel, [Link({}, start, end)]))[0]
 
 
 async def _run(info: Info, work, targets: list[str], changed: list[str], labels: list[str]) -> Any:
@@ -175,18 +217,18 @@ async def _upsert_node(info: Info, label: str, build, data) -> dict:
     return await _run(info, work, [node_id], sorted(props), [label])
 
 
-async def _link(info: Info, rel: RelationshipType, row: dict, start: Endpoint, end: Endpoint, answer):
-    """Write the `rel` edge `row` describes from `start` to `end`, then answer `answer(linked)`
-    from the edge and endpoints as the write returned them."""
+async def _link(info: Info, rel: RelationshipType, link: Link, answer):
+    """Write the `rel` edge `link` describes, then answer `answer(linked)` from the edge and
+    endpoints as the write returned them."""
+    start, end = link.start, link.end
 
     async def work(tx):
-        linked = await edges.upsert_one(tx, rel, row)
+        linked = await edges.upsert_one(tx, rel, link.row)
         if linked is None:
             raise await _missing_endpoint(tx, rel, start, end) or NotFound(rel.start.label, start.id)
         return answer(linked)
 
-    changed = sorted(key for key, value in row.items() if value is not None and not key.endswith("_id"))
-    return await _run(info, work, [start.id, end.id], changed, [rel.start.label, rel.end.label])
+    return await _run(info, work, [start.id, end.id], link.changed, [rel.start.label, rel.end.label])
 
 
 async def _delete_node(info: Info, label: str, node_id: str) -> Deleted:
@@ -244,15 +286,7 @@ class Mutation:
         extensions=project_write(lambda a: a["input"].project_id),
     )
     async def record_usage(self, info: Info, input: UsageInput) -> UsageRecord | None:
-        project, artifact = _endpoint(input.project_id, "projectId"), _endpoint(input.artifact_id, "artifactId")
-        row = {
-            "project_id": project.id,
-            "artifact_id": artifact.id,
-            "count": None if input.count is None else domain.valid_count(input.count),
-            "kind": None if input.kind is None else domain.valid_name(input.kind, "kind"),
-            "context": domain.valid_text(input.context, "context"),
-            "used_at": input.used_at,
-        }
+        link = usage_link(input)
 
         def answer(linked: edges.Linked) -> UsageRecord:
             return UsageRecord(
@@ -261,7 +295,7 @@ class Mutation:
                 usage=Usage.from_rel(linked.rel),
             )
 
-        return await _link(info, USES, row, project, artifact, answer)
+        return await _link(info, USES, link, answer)
 
     @strawberry.mutation(
         description="Add a person to a project with a role (roles accumulate).",
@@ -275,8 +309,7 @@ class Mutation:
         role: MemberRole,
         since: datetime | None = None,
     ) -> MembershipRecord | None:
-        person, project = _endpoint(person_id, "personId"), _endpoint(project_id, "projectId")
-        row = {"person_id": person.id, "project_id": project.id, "role": role.value, "since": since}
+        link = membership_link(person_id, project_id, role, since)
 
         def answer(linked: edges.Linked) -> MembershipRecord:
             return MembershipRecord(
@@ -285,7 +318,7 @@ class Mutation:
                 membership=Membership.from_rel(linked.rel),
             )
 
-        return await _link(info, MEMBER_OF, row, person, project, answer)
+        return await _link(info, MEMBER_OF, link, answer)
 
     @strawberry.mutation(
         description="Record that `artifactId` was derived from `sourceId` (e.g. a fine-tune of a base model).",
@@ -297,23 +330,23 @@ class Mutation:
         artifact, source = _endpoint(artifact_id, "artifactId"), _endpoint(source_id, "sourceId")
         if artifact.id == source.id:
             raise InvalidInput("sourceId", "an artifact cannot be derived from itself")
-        row = {"artifact_id": artifact.id, "source_id": source.id}
+        link = Link({"artifact_id": artifact.id, "source_id": source.id}, artifact, source)
 
-        return await _link(info, DERIVED_FROM, row, artifact, source, lambda linked: Artifact.from_node(linked.start))
+        return await _link(info, DERIVED_FROM, link, lambda linked: Artifact.from_node(linked.start))
 
     @strawberry.mutation(description="Record that a person created an artifact.", extensions=scope(scopes.WRITE))
     async def add_creator(self, info: Info, person_id: strawberry.ID, artifact_id: strawberry.ID) -> Artifact | None:
         person, artifact = _endpoint(person_id, "personId"), _endpoint(artifact_id, "artifactId")
-        row = {"person_id": person.id, "artifact_id": artifact.id, "at": None}
+        link = Link({"person_id": person.id, "artifact_id": artifact.id, "at": None}, person, artifact)
 
-        return await _link(info, CREATED, row, person, artifact, lambda linked: Artifact.from_node(linked.end))
+        return await _link(info, CREATED, link, lambda linked: Artifact.from_node(linked.end))
 
     @strawberry.mutation(description="Put a person in a team.", extensions=scope(scopes.ADMIN))
     async def add_team_member(self, info: Info, person_id: strawberry.ID, team_id: strawberry.ID) -> Team | None:
         person, team = _endpoint(person_id, "personId"), _endpoint(team_id, "teamId")
-        row = {"person_id": person.id, "team_id": team.id}
+        link = Link({"person_id": person.id, "team_id": team.id}, person, team)
 
-        return await _link(info, IN_TEAM, row, person, team, lambda linked: Team.from_node(linked.end))
+        return await _link(info, IN_TEAM, link, lambda linked: Team.from_node(linked.end))
 
     @strawberry.mutation(
         description="Delete a project and its relationships.", extensions=project_manage(lambda a: a["id"])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import abc
 import secrets
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -116,7 +117,7 @@ class _WebhookRule(Rule):
         return True
 
     @abc.abstractmethod
-    async def authorize(self, context: Any, field_name: str, arguments: dict[str, Any]) -> None:
+    async def authorize(self, context: Any, field_name: str, arguments: Mapping[str, Any]) -> None:
         """Raises FORBIDDEN (or UNAUTHENTICATED) unless the caller may make this call."""
 
 
@@ -126,7 +127,7 @@ class MayCreateWebhook(_WebhookRule):
     def __init__(self) -> None:
         super().__init__(scopes.WRITE, [OWNER_ROLE])
 
-    async def authorize(self, context: Any, field_name: str, arguments: dict[str, Any]) -> None:
+    async def authorize(self, context: Any, field_name: str, arguments: Mapping[str, Any]) -> None:
         principal = _principal(context)
         if principal.is_admin:
             return
@@ -144,7 +145,7 @@ class MayCreateWebhook(_WebhookRule):
 class OwnsWebhook(_WebhookRule):
     """`admin`, or `scope` and being the webhook's creator."""
 
-    async def authorize(self, context: Any, field_name: str, arguments: dict[str, Any]) -> None:
+    async def authorize(self, context: Any, field_name: str, arguments: Mapping[str, Any]) -> None:
         principal = _principal(context)
         if principal.is_admin:
             return

@@ -11,15 +11,17 @@ from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import AddValidationRules, MaskErrors, MaxTokensLimiter, ParserCache, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
+from strawberry.types import get_object_definition
 
 from maestro_graph.auth.permissions import RequireReadScope
+from maestro_graph.graphql.bulk import BulkMutation
 from maestro_graph.graphql.cost import CostLimit, CostPolicy
 from maestro_graph.graphql.document_limits import LimitedValidation, Limits
 from maestro_graph.graphql.error_logging import ErrorLoggingSchema
 from maestro_graph.graphql.errors import PUBLIC_CODES, CodeDomainErrors
 from maestro_graph.graphql.ml import MLQuery
 from maestro_graph.graphql.mutation_authorization import AuthorizeMutationsFirst
-from maestro_graph.graphql.mutations import Mutation as GraphMutation
+from maestro_graph.graphql.mutations import Mutation as ItemMutation
 from maestro_graph.graphql.outgoing_webhooks import WebhookMutation, WebhookQuery
 from maestro_graph.graphql.queries import Query as GraphQuery
 from maestro_graph.graphql.subscriptions import Subscription
@@ -30,9 +32,14 @@ from maestro_graph.middleware import deadline
 from maestro_graph.observability.graphql_metrics import GraphQLMetrics
 
 # The graph's own queries, the models' answers, the outgoing webhooks and the caller's own
-# view, served as one Query type; the graph's writes and the webhooks' as one Mutation type.
+# view, served as one Query type.
 Query = merge_types("Query", (GraphQuery, MLQuery, WebhookQuery, ViewerQuery))
-Mutation = merge_types("Mutation", (GraphMutation, WebhookMutation))
+# The single-item writes, the bulk ones and the webhooks', served as one Mutation type
+# described as the first.
+Mutation = strawberry.type(
+    type("Mutation", (ItemMutation, BulkMutation, WebhookMutation), {}),
+    description=get_object_definition(ItemMutation, strict=True).description,
+)
 
 SDL_PATH = Path(__file__).resolve().parents[2] / "schema.graphql"
 
@@ -88,10 +95,12 @@ def build_schema(
         StopAtTheDeadline,
         CypherRoundTrips,
         RequireReadScope,
-        AuthorizeMutationsFirst,
     ]
+    # The cost limit before authorization, which reads the roles of every project a
+    # mutation names: a document's size is bounded before any of its work is done.
     if cost is not None:
         extensions.append(lambda: CostLimit(cost))
+    extensions.append(AuthorizeMutationsFirst)
     if mask_errors:
         extensions.append(lambda: MaskErrors(should_mask_error=_is_internal, error_message="Internal server error"))
     if not introspection:

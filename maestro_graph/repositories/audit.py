@@ -22,14 +22,16 @@ import neo4j
 
 from maestro_graph.db.graph import fetch
 
-# The projects and artifacts among the targets, when the caller did not say: a node deleted
-# by the write is no longer there to be found, so writes that know their labels pass them.
-RECORD = """
-CREATE (e:AuditEvent:PendingEvent {id: randomUUID(), at: datetime(), action: $action, actor: $actor,
-                      client_id: $client_id, person_id: $person_id, targets: $targets, changed: $changed,
-                      task: $task})
-SET e.project_ids = coalesce($project_ids, [id IN $targets WHERE EXISTS { (:Project {id: id}) }]),
-    e.artifact_ids = coalesce($artifact_ids, [id IN $targets WHERE EXISTS { (:Artifact {id: id}) }])
+# The properties an event carries come from `Event`; the server adds its id and time (a null
+# property is not stored). The projects and artifacts among the targets, when the caller did
+# not say: a node deleted by the write is no longer there to be found, so writes that know
+# their labels pass them.
+RECORD_MANY = """
+UNWIND $events AS event
+CREATE (e:AuditEvent:PendingEvent {id: randomUUID(), at: datetime()})
+SET e += event
+SET e.project_ids = coalesce(event.project_ids, [id IN event.targets WHERE EXISTS { (:Project {id: id}) }]),
+    e.artifact_ids = coalesce(event.artifact_ids, [id IN event.targets WHERE EXISTS { (:Artifact {id: id}) }])
 """
 
 # Every clause is inert when its parameter is null.
@@ -50,6 +52,21 @@ RETURN e {{.*}} AS event
 """
 
 COUNT = f"MATCH (e:AuditEvent) {_WHERE} RETURN count(e) AS total"
+
+
+@dataclass(frozen=True)
+class Event:
+    """What one AuditEvent says: the one declaration of its shape, for `record` and `record_many`."""
+
+    action: str
+    actor: str
+    client_id: str | None
+    person_id: str | None
+    targets: list[str]
+    changed: list[str]
+    project_ids: list[str] | None = None
+    artifact_ids: list[str] | None = None
+    task: str | None = None
 
 
 @dataclass(frozen=True)
@@ -78,35 +95,22 @@ async def record(
     """`project_ids`/`artifact_ids`: the targets that are projects and artifacts, when the
     caller knows them (None: found among the targets in the graph); `task`: the model task
     of a model event."""
-    await fetch(
-        tx,
-        RECORD,
-        action=action,
-        actor=actor,
-        client_id=client_id,
-        person_id=person_id,
-        targets=targets,
-        changed=changed,
-        project_ids=project_ids,
-        artifact_ids=artifact_ids,
-        task=task,
+    await record_many(
+        tx, [Event(action, actor, client_id, person_id, targets, changed, project_ids, artifact_ids, task)]
     )
+
+
+async def record_many(tx: neo4j.AsyncManagedTransaction, events: list[Event]) -> None:
+    """One AuditEvent per item of `events`, in one round trip (a bulk write's items)."""
+    if events:
+        # vars(), not asdict(): asdict deep-copies every list, a third of a bulk write's time.
+        await fetch(tx, RECORD_MANY, events=[vars(event) for event in events])
 
 
 def record_batch_event(tx: neo4j.ManagedTransaction, *, action: str, actor: str, targets: list[str], task: str) -> None:
     """`record` for batch jobs (sync driver), in the job's transaction: a model version made active."""
-    tx.run(
-        RECORD,
-        action=action,
-        actor=actor,
-        client_id=None,
-        person_id=None,
-        targets=targets,
-        changed=[],
-        project_ids=[],
-        artifact_ids=[],
-        task=task,
-    ).consume()
+    event = Event(action, actor, None, None, targets, [], project_ids=[], artifact_ids=[], task=task)
+    tx.run(RECORD_MANY, events=[vars(event)]).consume()
 
 
 async def page(

@@ -120,6 +120,15 @@ async def upsert_one(tx: neo4j.AsyncManagedTransaction, rel: RelationshipType, r
     return Linked(rows[0]["start"], rows[0]["end"], rows[0]["rel"]) if rows else None
 
 
+async def upsert_many(
+    tx: neo4j.AsyncManagedTransaction, rel: RelationshipType, rows: list[dict[str, Any]]
+) -> list[int]:
+    """`rows` (each with its `line`) as `rel` edges in one round trip; the `line`s of those with
+    an endpoint missing, which wrote nothing."""
+    answer = await fetch(tx, UPSERT[rel.name], rows=rows)
+    return answer[0]["rejected"]
+
+
 async def delete(tx: neo4j.AsyncManagedTransaction, rel: RelationshipType, a: str, b: str) -> bool:
     """Delete the `rel` edge from node `a` to node `b`; False when there was none."""
     rows = await fetch(tx, DELETE[rel.name], a=a, b=b)

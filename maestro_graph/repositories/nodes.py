@@ -68,6 +68,11 @@ async def upsert(tx: neo4j.AsyncManagedTransaction, label: str, node_id: str, pr
     return rows[0]["node"]
 
 
+async def upsert_many(tx: neo4j.AsyncManagedTransaction, label: str, rows: list[dict[str, Any]]) -> None:
+    """`rows` of {id, props, created_at} as `label` nodes, in one round trip (the API's bulk writes)."""
+    await fetch(tx, UPSERT[label], rows=rows)
+
+
 async def get_many(tx: neo4j.AsyncManagedTransaction, label: str, ids: list[str]) -> dict[str, dict]:
     rows = await fetch_maps(tx, GET_MANY[label], ids=ids)
     return {row["node"]["id"]: row["node"] for row in rows}
