@@ -65,9 +65,12 @@ def admin(production, graph, neo4j_target):
 
 def test_every_mutation_writes_one_event_with_who_what_and_which(production, graph, admin):
     # The graph's writes; the webhooks' own (createWebhook …) are checked in test_outgoing_webhooks.
+    from maestro_graph.graphql.bulk import BulkMutation
     from maestro_graph.graphql.mutations import Mutation
 
-    schema_mutations = {field.python_name for field in Mutation.__strawberry_definition__.fields}
+    schema_mutations = {
+        field.python_name for kind in (Mutation, BulkMutation) for field in kind.__strawberry_definition__.fields
+    }
     covered = {step[0].split("(")[0] for step in STEPS}
     assert len(covered) == len(schema_mutations), "every mutation needs an audit step"
     for mutation, targets, changed in STEPS:
