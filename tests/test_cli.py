@@ -37,6 +37,7 @@ def test_the_command_line_keeps_its_commands_and_their_order():
         "seed",
         "import",
         "import-git",
+        "import-mlflow",
         "embed",
         "train",
         "evaluate",

@@ -1,4 +1,4 @@
-"""`maestro-graph seed`, `import` and `import-git`: data into the graph."""
+"""`maestro-graph seed`, `import`, `import-git` and `import-mlflow`: data into the graph."""
 
 from __future__ import annotations
 
@@ -135,3 +135,50 @@ def import_git_command(
             console.print(f"  {r.repository_id}: {problem}")
         if len(r.problems) > _SHOWN:
             console.print(f"  {r.repository_id}: … and {len(r.problems) - _SHOWN} more problems")
+
+
+@commands.command("import-mlflow")
+def import_mlflow_command(
+    tracking_uri: Annotated[str, typer.Argument(help="The MLflow tracking server, e.g. http://127.0.0.1:5000.")],
+    experiment: Annotated[
+        list[str] | None,
+        typer.Option("--experiment", help="Import only this experiment (by name); may be given again."),
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Only runs started at or after this ISO 8601 date or time.")
+    ] = None,
+) -> None:
+    """Import MLflow experiments, runs, datasets and models: projects, people, artifacts, weekly metrics.
+
+    Importing again reads only the runs started since (and those still running then)."""
+    from maestro_graph.ingest.mlflow.importer import MlflowImportError, import_mlflow, parse_since
+
+    try:
+        start = parse_since(since)
+    except MlflowImportError as error:
+        fail(error, 2)
+    with migrated_graph() as graph:
+        try:
+            with console.status("importing from MLflow") as status:
+                report = import_mlflow(
+                    graph.driver,
+                    graph.database,
+                    tracking_uri,
+                    experiment,
+                    start,
+                    on_progress=lambda message: status.update(f"importing from MLflow: {message}"),
+                )
+        except MlflowImportError as error:
+            fail(error, 2)
+    table = Table("experiment", "project", "mode", "runs", "people", "datasets", "models", "weeks")
+    for r in report.experiments:
+        table.add_row(
+            r.experiment, r.project_id, r.mode, str(r.runs), str(r.people), str(r.datasets), str(r.models), str(r.weeks)
+        )
+    console.print(table, markup=False, highlight=False)
+    console.print(f"{report.server}: {report.registered_models} registered models")
+    problems = [p for r in report.experiments for p in r.problems] + report.problems
+    for problem in problems[:_SHOWN]:
+        console.print(f"  {problem}", markup=False, highlight=False, soft_wrap=True)
+    if len(problems) > _SHOWN:
+        console.print(f"  … and {len(problems) - _SHOWN} more problems")
