@@ -127,7 +127,9 @@ def server(tracking_uri, graph) -> dict:
     logged = client.create_logged_model(churn, name="churn-clf", source_run_id=first)
     client.log_outputs(first, [LoggedModelOutput(logged.model_id, 0)])
     client.create_registered_model("churn-classifier", description="Who will leave")
-    client.create_model_version("churn-classifier", f"models:/{logged.model_id}", run_id=first)
+    client.create_model_version(
+        "churn-classifier", f"models:/{logged.model_id}", run_id=first, model_id=logged.model_id
+    )
     bare = log_run(client, churn, WEEK1 + timedelta(days=1), "bob", {"auc": 0.85})  # no inputs
     client.create_registered_model("bob-baseline")
     client.create_model_version("bob-baseline", f"runs:/{bare}/model", run_id=bare)

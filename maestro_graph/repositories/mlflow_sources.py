@@ -26,8 +26,6 @@ MATCH (e:MlflowExperiment {id: id})
 RETURN e.id AS id, e.project_id AS project_id, e.watermark AS watermark
 """
 
-EXISTING_PROJECTS = "UNWIND $ids AS id MATCH (p:Project {id: id}) RETURN p.id AS id"
-
 # A project the import creates; one that exists keeps its name and everything else.
 ENSURE_PROJECT = """
 MERGE (p:Project {id: $project_id})
@@ -67,13 +65,6 @@ def experiment_states(driver: neo4j.Driver, database: str, ids: list[str]) -> di
         EXPERIMENT_STATES, ids=ids, database_=database, routing_=neo4j.RoutingControl.READ
     )
     return {record["id"]: record.data() for record in records}
-
-
-def existing_projects(driver: neo4j.Driver, database: str, ids: list[str]) -> set[str]:
-    records, _, _ = driver.execute_query(
-        EXISTING_PROJECTS, ids=ids, database_=database, routing_=neo4j.RoutingControl.READ
-    )
-    return {record["id"] for record in records}
 
 
 def ensure_project(

@@ -177,7 +177,7 @@ class _Import:
                     )
                 except InvalidInput as error:
                     raise MlflowImportError(f"experiment {experiment.name!r}: {error}") from None
-        existing = mlflow_sources.existing_projects(self.driver, self.database, sorted(set(tagged.values())))
+        existing = nodes.existing(self.driver, self.database, "Project", sorted(set(tagged.values())))
         plans = []
         for record_id, experiment in records.items():
             self.on_progress(f"reading {experiment.name}")
