@@ -38,6 +38,7 @@ def test_the_command_line_keeps_its_commands_and_their_order():
         "import",
         "import-git",
         "import-mlflow",
+        "import-feast",
         "embed",
         "train",
         "evaluate",

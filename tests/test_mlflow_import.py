@@ -19,7 +19,10 @@ import pytest
 from conftest import count, data
 from mlflow.entities import Dataset, DatasetInput, InputTag, LoggedModelOutput
 from mlflow.tracking import MlflowClient
+from typer.testing import CliRunner
 
+from maestro_graph import cli
+from maestro_graph.config import get_settings
 from maestro_graph.domain import hash_email
 from maestro_graph.ingest.mlflow.importer import MlflowImportError, import_mlflow
 from maestro_graph.net import free_loopback_port
@@ -263,6 +266,22 @@ def test_importing_again_reads_only_new_runs_and_changes_nothing_else(server, tr
     still_running = import_mlflow(graph, "neo4j", tracking_uri, ["churn"])
     assert [(r.mode, r.runs) for r in still_running.experiments] == [("incremental", 1)]
     assert graph_size(graph) == sized
+
+
+def test_the_command_prints_a_summary_and_refuses_a_bad_since(server, tracking_uri, graph, neo4j_target, monkeypatch):
+    monkeypatch.setenv("NEO4J_URI", neo4j_target.uri)
+    monkeypatch.setenv("NEO4J_PASSWORD", neo4j_target.password)
+    get_settings.cache_clear()
+    try:
+        done = CliRunner().invoke(cli.app, ["import-mlflow", tracking_uri, "--experiment", "fraud-scoring"])
+        assert done.exit_code == 0, done.output
+        assert "fraud-scoring" in done.output and "up-to-date" in done.output
+        assert "2 registered models" not in done.output  # none came from this experiment's runs
+        refused = CliRunner().invoke(cli.app, ["import-mlflow", tracking_uri, "--since", "last week"])
+        assert refused.exit_code == 2
+        assert "is not an ISO 8601 date or time" in refused.output
+    finally:
+        get_settings.cache_clear()
 
 
 def test_bad_input_is_refused_with_a_clear_message_and_changes_nothing(server, tracking_uri, graph):

@@ -1,4 +1,4 @@
-"""`maestro-graph seed`, `import`, `import-git` and `import-mlflow`: data into the graph."""
+"""`maestro-graph seed`, `import`, `import-git`, `import-mlflow` and `import-feast`: data into the graph."""
 
 from __future__ import annotations
 
@@ -182,3 +182,34 @@ def import_mlflow_command(
         console.print(f"  {problem}", markup=False, highlight=False, soft_wrap=True)
     if len(problems) > _SHOWN:
         console.print(f"  … and {len(problems) - _SHOWN} more problems")
+
+
+@commands.command("import-feast")
+def import_feast_command(
+    repo_path: Annotated[Path, typer.Argument(help="A Feast feature repository (feature_store.yaml), applied.")],
+) -> None:
+    """Import a Feast registry: data sources, feature views and feature services as artifacts and their lineage.
+
+    The registry is read whole; importing again changes nothing unless it changed."""
+    from maestro_graph.ingest.feast_repo import FeastImportError, import_feast
+
+    with migrated_graph() as graph:
+        try:
+            with console.status("importing the Feast registry"):
+                report = import_feast(graph.driver, graph.database, repo_path)
+        except FeastImportError as error:
+            fail(error, 2)
+    table = Table(
+        "feast project", "sources", "feature views", "on-demand views", "feature services", "used by projects"
+    )
+    table.add_row(
+        report.project,
+        str(report.sources),
+        str(report.feature_views),
+        str(report.on_demand_views),
+        str(report.feature_services),
+        str(report.uses),
+    )
+    console.print(table, markup=False, highlight=False)
+    for problem in report.problems[:_SHOWN]:
+        console.print(f"  {problem}", markup=False, highlight=False, soft_wrap=True)

@@ -113,19 +113,24 @@ def _store(repo_path: Path) -> Any:
 
 def read_repository(repo_path: Path) -> tuple[_Graph, FeastReport, set[str]]:
     """What the registry says, as artifacts and edges; and the projects its services' tags name."""
+    from feast import FeatureView
+
     store = _store(repo_path)
     project = store.project
     report = FeastReport(project)
     out = _Graph()
     now = datetime.now(UTC)
     try:
-        sources = store.list_data_sources(allow_cache=False)
-        views = list(store.list_feature_views(allow_cache=False))
-        views += [v for v in store.list_stream_feature_views(allow_cache=False) if v.name not in {x.name for x in views}]
-        on_demand = store.list_on_demand_feature_views(allow_cache=False)
-        services = store.list_feature_services(allow_cache=False)
+        sources = store.list_data_sources()
+        # Stream views are feature views too; each view once, whichever list holds it.
+        views = {v.name: v for v in store.list_feature_views() + store.list_stream_feature_views()}
+        views = {name: v for name, v in views.items() if isinstance(v, FeatureView)}
+        on_demand = store.list_on_demand_feature_views()
+        services = store.list_feature_services()
     except Exception as error:
-        raise FeastImportError(f"{repo_path}: the registry cannot be read: {str(error).splitlines()[0][:300]}") from None
+        raise FeastImportError(
+            f"{repo_path}: the registry cannot be read: {str(error).splitlines()[0][:300]}"
+        ) from None
     if len(sources) + len(views) + len(on_demand) + len(services) > MAX_OBJECTS:
         raise FeastImportError(f"{repo_path}: more than {MAX_OBJECTS} objects in the registry")
 
@@ -138,7 +143,7 @@ def read_repository(repo_path: Path) -> tuple[_Graph, FeastReport, set[str]]:
 
     for source in sources:
         artifact(source_id(project, source.name), source.name, "dataset", source.description, uri=_source_uri(source))
-    for view in views:
+    for view in views.values():
         vid = view_id(project, view.name)
         artifact(
             vid,
