@@ -25,6 +25,7 @@ from maestro_graph import cli
 from maestro_graph.config import get_settings
 from maestro_graph.domain import hash_email
 from maestro_graph.ingest.mlflow.importer import MlflowImportError, import_mlflow
+from maestro_graph.integrations.project_signals import FEATURE_NAMES, project_signals
 from maestro_graph.net import free_loopback_port
 
 MLFLOW = Path(
@@ -217,6 +218,10 @@ def test_an_import_maps_experiments_runs_datasets_models_and_people(server, trac
     assert churn["runs"] == [{"period": "2025-W10", "value": 2.0}, {"period": "2025-W11", "value": 1.0}]
     assert churn["best"] == [{"period": "2025-W10", "value": 0.85}, {"period": "2025-W11", "value": 0.83}]
     assert churn["metrics"] == {"mlflowRuns": 1, "mlflowBestMetric": 0.83}
+    # The outcome model's process inputs: runs per week over the recent weeks.
+    signals = project_signals(graph, "neo4j", [churn_project, "fraud"], as_of=WEEK2 + timedelta(days=6))
+    row = dict(zip(FEATURE_NAMES, signals.features[0].tolist(), strict=True))
+    assert (row["mlflow_present"], row["mlflow_runs_per_week"], row["git_present"]) == (1.0, 1.5, 0.0)
 
     model = data(client, ARTIFACT, {"id": registered})["artifact"]
     assert (model["name"], model["kind"], model["version"], model["uri"], model["description"]) == (

@@ -111,7 +111,7 @@ def millis(value: int | None) -> datetime | None:
 
 
 def _to_millis(moment: datetime) -> int:
-    return int(moment.timestamp() * 1000)
+    return round(moment.timestamp() * 1000)
 
 
 @contextmanager
