@@ -13,7 +13,10 @@ import pandas as pd
 import pytest
 from conftest import count, data
 from feast import FeatureStore
+from typer.testing import CliRunner
 
+from maestro_graph import cli
+from maestro_graph.config import get_settings
 from maestro_graph.ingest.feast_repo import FeastImportError, import_feast
 
 FEAST = Path(sys.executable).parent / "feast"
@@ -171,3 +174,20 @@ def test_a_repository_that_cannot_be_read_is_refused_and_changes_nothing(reposit
     with pytest.raises(FeastImportError, match="no-such-project"):
         import_feast(graph, "neo4j", orphan)
     assert graph_size(graph) == before
+
+
+def test_the_command_prints_a_summary_and_refuses_a_missing_repository(
+    repository, graph, neo4j_target, monkeypatch, tmp_path
+):
+    monkeypatch.setenv("NEO4J_URI", neo4j_target.uri)
+    monkeypatch.setenv("NEO4J_PASSWORD", neo4j_target.password)
+    get_settings.cache_clear()
+    try:
+        done = CliRunner().invoke(cli.app, ["import-feast", str(repository)])
+        assert done.exit_code == 0, done.output
+        assert "shop" in done.output
+        refused = CliRunner().invoke(cli.app, ["import-feast", str(tmp_path / "missing")])
+        assert refused.exit_code == 2
+        assert "not a Feast repository" in refused.output
+    finally:
+        get_settings.cache_clear()
