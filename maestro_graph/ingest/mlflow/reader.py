@@ -197,6 +197,8 @@ class Reader:
 
     def __init__(self, tracking_uri: str):
         self.key = server_key(tracking_uri)
+        # MLflow's messages quote the URLs they called: a password in the URI is not repeated.
+        self._secret = urlsplit(tracking_uri.strip()).password
         from mlflow.tracking import MlflowClient
 
         self._client = MlflowClient(tracking_uri=tracking_uri.strip(), registry_uri=tracking_uri.strip())
@@ -208,9 +210,12 @@ class Reader:
             with _bounded_requests():
                 return call()
         except MlflowException as error:
-            raise MlflowReadError(f"{self.key}: {what}: {error.message}") from None
+            raise MlflowReadError(self._scrubbed(f"{self.key}: {what}: {error.message}")) from None
         except OSError as error:  # connection refused, name not found, timed out
-            raise MlflowReadError(f"{self.key}: {what}: {error}") from None
+            raise MlflowReadError(self._scrubbed(f"{self.key}: {what}: {error}")) from None
+
+    def _scrubbed(self, message: str) -> str:
+        return message.replace(self._secret, "***") if self._secret else message
 
     def _pages(self, what: str, fetch: Callable[[str | None], Any], cap: int) -> list[Any]:
         found: list[Any] = []
