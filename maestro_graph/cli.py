@@ -18,7 +18,7 @@ app = typer.Typer(
 )
 # Added without a name, a package's commands join the top level; `--help` lists them in this order.
 app.add_typer(db_cli.commands)  # migrate
-app.add_typer(ingest_cli.commands)  # seed, import, import-git
+app.add_typer(ingest_cli.commands)  # seed, import, import-git, import-mlflow, import-feast
 app.add_typer(ml_cli.commands)  # embed, train, evaluate
 app.add_typer(graphql_cli.commands)  # export-schema
 app.add_typer(serving.commands)  # serve

@@ -23,8 +23,11 @@ ARTIFACT_KINDS = ("model", "dataset", "notebook", "pipeline", "feature", "librar
 PERSON_KINDS = ("person", "team")
 MEMBER_ROLES = ("owner", "maintainer", "uploader", "contributor", "viewer")
 PROJECT_STATUSES = ("active", "archived", "removed")
-# Weekly figures computed from a project's git history (`import-git`), kept as Metric records.
-PROCESS_METRICS = ("commits", "authors", "churn", "bus_factor", "collaboration")
+# Weekly figures kept as Metric records: from a project's git history (`import-git`) and
+# from its MLflow runs (`import-mlflow`).
+GIT_METRICS = ("commits", "authors", "churn", "bus_factor", "collaboration")
+MLFLOW_METRICS = ("mlflow_runs", "mlflow_best_metric")
+PROCESS_METRICS = GIT_METRICS + MLFLOW_METRICS
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,9 @@ VOCABULARIES: tuple[Vocabulary, ...] = (
     ),
     Vocabulary("MemberRole", MEMBER_ROLES),
     Vocabulary("ProjectStatus", PROJECT_STATUSES),
-    Vocabulary("MetricName", PROCESS_METRICS, "A weekly process metric computed from a project's git history."),
+    Vocabulary(
+        "MetricName", PROCESS_METRICS, "A weekly process metric computed from a project's git history or MLflow runs."
+    ),
 )
 
 # --- nodes -------------------------------------------------------------------------------
@@ -136,6 +141,8 @@ RECORD_LABELS = (
     "EventSequence",  # live events: AuditEvents not yet numbered, and the numbering
     "OutgoingWebhook",
     "OutgoingDelivery",  # webhooks this service calls, and each delivery made
+    "MlflowExperiment",
+    "MlflowRun",  # experiment tracking, from `import-mlflow`
 )
 
 
@@ -157,6 +164,10 @@ RECORD_RELATIONSHIPS: tuple[RecordRelationship, ...] = (
     RecordRelationship("ABOUT", ("Prediction",), ("Project", "Artifact"), "what a prediction is about"),
     RecordRelationship("RECOMMENDED", ("Project",), ("Artifact",), "a model version recommended an artifact"),
     RecordRelationship("SUGGESTED", ("Project",), ("Person",), "a model version suggested a person"),
+    RecordRelationship(
+        "HAS_EXPERIMENT", ("Project",), ("MlflowExperiment",), "an MLflow experiment imported into the project"
+    ),
+    RecordRelationship("HAS_RUN", ("Project",), ("MlflowRun",), "an MLflow run of the project, for weekly figures"),
 )
 
 

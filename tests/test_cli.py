@@ -40,6 +40,8 @@ def test_the_command_line_keeps_its_commands_and_their_order():
         "import",
         "export",
         "import-git",
+        "import-mlflow",
+        "import-feast",
         "embed",
         "train",
         "evaluate",

@@ -177,6 +177,8 @@ def test_metric_vectors_for_the_model_align_to_the_ids_given(shop, graph):
             "log_lead_time_hours": np.log1p(2.5),
             "change_failure_rate": 0.2,
             "log_time_to_restore_hours": np.log1p(2.0),
+            "mlflow_present": 0.0,
+            "mlflow_runs_per_week": 0.0,
         }
     )
     assert signals.outcomes[1].tolist() == pytest.approx([0.2, 2.0])

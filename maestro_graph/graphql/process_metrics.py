@@ -27,6 +27,8 @@ METRIC_DESCRIPTIONS = {
     "churn": "Lines added plus lines deleted in the week.",
     "bus_factor": "Fewest people whose leaving orphans over half the files touched in the last 12 weeks.",
     "collaboration": "Share of pairs of people active in the last 12 weeks who edited a file in common.",
+    "mlflow_runs": "MLflow runs started in the week (`import-mlflow`).",
+    "mlflow_best_metric": "Best value of the primary metric among the week's MLflow runs (`import-mlflow`).",
 }
 
 if TYPE_CHECKING:
@@ -35,7 +37,9 @@ else:
     MetricName = vocabulary_enum("MetricName", METRIC_DESCRIPTIONS)
 
 
-@strawberry.type(description="The latest week of a project's process metrics (from `maestro-graph import-git`).")
+@strawberry.type(
+    description="The latest week of a project's process metrics (from `maestro-graph import-git` and `import-mlflow`)."
+)
 class ProcessMetrics:
     week: datetime = strawberry.field(description="Start (Monday 00:00 UTC) of the week the values are for.")
     commits: int | None
@@ -43,6 +47,8 @@ class ProcessMetrics:
     churn: int | None
     bus_factor: int | None
     collaboration: float | None
+    mlflow_runs: int | None
+    mlflow_best_metric: float | None
 
 
 @strawberry.type
@@ -99,6 +105,8 @@ async def latest(info: Info, project_id: str) -> ProcessMetrics | None:
         churn=count("churn"),
         bus_factor=count("bus_factor"),
         collaboration=share("collaboration"),
+        mlflow_runs=count("mlflow_runs"),
+        mlflow_best_metric=share("mlflow_best_metric"),
     )
 
 

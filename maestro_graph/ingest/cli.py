@@ -1,5 +1,5 @@
-"""`maestro-graph seed`, `import`, `export` and `import-git`: data into the graph (and, for
-`export`, back out as the bundle `import` reads)."""
+"""`maestro-graph seed`, `import`, `export`, `import-git`, `import-mlflow` and `import-feast`: data
+into the graph (and, for `export`, back out as the bundle `import` reads)."""
 
 from __future__ import annotations
 
@@ -160,3 +160,81 @@ def import_git_command(
             console.print(f"  {r.repository_id}: {problem}")
         if len(r.problems) > _SHOWN:
             console.print(f"  {r.repository_id}: … and {len(r.problems) - _SHOWN} more problems")
+
+
+@commands.command("import-mlflow")
+def import_mlflow_command(
+    tracking_uri: Annotated[str, typer.Argument(help="The MLflow tracking server, e.g. http://127.0.0.1:5000.")],
+    experiment: Annotated[
+        list[str] | None,
+        typer.Option("--experiment", help="Import only this experiment (by name); may be given again."),
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Only runs started at or after this ISO 8601 date or time.")
+    ] = None,
+) -> None:
+    """Import MLflow experiments, runs, datasets and models: projects, people, artifacts, weekly metrics.
+
+    Importing again reads only the runs started since (and those still running then)."""
+    from maestro_graph.ingest.mlflow.importer import MlflowImportError, import_mlflow, parse_since
+
+    try:
+        start = parse_since(since)
+    except MlflowImportError as error:
+        fail(error, 2)
+    with migrated_graph() as graph:
+        try:
+            with console.status("importing from MLflow") as status:
+                report = import_mlflow(
+                    graph.driver,
+                    graph.database,
+                    tracking_uri,
+                    experiment,
+                    start,
+                    on_progress=lambda message: status.update(f"importing from MLflow: {message}"),
+                )
+        except MlflowImportError as error:
+            fail(error, 2)
+    table = Table("experiment", "project", "mode", "runs", "people", "datasets", "models", "weeks")
+    for r in report.experiments:
+        table.add_row(
+            r.experiment, r.project_id, r.mode, str(r.runs), str(r.people), str(r.datasets), str(r.models), str(r.weeks)
+        )
+    console.print(table, markup=False, highlight=False)
+    console.print(f"{report.server}: {report.registered_models} registered models")
+    problems = [p for r in report.experiments for p in r.problems] + report.problems
+    for problem in problems[:_SHOWN]:
+        console.print(f"  {problem}", markup=False, highlight=False, soft_wrap=True)
+    if len(problems) > _SHOWN:
+        console.print(f"  … and {len(problems) - _SHOWN} more problems")
+
+
+@commands.command("import-feast")
+def import_feast_command(
+    repo_path: Annotated[Path, typer.Argument(help="A Feast feature repository (feature_store.yaml), applied.")],
+) -> None:
+    """Import a Feast registry: data sources, feature views and feature services as artifacts and their lineage.
+
+    The registry is read whole; importing again changes nothing unless it changed."""
+    from maestro_graph.ingest.feast_repo import FeastImportError, import_feast
+
+    with migrated_graph() as graph:
+        try:
+            with console.status("importing the Feast registry"):
+                report = import_feast(graph.driver, graph.database, repo_path)
+        except FeastImportError as error:
+            fail(error, 2)
+    table = Table(
+        "feast project", "sources", "feature views", "on-demand views", "feature services", "used by projects"
+    )
+    table.add_row(
+        report.project,
+        str(report.sources),
+        str(report.feature_views),
+        str(report.on_demand_views),
+        str(report.feature_services),
+        str(report.uses),
+    )
+    console.print(table, markup=False, highlight=False)
+    for problem in report.problems[:_SHOWN]:
+        console.print(f"  {problem}", markup=False, highlight=False, soft_wrap=True)

@@ -1,7 +1,8 @@
 """Process metrics as model inputs: one row per project, aligned to a given list of ids.
 
 `project_signals(driver, database, project_ids)` returns
-- `features` (n, len(FEATURE_NAMES)), float32: recent git activity and DORA figures,
+- `features` (n, len(FEATURE_NAMES)), float32: recent git activity, DORA figures and
+  MLflow runs per week,
   log-scaled where they span orders of magnitude, 0 where unknown, with a presence flag
   per source so "no data" is never read as "zero activity";
 - `outcomes` (n, len(OUTCOME_NAMES)), float32, NaN where unknown: change failure rate
@@ -37,10 +38,15 @@ FEATURE_NAMES = (
     "log_lead_time_hours",
     "change_failure_rate",
     "log_time_to_restore_hours",
+    "mlflow_present",
+    "mlflow_runs_per_week",
 )
 OUTCOME_NAMES = ("change_failure_rate", "time_to_restore_hours")
 _AVERAGED = ("commits", "authors", "churn")  # noisy week to week: averaged over the recent weeks
 _LATEST = ("bus_factor", "collaboration")  # already computed over a trailing window
+# Experiment tracking (`import-mlflow`): how often the project trains. The best metric is left
+# out: one project's AUC and another's loss are not on one scale.
+_MLFLOW = ("mlflow_runs",)
 
 
 @dataclass(frozen=True)
@@ -67,10 +73,14 @@ def project_signals(
     column = {name: i for i, name in enumerate(FEATURE_NAMES)}
 
     recent = metric_series.recent_values(
-        driver, database, project_ids, list(_AVERAGED + _LATEST), as_of=as_of, weeks=recent_weeks
+        driver, database, project_ids, list(_AVERAGED + _LATEST + _MLFLOW), as_of=as_of, weeks=recent_weeks
     )
     for record in recent:
         row, name, values = index[record["id"]], record["name"], record["values"]
+        if name in _MLFLOW:
+            features[row, column["mlflow_present"]] = 1.0
+            features[row, column["mlflow_runs_per_week"]] = float(np.mean(values))
+            continue
         features[row, column["git_present"]] = 1.0
         if name in _AVERAGED:
             mean = float(np.mean(values))

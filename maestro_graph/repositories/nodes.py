@@ -99,3 +99,11 @@ def upsert_rows(tx: neo4j.ManagedTransaction, label: str, rows: list[dict[str, A
 
 def exists(tx: neo4j.ManagedTransaction, label: str, node_id: str) -> bool:
     return bool(tx.run(EXISTING_IDS[label], ids=[node_id]).single(strict=True)["ids"])
+
+
+def existing(driver: neo4j.Driver, database: str, label: str, ids: list[str]) -> set[str]:
+    """Those of `ids` that name a `label` node (its own read transaction)."""
+    records, _, _ = driver.execute_query(
+        EXISTING_IDS[label], ids=ids, database_=database, routing_=neo4j.RoutingControl.READ
+    )
+    return set(records[0]["ids"])

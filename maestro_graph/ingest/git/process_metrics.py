@@ -24,8 +24,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import combinations
 
+from maestro_graph.graph_model import GIT_METRICS
+
 WINDOW_WEEKS = 12
-NAMES = ("commits", "authors", "churn", "bus_factor", "collaboration")
+NAMES = GIT_METRICS
 
 
 @dataclass(frozen=True)

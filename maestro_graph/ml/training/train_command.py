@@ -148,8 +148,9 @@ def train_and_publish(
     signals = timed("process metrics", lambda: project_signals(driver, database, graph.project_ids))
     with_git = int(signals.features[:, FEATURE_NAMES.index("git_present")].sum())
     with_dora = int(signals.features[:, FEATURE_NAMES.index("dora_present")].sum())
+    with_mlflow = int(signals.features[:, FEATURE_NAMES.index("mlflow_present")].sum())
     # Only when some project has them: columns of zeros would add nothing but width.
-    process = signals.features if with_git or with_dora else None
+    process = signals.features if with_git or with_dora or with_mlflow else None
     model = timed(
         "fit model",
         lambda: MaestroModel(ModelConfig(seed=seed)).fit(graph, project_text, artifact_text, process=process),
@@ -166,6 +167,7 @@ def train_and_publish(
         "process_metrics": {
             "projects_with_git": with_git,
             "projects_with_dora": with_dora,
+            "projects_with_mlflow": with_mlflow,
             "features": list(FEATURE_NAMES) if process is not None else [],
         },
     }

@@ -1,0 +1,1 @@
+"""`import-mlflow`: an MLflow tracking server\x27s experiments, runs and models into the graph."""
