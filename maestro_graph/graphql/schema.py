@@ -11,15 +11,18 @@ from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import AddValidationRules, MaskErrors, MaxTokensLimiter, ParserCache, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
+from strawberry.types.base import get_object_definition
 
 from maestro_graph.auth.permissions import RequireReadScope
 from maestro_graph.graphql.cost import CostLimit, CostPolicy
+from maestro_graph.graphql.deprecation import DeprecationMutation
 from maestro_graph.graphql.document_limits import LimitedValidation, Limits
 from maestro_graph.graphql.error_logging import ErrorLoggingSchema
 from maestro_graph.graphql.errors import PUBLIC_CODES, CodeDomainErrors
+from maestro_graph.graphql.impact import ImpactQuery
 from maestro_graph.graphql.ml import MLQuery
 from maestro_graph.graphql.mutation_authorization import AuthorizeMutationsFirst
-from maestro_graph.graphql.mutations import Mutation
+from maestro_graph.graphql.mutations import Mutation as GraphMutation
 from maestro_graph.graphql.queries import Query as GraphQuery
 from maestro_graph.graphql.suggestions import HideSuggestions
 from maestro_graph.graphql.unavailable import ServiceUnavailableAs503
@@ -27,7 +30,15 @@ from maestro_graph.middleware import deadline
 from maestro_graph.observability.graphql_metrics import GraphQLMetrics
 
 # The graph's own queries and the models' answers, served as one Query type.
-Query = merge_types("Query", (GraphQuery, MLQuery))
+Query = merge_types("Query", (GraphQuery, MLQuery, ImpactQuery))
+
+
+# The graph's writes and the deprecation of artifacts, as one Mutation type that keeps the
+# graph's description of how root fields run.
+@strawberry.type(name="Mutation", description=get_object_definition(GraphMutation, strict=True).description)
+class Mutation(GraphMutation, DeprecationMutation):
+    pass
+
 
 SDL_PATH = Path(__file__).resolve().parents[2] / "schema.graphql"
 

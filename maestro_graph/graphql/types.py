@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Annotated, Any
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry.types import Info
@@ -16,6 +17,10 @@ from maestro_graph.graphql import model_answers, process_metrics
 from maestro_graph.graphql.connections import Connection, Edge, connection, node_connection
 from maestro_graph.graphql.model_answers import ArtifactImpact, OutcomePrediction
 from maestro_graph.graphql.process_metrics import DoraMetrics, MetricName, MetricPoint, ProcessMetrics
+
+if TYPE_CHECKING:  # defined beside the features that use them, which import this module
+    from maestro_graph.graphql.deprecation import ArtifactDeprecation
+    from maestro_graph.graphql.impact import Dependent, LineageStep
 
 
 @strawberry.type(description="How a project uses an artifact.")
@@ -65,6 +70,12 @@ async def _relation_page(
 class Node:
     id: strawberry.ID
     name: str | None
+
+
+@strawberry.enum(description="Which way to walk DERIVED_FROM.")
+class LineageDirection(Enum):
+    UPSTREAM = strawberry.enum_value("upstream", description="What the artifact was derived from, and so on up.")
+    DOWNSTREAM = strawberry.enum_value("downstream", description="What was derived from the artifact, and so on down.")
 
 
 @strawberry.type(description="A piece of ML work whose outcome we want to explain.")
@@ -159,6 +170,7 @@ class Artifact(Node):
     description: str | None
     section: str | None
     created_at: datetime | None
+    stored: strawberry.Private[Row]
 
     @staticmethod
     def from_node(node: Row) -> Artifact:
@@ -171,7 +183,42 @@ class Artifact(Node):
             description=node.get("description"),
             section=node.get("section"),
             created_at=native(node.get("created_at")),
+            stored=node,
         )
+
+    @strawberry.field(
+        description="Why the artifact should no longer be used, and what instead; null unless deprecated."
+    )
+    def deprecation(
+        self,
+    ) -> Annotated[ArtifactDeprecation, strawberry.lazy("maestro_graph.graphql.deprecation")] | None:
+        from maestro_graph.graphql.deprecation import ArtifactDeprecation
+
+        return ArtifactDeprecation.from_node(self.stored)
+
+    @strawberry.field(
+        description="Projects that use this artifact or one derived from it within `depth` steps (1 to 5), "
+        "shallowest first."
+    )
+    async def dependents(
+        self, info: Info, depth: int = 3, first: int | None = None, after: str | None = None
+    ) -> Connection[Annotated[Dependent, strawberry.lazy("maestro_graph.graphql.impact")]]:
+        from maestro_graph.graphql import impact
+
+        return await impact.dependents(info, self.id, depth, first, after)
+
+    @strawberry.field(description="Artifacts up or down this one's DERIVED_FROM lineage within `depth` steps (1 to 5).")
+    async def lineage(
+        self,
+        info: Info,
+        direction: LineageDirection,
+        depth: int = 3,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Annotated[LineageStep, strawberry.lazy("maestro_graph.graphql.impact")]]:
+        from maestro_graph.graphql import impact
+
+        return await impact.lineage(info, self.id, direction, depth, first, after)
 
     @strawberry.field(description="Projects that use this artifact.")
     async def used_by(self, info: Info, first: int | None = None, after: str | None = None) -> ArtifactUsersConnection:

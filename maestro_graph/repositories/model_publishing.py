@@ -39,7 +39,8 @@ CREATE (p)-[:SUGGESTED {model_version: $version, rank: row.rank, score: row.scor
 MATCH (m:Model {version: $version})
 UNWIND $rows AS row
 MATCH (p:Project {id: row.item})
-CREATE (m)-[:MADE]->(:Prediction {task: 'outcome', model_version: $version, score: row.score})-[:ABOUT]->(p)
+CREATE (m)-[:MADE]->(:Prediction {task: 'outcome', model_version: $version, score: row.score,
+                                   without_ids: row.without_ids, without_changes: row.without_changes})-[:ABOUT]->(p)
 """,
     "impact": """
 MATCH (m:Model {version: $version})
@@ -89,7 +90,8 @@ def _by_project(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def write_answers(driver: neo4j.Driver, database: str, task: str, version: str, rows: list[dict[str, Any]]) -> None:
     """One transaction of `task`'s answers under `version`: rows with `item` and `score`, and for
-    ranked tasks `project`, `rank` and (artifacts) `because`; impact rows carry `rank` too."""
+    ranked tasks `project`, `rank` and (artifacts) `because`; impact rows carry `rank` too, and
+    outcome rows may carry `without_ids` and `without_changes` (see `predictions`)."""
     if task in RANKED_TASKS:
         driver.execute_query(_WRITE[task], groups=_by_project(rows), version=version, database_=database)
     else:
