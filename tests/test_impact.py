@@ -32,6 +32,22 @@ query($ids: [ID!]!, $depth: Int, $first: Int, $after: String) {
 """
 
 
+# The page alone, for the tests that ask many times.
+PAGE = """
+query($ids: [ID!]!, $depth: Int, $first: Int, $after: String) {
+  impactOfRemoving(artifactIds: $ids, depth: $depth, first: $first, after: $after) {
+    projects { pageInfo { hasNextPage endCursor }
+               edges { node { project { id } removedUsed successNow successWithout change rescoring } } }
+  }
+}
+"""
+
+
+def page_of(client, ids, depth=1, first=100, after=None) -> dict:
+    variables = {"ids": ids, "depth": depth, "first": first, "after": after}
+    return data(client, PAGE, variables)["impactOfRemoving"]
+
+
 def impact_of(client, ids, depth=3, first=100, after=None) -> dict:
     variables = {"ids": ids, "depth": depth, "first": first, "after": after}
     return data(client, IMPACT, variables)["impactOfRemoving"]
@@ -90,10 +106,10 @@ def test_projects_are_reached_directly_and_through_lineage_with_their_path(demo,
     ]
 
     # A smaller depth stops sooner; pages of two add up to the whole.
-    assert {p["project"]["id"] for p in projects_of(impact_of(demo, ["data:clickstream"], depth=1))} == direct
+    assert {p["project"]["id"] for p in projects_of(page_of(demo, ["data:clickstream"], depth=1))} == direct
     seen, after = [], None
     while True:
-        page = impact_of(demo, ["data:clickstream"], depth=3, first=2, after=after)
+        page = page_of(demo, ["data:clickstream"], depth=3, first=3, after=after)
         seen += [p["project"]["id"] for p in projects_of(page)]
         if not page["projects"]["pageInfo"]["hasNextPage"]:
             break
@@ -165,7 +181,7 @@ def test_a_project_losing_several_artifacts_sums_their_evaluations(trained, demo
     project, first, second = row["project"], row["first"], row["second"]
 
     def change_of(ids):
-        found = {p["project"]["id"]: p for p in projects_of(impact_of(demo, ids, depth=1))}
+        found = {p["project"]["id"]: p for p in projects_of(page_of(demo, ids, depth=1))}
         return found[project]
 
     alone = [change_of([first]), change_of([second])]
@@ -233,8 +249,14 @@ def test_a_deprecated_artifact_is_never_recommended_and_its_users_get_alternativ
     # Some project using it is offered an alternative by the trained recommender.
     assert any(edge["alternatives"] for edge in deprecation["affectedProjects"]["edges"])
 
-    every_project = [r["id"] for r in graph.execute_query("MATCH (p:Project) RETURN p.id AS id").records]
-    for pid in every_project:
+    # Every project the model had recommended it to.
+    recommended_to = graph.execute_query(
+        "MATCH (m:Model {task: 'artifacts', active: true}) "
+        "MATCH (p:Project)-[:RECOMMENDED {model_version: m.version}]->(:Artifact {id: $id}) RETURN p.id AS id",
+        id=target,
+    ).records
+    assert recommended_to
+    for pid in [r["id"] for r in recommended_to]:
         recommended = {r["artifact"]["id"] for r in data(demo, RECOMMEND, {"p": pid})["recommendArtifacts"]}
         assert target not in recommended
     team = data(demo, "query($p: ID!) { composeTeam(projectId: $p, size: 2) { neededArtifactIds } }", {"p": project})

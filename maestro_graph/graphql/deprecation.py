@@ -1,6 +1,6 @@
-"""Deprecating an artifact: `deprecateArtifact` / `undeprecateArtifact`, and
-`Artifact.deprecation`, which lists the projects still using it with the replacement and
-the alternatives the recommender ranks for each.
+"""Deprecating an artifact: `deprecateArtifact` / `undeprecateArtifact`. What a deprecation
+says, and the projects still using the artifact with the alternatives the recommender ranks
+for each, is `Artifact.deprecation` (`types.ArtifactDeprecation`).
 
 A deprecated artifact is never recommended again: the recommendation queries leave it out
 (`repositories.deprecation.NOT_DEPRECATED`). Both writes are audited in their transaction.
@@ -8,101 +8,16 @@ A deprecated artifact is never recommended again: the recommendation queries lea
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
-from typing import Any
-
 import strawberry
 from strawberry.types import Info
 
 from maestro_graph import domain
 from maestro_graph.auth import scopes
 from maestro_graph.auth.permissions import scope
-from maestro_graph.db.values import native
 from maestro_graph.domain import InvalidInput, NotFound
 from maestro_graph.graphql.audit import audited
-from maestro_graph.graphql.connections import Connection, Edge, connection
-from maestro_graph.graphql.pagination import bounded
-from maestro_graph.graphql.types import Artifact, Project, Usage
+from maestro_graph.graphql.types import Artifact
 from maestro_graph.repositories import deprecation, nodes
-
-MAX_ALTERNATIVES = 20
-
-
-@strawberry.type(description="An artifact the recommender ranks for a project in place of a deprecated one.")
-class Alternative:
-    artifact: Artifact
-    rank: int = strawberry.field(description="Its rank among the project's recommendations (1 = best).")
-    score: float
-
-
-@strawberry.type(description="A project still using a deprecated artifact.")
-class DeprecationNoticeEdge(Edge[Project]):
-    usage: Usage
-    alternatives: list[Alternative] = strawberry.field(
-        description="Artifacts of the same kind the active artifacts model recommends for this project, best "
-        "first (never a deprecated one); empty before training or when it recommends none of that kind."
-    )
-
-
-@strawberry.type
-class DeprecationNoticeConnection(Connection[Project]):
-    edges: Sequence[DeprecationNoticeEdge]
-
-
-@strawberry.type(description="Why an artifact should no longer be used, and what to use instead.")
-class ArtifactDeprecation:
-    reason: str
-    deprecated_at: datetime | None
-    artifact_id: strawberry.Private[str]
-    replaced_by: strawberry.Private[str | None]
-
-    @staticmethod
-    def from_node(node: dict[str, Any]) -> ArtifactDeprecation | None:
-        if node.get("deprecated_at") is None:
-            return None
-        return ArtifactDeprecation(
-            reason=node.get("deprecation_reason") or "",
-            deprecated_at=native(node.get("deprecated_at")),
-            artifact_id=node["id"],
-            replaced_by=node.get("replaced_by"),
-        )
-
-    @strawberry.field(description="The artifact to use instead; null when none was named (or it was deleted).")
-    async def replacement(self, info: Info) -> Artifact | None:
-        if self.replaced_by is None:
-            return None
-        node = await info.context.loaders.node.load(("Artifact", self.replaced_by))
-        return None if node is None else Artifact.from_node(node)
-
-    @strawberry.field(description="Projects still using the deprecated artifact, by name, each with alternatives.")
-    async def affected_projects(
-        self, info: Info, first: int | None = None, after: str | None = None, alternatives: int = 5
-    ) -> DeprecationNoticeConnection:
-        win = info.context.window(first, after)
-        k = bounded(alternatives, MAX_ALTERNATIVES, "alternatives")
-
-        async def work(tx):
-            rows, total = await deprecation.users(tx, self.artifact_id, win.skip, win.limit)
-            ranked = await deprecation.alternatives(tx, self.artifact_id, [r["node"]["id"] for r in rows], k)
-            return rows, total, ranked
-
-        rows, total, ranked = await info.context.db.read(work)
-        return connection(
-            DeprecationNoticeConnection,
-            rows,
-            total,
-            win.skip,
-            lambda cursor, r: DeprecationNoticeEdge(
-                cursor=cursor,
-                node=Project.from_node(r["node"]),
-                usage=Usage.from_rel(r["rel"]),
-                alternatives=[
-                    Alternative(artifact=Artifact.from_node(a["node"]), rank=a["rank"], score=a["score"])
-                    for a in ranked.get(r["node"]["id"], [])
-                ],
-            ),
-        )
 
 
 async def _write(info: Info, work, targets: list[str], changed: list[str]) -> Artifact:

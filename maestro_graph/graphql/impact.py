@@ -19,12 +19,13 @@ from strawberry.types import Info
 
 from maestro_graph import domain
 from maestro_graph.domain import InvalidInput, NotFound
+from maestro_graph.graphql import reach
 from maestro_graph.graphql.connections import Connection, node_connection
-from maestro_graph.graphql.types import Artifact, LineageDirection, Person, Project
+from maestro_graph.graphql.types import Artifact, Person, Project, artifact_path
 from maestro_graph.repositories import impact, nodes
 
 MAX_REMOVED = 20
-MAX_DEPTH = impact.MAX_DEPTH
+MAX_DEPTH = reach.MAX_DEPTH
 DEFAULT_DEPTH = 3
 # Members named per project; `memberCount` says how many there are in all.
 MAX_NOTIFIED = 20
@@ -149,27 +150,7 @@ class RemovalImpact:
         )
 
 
-@strawberry.type(description="A project that uses an artifact, or one derived from it.")
-class Dependent:
-    project: Project
-    depth: int
-    path: list[Artifact] = strawberry.field(description="From the artifact the project uses to this one.")
-
-
-@strawberry.type(description="An artifact on the lineage of another, `depth` DERIVED_FROM steps away.")
-class LineageStep:
-    artifact: Artifact
-    depth: int
-    path: list[Artifact] = strawberry.field(description="From the first artifact to this one, both included.")
-
-
 # --- input rules ------------------------------------------------------------------------------
-
-
-def valid_depth(depth: int) -> int:
-    if depth < 1 or depth > MAX_DEPTH:
-        raise InvalidInput("depth", f"must be between 1 and {MAX_DEPTH} (got {depth})")
-    return depth
 
 
 def valid_removed_ids(ids: list[str]) -> list[str]:
@@ -179,16 +160,6 @@ def valid_removed_ids(ids: list[str]) -> list[str]:
 
 
 # --- resolvers --------------------------------------------------------------------------------
-
-
-async def _path_nodes(tx, rows: list[dict[str, Any]]) -> dict[str, dict]:
-    wanted = sorted({artifact_id for row in rows for artifact_id in row["via"]})
-    return await nodes.get_many(tx, "Artifact", wanted)
-
-
-def _path(via: list[str], found: dict[str, dict]) -> list[Artifact]:
-    # An artifact deleted between the two reads drops out of the path rather than failing the answer.
-    return [Artifact.from_node(found[i]) for i in via if i in found]
 
 
 def _by_role(members: list[dict[str, Any]]) -> list[RoleRecipients]:
@@ -234,7 +205,7 @@ async def impact_of_removing(
     after: str | None = None,
 ) -> RemovalImpact:
     ids = valid_removed_ids([str(i) for i in artifact_ids])
-    depth = valid_depth(depth)
+    depth = reach.valid_depth(depth)
     win = info.context.window(first, after)
 
     async def work(tx):
@@ -247,7 +218,7 @@ async def impact_of_removing(
         project_ids = [row["project"]["id"] for row in rows]
         outcomes = await impact.outcomes(tx, project_ids, ids, model["version"]) if model else {}
         members = await impact.members(tx, project_ids, MAX_NOTIFIED)
-        return removed, model, rows, total, outcomes, members, await _path_nodes(tx, rows)
+        return removed, model, rows, total, outcomes, members, await reach.path_nodes(tx, rows)
 
     removed, model, rows, total, outcomes, members, path_nodes = await info.context.db.read(work)
     reason = _no_model_reason(model)
@@ -259,7 +230,7 @@ async def impact_of_removing(
         return ImpactedProject(
             project=Project.from_node(row["project"]),
             depth=row["depth"],
-            path=_path(row["via"], path_nodes),
+            path=artifact_path(row["via"], path_nodes),
             removed_used=row["removed_used"],
             notify=_by_role(found["members"]),
             member_count=found["total"],
@@ -273,47 +244,6 @@ async def impact_of_removing(
         reason=reason,
         projects=node_connection(rows, total, win.skip, make),
         ids=ids,
-    )
-
-
-async def dependents(
-    info: Info, artifact_id: str, depth: int, first: int | None, after: str | None
-) -> Connection[Dependent]:
-    depth = valid_depth(depth)
-    win = info.context.window(first, after)
-
-    async def work(tx):
-        rows, total = await impact.reached_projects(tx, [artifact_id], depth, win.skip, win.limit)
-        return rows, total, await _path_nodes(tx, rows)
-
-    rows, total, found = await info.context.db.read(work)
-    return node_connection(
-        rows,
-        total,
-        win.skip,
-        lambda r: Dependent(project=Project.from_node(r["project"]), depth=r["depth"], path=_path(r["via"], found)),
-    )
-
-
-async def lineage(
-    info: Info, artifact_id: str, direction: LineageDirection, depth: int, first: int | None, after: str | None
-) -> Connection[LineageStep]:
-    depth = valid_depth(depth)
-    win = info.context.window(first, after)
-
-    async def work(tx):
-        way = "upstream" if direction is LineageDirection.UPSTREAM else "downstream"
-        rows, total = await impact.lineage(tx, artifact_id, way, depth, win.skip, win.limit)
-        return rows, total, await _path_nodes(tx, rows)
-
-    rows, total, found = await info.context.db.read(work)
-    return node_connection(
-        rows,
-        total,
-        win.skip,
-        lambda r: LineageStep(
-            artifact=Artifact.from_node(r["artifact"]), depth=r["depth"], path=_path(r["via"], found)
-        ),
     )
 
 

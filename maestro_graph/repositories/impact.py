@@ -41,11 +41,12 @@ WITH p, head(collect([n IN nodes(path) | n.id])) AS via, min(length(path)) + 1 A
 
 # The change the model predicts for project p when the removed artifacts it uses directly go:
 # the sum of the published per-artifact changes (one artifact: the model's own evaluation),
-# kept inside [0, 1] once added to p's prediction. Null when p has no such evaluation.
+# kept inside [0, 1] once added to p's prediction. Null unless p has one for each of them.
 _CHANGE = """
 OPTIONAL MATCH (p)<-[:ABOUT]-(x:Prediction {task: 'outcome', model_version: $version})
 WITH p, depth, via, removed_used, x,
-     CASE WHEN x IS NULL OR x.without_ids IS NULL OR size(removed_used) = 0 THEN null
+     CASE WHEN x IS NULL OR x.without_ids IS NULL OR size(removed_used) = 0
+               OR any(r IN removed_used WHERE NOT r IN x.without_ids) THEN null
           ELSE reduce(s = 0.0, i IN range(0, size(x.without_ids) - 1) |
                       s + CASE WHEN x.without_ids[i] IN $ids THEN x.without_changes[i] ELSE 0.0 END)
      END AS raw_change
@@ -59,15 +60,15 @@ WITH p, depth, via, removed_used, x,
 
 _PAGE = {
     depth: _reach(depth)
-    + """
+    + f"""
 WITH p, depth, via, removed_used ORDER BY depth, p.name, p.id
-WITH collect({p: p, depth: depth, via: via, removed_used: removed_used}) AS rows
-CALL (rows) {
+WITH collect({{p: p, depth: depth, via: via, removed_used: removed_used}}) AS rows
+CALL (rows) {{
   UNWIND rows[$skip..$skip + $limit] AS row
   WITH row, row.p AS p
-  RETURN collect({project: p {.*, embedding: null}, depth: row.depth, via: row.via,
-                  removed_used: row.removed_used}) AS page
-}
+  RETURN collect({{project: {public_properties("p")}, depth: row.depth, via: row.via,
+                  removed_used: row.removed_used}}) AS page
+}}
 RETURN size(rows) AS total, page
 """
     for depth in DEPTHS
