@@ -287,8 +287,8 @@ def test_a_deprecated_artifact_warns_and_shows_who_would_lose_it(page, server):
         assert warning.locator(".node-link").get_attribute("data-id") == "data:customer-profiles"
         truth = graphql(
             server,
-            '{ impactOfRemoving(artifactIds: ["data:clickstream"]) { modelVersion totals { projects } '
-            "projects(first: 10) { edges { node { project { id } } } } } }",
+            '{ impactOfRemoving(artifactIds: ["data:clickstream"], first: 10) { modelVersion totals { projects } '
+            "projects { edges { node { project { id } } } } } }",
         )["impactOfRemoving"]
         impact = page.locator("[data-panel=impact-of-removing]")
         assert impact.locator(".panel-count").first.inner_text() == str(truth["totals"]["projects"])
