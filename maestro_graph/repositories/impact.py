@@ -44,17 +44,17 @@ WITH p, head(collect([n IN nodes(path) | n.id])) AS via, min(length(path)) + 1 A
 # kept inside [0, 1] once added to p's prediction. Null unless p has one for each of them.
 _CHANGE = """
 OPTIONAL MATCH (p)<-[:ABOUT]-(x:Prediction {task: 'outcome', model_version: $version})
-WITH p, depth, via, removed_used, x,
-     CASE WHEN x IS NULL OR x.without_ids IS NULL OR size(removed_used) = 0
-               OR any(r IN removed_used WHERE NOT r IN x.without_ids) THEN null
-          ELSE reduce(s = 0.0, i IN range(0, size(x.without_ids) - 1) |
-                      s + CASE WHEN x.without_ids[i] IN $ids THEN x.without_changes[i] ELSE 0.0 END)
+// The lists are read once into variables: indexing a property in a loop reads it again each time.
+WITH p, depth, via, removed_used, x.score AS score, x.without_ids AS wid, x.without_changes AS wch
+WITH p, depth, via, removed_used, score,
+     CASE WHEN wid IS NULL OR size(removed_used) = 0 OR any(r IN removed_used WHERE NOT r IN wid) THEN null
+          ELSE reduce(s = 0.0, i IN [i IN range(0, size(wid) - 1) WHERE wid[i] IN $ids] | s + wch[i])
      END AS raw_change
-WITH p, depth, via, removed_used, x,
+WITH p, depth, via, removed_used,
      CASE WHEN raw_change IS NULL THEN null
-          ELSE CASE WHEN x.score + raw_change < 0.0 THEN 0.0
-                    WHEN x.score + raw_change > 1.0 THEN 1.0
-                    ELSE x.score + raw_change END - x.score
+          ELSE CASE WHEN score + raw_change < 0.0 THEN 0.0
+                    WHEN score + raw_change > 1.0 THEN 1.0
+                    ELSE score + raw_change END - score
      END AS change
 """
 
@@ -93,10 +93,9 @@ RETURN m.version AS version,
 _OUTCOMES = """
 UNWIND $projects AS id
 MATCH (:Project {id: id})<-[:ABOUT]-(x:Prediction {task: 'outcome', model_version: $version})
-RETURN id, x.score AS score,
-       [i IN range(0, size(coalesce(x.without_ids, [])) - 1) WHERE x.without_ids[i] IN $ids |
-        [x.without_ids[i], x.without_changes[i]]] AS changes,
-       x.without_ids IS NOT NULL AS evaluated
+WITH id, x.score AS score, x.without_ids AS wid, x.without_changes AS wch
+RETURN id, score, [i IN range(0, size(coalesce(wid, [])) - 1) WHERE wid[i] IN $ids | [wid[i], wch[i]]] AS changes,
+       wid IS NOT NULL AS evaluated
 """
 
 # Members of each project by id, at most $limit each, with the project's member count.
