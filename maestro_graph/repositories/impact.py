@@ -44,17 +44,16 @@ WITH p, head(collect([n IN nodes(path) | n.id])) AS via, min(length(path)) + 1 A
 # kept inside [0, 1] once added to p's prediction. Null unless p has one for each of them.
 _CHANGE = """
 OPTIONAL MATCH (p)<-[:ABOUT]-(x:Prediction {task: 'outcome', model_version: $version})
-// The lists are read once into variables: indexing a property in a loop reads it again each time.
-WITH p, depth, via, removed_used, x.score AS score, x.without_ids AS wid, x.without_changes AS wch
-WITH p, depth, via, removed_used, score,
-     CASE WHEN wid IS NULL OR size(removed_used) = 0 OR any(r IN removed_used WHERE NOT r IN wid) THEN null
-          ELSE reduce(s = 0.0, i IN [i IN range(0, size(wid) - 1) WHERE wid[i] IN $ids] | s + wch[i])
-     END AS raw_change
+CALL (x, removed_used) {
+  UNWIND removed_used AS rid
+  OPTIONAL MATCH (x)-[w:WITHOUT]->(:Artifact {id: rid})
+  RETURN count(w) AS found, sum(w.change) AS raw_change
+}
 WITH p, depth, via, removed_used,
-     CASE WHEN raw_change IS NULL THEN null
-          ELSE CASE WHEN score + raw_change < 0.0 THEN 0.0
-                    WHEN score + raw_change > 1.0 THEN 1.0
-                    ELSE score + raw_change END - score
+     CASE WHEN x IS NULL OR size(removed_used) = 0 OR found < size(removed_used) THEN null
+          ELSE CASE WHEN x.score + raw_change < 0.0 THEN 0.0
+                    WHEN x.score + raw_change > 1.0 THEN 1.0
+                    ELSE x.score + raw_change END - x.score
      END AS change
 """
 
@@ -86,16 +85,18 @@ RETURN depth, projects, rescored, change ORDER BY depth
 
 _ACTIVE_OUTCOME_MODEL = """
 MATCH (m:Model {task: 'outcome', active: true})
-RETURN m.version AS version,
-       EXISTS { (m)-[:MADE]->(x:Prediction) WHERE x.without_ids IS NOT NULL } AS evaluates_removals
+RETURN m.version AS version, EXISTS { (m)-[:MADE]->(:Prediction)-[:WITHOUT]->(:Artifact) } AS evaluates_removals
 """
 
 _OUTCOMES = """
 UNWIND $projects AS id
 MATCH (:Project {id: id})<-[:ABOUT]-(x:Prediction {task: 'outcome', model_version: $version})
-WITH id, x.score AS score, x.without_ids AS wid, x.without_changes AS wch
-RETURN id, score, [i IN range(0, size(coalesce(wid, [])) - 1) WHERE wid[i] IN $ids | [wid[i], wch[i]]] AS changes,
-       wid IS NOT NULL AS evaluated
+CALL (x) {
+  UNWIND $ids AS rid
+  MATCH (x)-[w:WITHOUT]->(:Artifact {id: rid})
+  RETURN collect([rid, w.change]) AS changes
+}
+RETURN id, x.score AS score, changes
 """
 
 # Members of each project by id, at most $limit each, with the project's member count.
@@ -167,8 +168,8 @@ async def active_outcome_model(tx: neo4j.AsyncManagedTransaction) -> dict[str, A
 async def outcomes(
     tx: neo4j.AsyncManagedTransaction, projects: list[str], ids: list[str], version: str
 ) -> dict[str, dict[str, Any]]:
-    """Per project id with a prediction of `version`: score, `changes` ([artifact id, change]
-    for each of `ids` it has an evaluation for) and `evaluated` (whether it has any)."""
+    """Per project id with a prediction of `version`: score and `changes` ([artifact id, change]
+    for each of `ids` it has an evaluation for)."""
     rows = await fetch(tx, _OUTCOMES, projects=projects, ids=ids, version=version)
     return {row["id"]: row for row in rows}
 

@@ -39,8 +39,11 @@ CREATE (p)-[:SUGGESTED {model_version: $version, rank: row.rank, score: row.scor
 MATCH (m:Model {version: $version})
 UNWIND $rows AS row
 MATCH (p:Project {id: row.item})
-CREATE (m)-[:MADE]->(:Prediction {task: 'outcome', model_version: $version, score: row.score,
-                                   without_ids: row.without_ids, without_changes: row.without_changes})-[:ABOUT]->(p)
+CREATE (m)-[:MADE]->(x:Prediction {task: 'outcome', model_version: $version, score: row.score})-[:ABOUT]->(p)
+WITH x, row
+UNWIND range(0, size(coalesce(row.without_ids, [])) - 1) AS i
+MATCH (a:Artifact {id: row.without_ids[i]})
+CREATE (x)-[:WITHOUT {change: row.without_changes[i]}]->(a)
 """,
     "impact": """
 MATCH (m:Model {version: $version})

@@ -3,13 +3,13 @@
     (:Model {version, task, trained_at, metrics, params, active})
     (:Project)-[:RECOMMENDED {model_version, rank, score, because}]->(:Artifact)
     (:Project)-[:SUGGESTED {model_version, rank, score}]->(:Person)
-    (:Model)-[:MADE]->(:Prediction {task: 'outcome', model_version, score,
-                                    without_ids, without_changes})-[:ABOUT]->(:Project)
+    (:Model)-[:MADE]->(:Prediction {task: 'outcome', model_version, score})-[:ABOUT]->(:Project)
+    (:Prediction {task: 'outcome'})-[:WITHOUT {change}]->(:Artifact)
     (:Model)-[:MADE]->(:Prediction {task: 'impact', model_version, score, rank})-[:ABOUT]->(:Artifact)
 
-`without_ids` / `without_changes` (aligned lists, absent from versions trained before they
-existed): per artifact the project uses, the change in its success probability when the
-model is evaluated with that artifact taken out of its neighbourhood (see `impact`).
+WITHOUT (absent from versions trained before it existed): per artifact the project uses,
+the change in its success probability when the model is evaluated with that artifact taken
+out of its neighbourhood (read by `impact`, from the artifact's side).
 Deprecated artifacts are never recommended.
 
 Every read starts from the one active Model of its task inside the same transaction,
