@@ -162,6 +162,12 @@ RECORD_RELATIONSHIPS: tuple[RecordRelationship, ...] = (
     RecordRelationship("HAS_PIPELINE_RUN", ("Project",), ("PipelineRun",), "a CI run, for DORA figures"),
     RecordRelationship("MADE", ("Model",), ("Prediction",), "a model version made a prediction"),
     RecordRelationship("ABOUT", ("Prediction",), ("Project", "Artifact"), "what a prediction is about"),
+    RecordRelationship(
+        "WITHOUT",
+        ("Prediction",),
+        ("Artifact",),
+        "an outcome prediction's change when the model is evaluated without an artifact the project uses",
+    ),
     RecordRelationship("RECOMMENDED", ("Project",), ("Artifact",), "a model version recommended an artifact"),
     RecordRelationship("SUGGESTED", ("Project",), ("Person",), "a model version suggested a person"),
     RecordRelationship(

@@ -274,6 +274,36 @@ def test_search_to_project_to_recommended_artifact(page, server):
     assert page.problems == []
 
 
+def test_a_deprecated_artifact_warns_and_shows_who_would_lose_it(page, server):
+    graphql(
+        server,
+        'mutation { deprecateArtifact(id: "data:clickstream", reason: "collection stopped", '
+        'replacementId: "data:customer-profiles") { id } }',
+    )
+    try:
+        page.goto("/ui/#/artifact/data:clickstream")
+        settled(page)
+        warning = page.locator("[data-panel=deprecation]")
+        assert "collection stopped" in warning.inner_text()
+        assert warning.locator(".node-link").get_attribute("data-id") == "data:customer-profiles"
+        truth = graphql(
+            server,
+            '{ impactOfRemoving(artifactIds: ["data:clickstream"], first: 10) { modelVersion totals { projects } '
+            "projects { edges { node { project { id } } } } } }",
+        )["impactOfRemoving"]
+        impact = page.locator("[data-panel=impact-of-removing]")
+        assert impact.locator(".panel-count").first.inner_text() == str(truth["totals"]["projects"])
+        assert truth["modelVersion"] in impact.locator(".impact-summary").inner_text()
+        shown = impact.locator("[data-panel=impact-projects] .row .node-link")
+        assert [link.get_attribute("data-id") for link in shown.all()] == [
+            e["node"]["project"]["id"] for e in truth["projects"]["edges"]
+        ]
+        shot(page, "05-artifact-deprecated")
+        assert page.problems == []
+    finally:
+        graphql(server, 'mutation { undeprecateArtifact(id: "data:clickstream") { id } }')
+
+
 def test_pagination_walks_a_connection_both_ways(page, server):
     artifacts = graphql(server, "{ artifacts(first: 100) { edges { node { id usedBy { totalCount } } } } }")
     busiest = max((e["node"] for e in artifacts["artifacts"]["edges"]), key=lambda a: a["usedBy"]["totalCount"])

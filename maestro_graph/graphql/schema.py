@@ -16,9 +16,11 @@ from strawberry.types import get_object_definition
 from maestro_graph.auth.permissions import RequireReadScope
 from maestro_graph.graphql.bulk import BulkMutation
 from maestro_graph.graphql.cost import CostLimit, CostPolicy
+from maestro_graph.graphql.deprecation import DeprecationMutation
 from maestro_graph.graphql.document_limits import LimitedValidation, Limits
 from maestro_graph.graphql.error_logging import ErrorLoggingSchema
 from maestro_graph.graphql.errors import PUBLIC_CODES, CodeDomainErrors
+from maestro_graph.graphql.impact import ImpactQuery
 from maestro_graph.graphql.ml import MLQuery
 from maestro_graph.graphql.mutation_authorization import AuthorizeMutationsFirst
 from maestro_graph.graphql.mutations import Mutation as ItemMutation
@@ -31,13 +33,13 @@ from maestro_graph.graphql.viewer import ViewerQuery
 from maestro_graph.middleware import deadline
 from maestro_graph.observability.graphql_metrics import GraphQLMetrics
 
-# The graph's own queries, the models' answers, the outgoing webhooks and the caller's own
-# view, served as one Query type.
-Query = merge_types("Query", (GraphQuery, MLQuery, WebhookQuery, ViewerQuery))
-# The single-item writes, the bulk ones and the webhooks', served as one Mutation type
-# described as the first.
+# The graph's own queries, the models' answers, change impact, the outgoing webhooks and the
+# caller's own view, served as one Query type.
+Query = merge_types("Query", (GraphQuery, MLQuery, ImpactQuery, WebhookQuery, ViewerQuery))
+# The single-item writes, the bulk ones, deprecation and the webhooks', served as one Mutation
+# type that keeps the graph's description of how root fields run.
 Mutation = strawberry.type(
-    type("Mutation", (ItemMutation, BulkMutation, WebhookMutation), {}),
+    type("Mutation", (ItemMutation, BulkMutation, DeprecationMutation, WebhookMutation), {}),
     description=get_object_definition(ItemMutation, strict=True).description,
 )
 

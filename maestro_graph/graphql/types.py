@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from enum import Enum
 from typing import Annotated, Any
 
 import strawberry
@@ -12,7 +13,7 @@ from strawberry.types import Info
 
 from maestro_graph.auth.permissions import admin_only_value
 from maestro_graph.db.values import native
-from maestro_graph.graphql import model_answers, process_metrics
+from maestro_graph.graphql import model_answers, process_metrics, reach
 from maestro_graph.graphql.connections import Connection, Edge, connection, node_connection
 from maestro_graph.graphql.model_answers import ArtifactImpact, OutcomePrediction
 from maestro_graph.graphql.process_metrics import DoraMetrics, MetricName, MetricPoint, ProcessMetrics
@@ -65,6 +66,12 @@ async def _relation_page(
 class Node:
     id: strawberry.ID
     name: str | None
+
+
+@strawberry.enum(description="Which way to walk DERIVED_FROM.")
+class LineageDirection(Enum):
+    UPSTREAM = strawberry.enum_value("upstream", description="What the artifact was derived from, and so on up.")
+    DOWNSTREAM = strawberry.enum_value("downstream", description="What was derived from the artifact, and so on down.")
 
 
 @strawberry.type(description="A piece of ML work whose outcome we want to explain.")
@@ -159,6 +166,7 @@ class Artifact(Node):
     description: str | None
     section: str | None
     created_at: datetime | None
+    stored: strawberry.Private[Row]
 
     @staticmethod
     def from_node(node: Row) -> Artifact:
@@ -171,6 +179,53 @@ class Artifact(Node):
             description=node.get("description"),
             section=node.get("section"),
             created_at=native(node.get("created_at")),
+            stored=node,
+        )
+
+    @strawberry.field(
+        description="Why the artifact should no longer be used, and what instead; null unless deprecated."
+    )
+    def deprecation(self) -> ArtifactDeprecation | None:
+        return ArtifactDeprecation.from_node(self.stored)
+
+    @strawberry.field(
+        description=f"Projects that use this artifact or one derived from it within `depth` steps (1 to "
+        f"{reach.MAX_DEPTH}), shallowest first, then by name."
+    )
+    async def dependents(
+        self, info: Info, depth: int = 3, first: int | None = None, after: str | None = None
+    ) -> Connection[Dependent]:
+        page = await reach.dependents(info, self.id, depth, first, after)
+        return node_connection(
+            page.rows,
+            page.total,
+            page.skip,
+            lambda r: Dependent(
+                project=Project.from_node(r["project"]), depth=r["depth"], path=artifact_path(r["via"], page.nodes)
+            ),
+        )
+
+    @strawberry.field(
+        description=f"Artifacts up or down this one's DERIVED_FROM lineage within `depth` steps (1 to "
+        f"{reach.MAX_DEPTH}), nearest first, then by name."
+    )
+    async def lineage(
+        self,
+        info: Info,
+        direction: LineageDirection,
+        depth: int = 3,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[LineageStep]:
+        way = "upstream" if direction is LineageDirection.UPSTREAM else "downstream"
+        page = await reach.lineage(info, self.id, way, depth, first, after)
+        return node_connection(
+            page.rows,
+            page.total,
+            page.skip,
+            lambda r: LineageStep(
+                artifact=Artifact.from_node(r["artifact"]), depth=r["depth"], path=artifact_path(r["via"], page.nodes)
+            ),
         )
 
     @strawberry.field(description="Projects that use this artifact.")
@@ -208,6 +263,84 @@ class Artifact(Node):
     async def derivatives(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Artifact]:
         edges, total, skip = await _relation_page(info, "artifact_derivatives", self.id, first, after)
         return node_connection(edges, total, skip, lambda e: Artifact.from_node(e["node"]))
+
+
+def artifact_path(via: list[str], found: dict[str, Row]) -> list[Artifact]:
+    """The artifacts of a path of ids; one deleted between two reads drops out rather than failing the answer."""
+    return [Artifact.from_node(found[i]) for i in via if i in found]
+
+
+@strawberry.type(description="A project that uses an artifact, or one derived from it.")
+class Dependent:
+    project: Project
+    depth: int = strawberry.field(description="1: uses the artifact; d: uses one derived from it in d-1 steps.")
+    path: list[Artifact] = strawberry.field(
+        description="From the artifact the project uses, through each one it derives from, to this one."
+    )
+
+
+@strawberry.type(description="An artifact on the lineage of another, `depth` DERIVED_FROM steps away.")
+class LineageStep:
+    artifact: Artifact
+    depth: int
+    path: list[Artifact] = strawberry.field(description="From the first artifact to this one, both included.")
+
+
+@strawberry.type(description="An artifact the recommender ranks for a project in place of a deprecated one.")
+class Alternative:
+    artifact: Artifact
+    rank: int = strawberry.field(description="Its rank among the project's recommendations (1 = best).")
+    score: float
+
+
+@strawberry.type(description="Why an artifact should no longer be used, and what to use instead.")
+class ArtifactDeprecation:
+    reason: str
+    deprecated_at: datetime | None
+    artifact_id: strawberry.Private[str]
+    replaced_by: strawberry.Private[str | None]
+
+    @staticmethod
+    def from_node(node: Row) -> ArtifactDeprecation | None:
+        if node.get("deprecated_at") is None:
+            return None
+        return ArtifactDeprecation(
+            reason=node.get("deprecation_reason") or "",
+            deprecated_at=native(node.get("deprecated_at")),
+            artifact_id=node["id"],
+            replaced_by=node.get("replaced_by"),
+        )
+
+    @strawberry.field(description="The artifact to use instead; null when none was named (or it was deleted).")
+    async def replacement(self, info: Info) -> Artifact | None:
+        if self.replaced_by is None:
+            return None
+        node = await info.context.loaders.node.load(("Artifact", self.replaced_by))
+        return None if node is None else Artifact.from_node(node)
+
+    @strawberry.field(
+        description="Projects still using the deprecated artifact, by name, each with up to `alternatives` "
+        f"(1 to {reach.MAX_ALTERNATIVES}) ranked replacements."
+    )
+    async def affected_projects(
+        self, info: Info, first: int | None = None, after: str | None = None, alternatives: int = 5
+    ) -> DeprecationNoticeConnection:
+        page = await reach.deprecated_users(info, self.artifact_id, first, after, alternatives)
+        return connection(
+            DeprecationNoticeConnection,
+            page.rows,
+            page.total,
+            page.skip,
+            lambda cursor, r: DeprecationNoticeEdge(
+                cursor=cursor,
+                node=Project.from_node(r["node"]),
+                usage=Usage.from_rel(r["rel"]),
+                alternatives=[
+                    Alternative(artifact=Artifact.from_node(a["node"]), rank=a["rank"], score=a["score"])
+                    for a in page.extra.get(r["node"]["id"], [])
+                ],
+            ),
+        )
 
 
 @strawberry.type(description="A person (or a group acting as one, see kind).")
@@ -324,6 +457,20 @@ class PersonProjectEdge(Edge[Project]):
 @strawberry.type
 class PersonProjectsConnection(Connection[Project]):
     edges: Sequence[PersonProjectEdge]
+
+
+@strawberry.type(description="A project still using a deprecated artifact.")
+class DeprecationNoticeEdge(Edge[Project]):
+    usage: Usage
+    alternatives: list[Alternative] = strawberry.field(
+        description="Artifacts of the same kind the active artifacts model recommends for this project, best "
+        "first (never a deprecated one); empty before training or when it recommends none of that kind."
+    )
+
+
+@strawberry.type
+class DeprecationNoticeConnection(Connection[Project]):
+    edges: Sequence[DeprecationNoticeEdge]
 
 
 GraphNode = Project | Artifact | Person | Team

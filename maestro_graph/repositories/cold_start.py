@@ -1,5 +1,5 @@
 """What a cold-start recommendation reads: a project's text and links, and what the projects
-most similar to it use and who keeps them (API: async functions taking a transaction).
+most similar to it use (never a deprecated artifact) and who keeps them (API: async functions taking a transaction).
 
 The similar projects themselves come from `semantic.projects_near`; here they arrive as
 `neighbours`, a list of {id, score}.
@@ -12,6 +12,7 @@ from typing import Any
 import neo4j
 
 from maestro_graph.db.graph import fetch
+from maestro_graph.repositories.deprecation import NOT_DEPRECATED
 from maestro_graph.repositories.nodes import public_properties
 
 _PROJECT_STATE = """
@@ -26,7 +27,7 @@ RETURN p.name AS name, p.description AS description, p.embedding AS embedding,
 # reflects what is particular to similar projects rather than what every project uses.
 _NEIGHBOUR_ARTIFACTS = f"""
 UNWIND $neighbours AS n
-MATCH (:Project {{id: n.id}})-[:USES]->(a:Artifact)
+MATCH (:Project {{id: n.id}})-[:USES]->(a:Artifact) WHERE {NOT_DEPRECATED}
 WITH a, sum(n.score) AS votes, collect(n.id)[..3] AS via
 RETURN {public_properties("a")} AS node, votes / sqrt(toFloat(COUNT {{ (a)<-[:USES]-() }})) AS score, via
 ORDER BY score DESC, node.id LIMIT $limit

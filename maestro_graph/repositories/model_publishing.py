@@ -44,7 +44,11 @@ CREATE (p)-[:SUGGESTED {model_version: $version, rank: row.rank, score: row.scor
 MATCH (m:Model {version: $version})
 UNWIND $rows AS row
 MATCH (p:Project {id: row.item})
-CREATE (m)-[:MADE]->(:Prediction {task: 'outcome', model_version: $version, score: row.score})-[:ABOUT]->(p)
+CREATE (m)-[:MADE]->(x:Prediction {task: 'outcome', model_version: $version, score: row.score})-[:ABOUT]->(p)
+WITH x, row
+UNWIND range(0, size(coalesce(row.without_ids, [])) - 1) AS i
+MATCH (a:Artifact {id: row.without_ids[i]})
+CREATE (x)-[:WITHOUT {change: row.without_changes[i]}]->(a)
 """,
     "impact": """
 MATCH (m:Model {version: $version})
@@ -94,7 +98,8 @@ def _by_project(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def write_answers(driver: neo4j.Driver, database: str, task: str, version: str, rows: list[dict[str, Any]]) -> None:
     """One transaction of `task`'s answers under `version`: rows with `item` and `score`, and for
-    ranked tasks `project`, `rank` and (artifacts) `because`; impact rows carry `rank` too."""
+    ranked tasks `project`, `rank` and (artifacts) `because`; impact rows carry `rank` too, and
+    outcome rows may carry `without_ids` and `without_changes` (see `predictions`)."""
     if task in RANKED_TASKS:
         driver.execute_query(_WRITE[task], groups=_by_project(rows), version=version, database_=database)
     else:

@@ -4,7 +4,13 @@
     (:Project)-[:RECOMMENDED {model_version, rank, score, because}]->(:Artifact)
     (:Project)-[:SUGGESTED {model_version, rank, score}]->(:Person)
     (:Model)-[:MADE]->(:Prediction {task: 'outcome', model_version, score})-[:ABOUT]->(:Project)
+    (:Prediction {task: 'outcome'})-[:WITHOUT {change}]->(:Artifact)
     (:Model)-[:MADE]->(:Prediction {task: 'impact', model_version, score, rank})-[:ABOUT]->(:Artifact)
+
+WITHOUT (absent from versions trained before it existed): per artifact the project uses,
+the change in its success probability when the model is evaluated with that artifact taken
+out of its neighbourhood (read by `impact`, from the artifact's side).
+Deprecated artifacts are never recommended.
 
 Every read starts from the one active Model of its task inside the same transaction,
 so an answer never mixes versions, even while a new version is being published.
@@ -17,6 +23,7 @@ from typing import Any
 import neo4j
 
 from maestro_graph.db.graph import GraphDB, fetch
+from maestro_graph.repositories.deprecation import NOT_DEPRECATED
 from maestro_graph.repositories.nodes import public_properties
 
 TASKS = ("artifacts", "team", "outcome", "impact")
@@ -35,7 +42,7 @@ RETURN m.task AS task, m.version AS version, m.trained_at.epochMillis / 1000.0 A
 RECOMMENDED = f"""
 MATCH (m:Model {{task: 'artifacts', active: true}})
 MATCH (p:Project {{id: $id}})-[r:RECOMMENDED]->(a:Artifact)
-WHERE r.model_version = m.version AND NOT (p)-[:USES]->(a)
+WHERE r.model_version = m.version AND NOT (p)-[:USES]->(a) AND {NOT_DEPRECATED}
 WITH m, r, a ORDER BY r.rank LIMIT $k
 CALL (r) {{
   UNWIND coalesce(r.because, []) AS because_id

@@ -29,7 +29,13 @@ from maestro_graph.ml.training.outcome_features import (
 )
 from maestro_graph.ml.training.outcome_scores import VIEWS
 from maestro_graph.ml.training.signals import artifact_signals, team_signals
-from maestro_graph.ml.training.success import SuccessHead, SuccessInputs, artifact_impact, success_inputs
+from maestro_graph.ml.training.success import (
+    SuccessHead,
+    SuccessInputs,
+    artifact_impact,
+    success_inputs,
+    success_without_each_use,
+)
 from maestro_graph.ml.training.training_loop import (
     TrainConfig,
     TrainedModel,
@@ -290,6 +296,15 @@ class MaestroModel:
         n_layers = len(layers) - 1
         removed = sum(layers[layer].numpy()[a_global] for layer in range(n_layers))
         return base - (weight[:, None] * removed) / (n_layers + 1)
+
+    def success_without_each_use(self) -> tuple[np.ndarray, np.ndarray]:
+        """(p_success per project, p_without per USES edge): the success head evaluated on each
+        project, and on its inputs with each artifact it uses taken out (see
+        `maestro_graph.ml.training.success.success_without_each_use`)."""
+        self._require_fitted()
+        return success_without_each_use(
+            self.graph, self.success_head, self.success_inputs, self.embedding_without_each_use(), degree_column=0
+        )
 
     def artifact_impact(self) -> np.ndarray:
         """See `maestro_graph.ml.training.success.artifact_impact` for the definition."""

@@ -112,6 +112,53 @@ def success_inputs(
 IMPACT_PRIOR_PROJECTS = 5.0  # pseudo-projects of zero effect each artifact starts with
 
 
+def success_without_each_use(
+    graph: UsageGraph, head: SuccessHead, inputs: SuccessInputs, embedding_without: np.ndarray, degree_column: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The success head evaluated on every project as it is, and once per USES edge (p, a) on
+    p's inputs with a taken out of its neighbourhood: (p_success per project, p_without per edge).
+
+    "Without a" changes every input of the success head that a touches: the project's
+    embedding (`embedding_without`, one row per USES edge, first order), its USES degree
+    (structure column `degree_column`, stored as log1p), the artifact mean/max outcome rates
+    and support and the removed-dependency counts of the neighbourhood features, recomputed
+    from the same training labels without a, and the "artifacts" view's logit, which is
+    linear in the USES columns and loses a's weight. Other inputs (the dependency and member
+    structure features among them) stay as they are. Both sides use rates and view scores
+    from all training labels, so a difference reflects the artifact alone, not the
+    out-of-fold noise of the published predictions.
+    """
+    uses = graph.uses
+    base = SuccessInputs(
+        inputs.embedding,
+        inputs.structure,
+        neighbourhood_outcome_features(graph, folds=0),
+        inputs.views,
+        all_labels=True,
+    ).matrix()
+    p_success = 1.0 - head.removal_probability(base)
+    if len(uses) == 0:
+        return p_success, np.zeros(0)
+    projects = uses[:, 0]
+    ablated = base[projects].copy()
+    hidden = inputs.embedding.shape[1]
+    ablated[:, :hidden] = embedding_without
+    n_struct = inputs.structure.shape[1]
+    degree = np.expm1(inputs.structure[projects, degree_column])
+    ablated[:, hidden + degree_column] = np.log1p(np.maximum(degree - 1, 0))
+    neighbourhood = _artifact_rates_without(graph)
+    offset = hidden + n_struct
+    ablated[:, offset + 2] = neighbourhood[:, 0]
+    ablated[:, offset + 3] = neighbourhood[:, 1]
+    ablated[:, offset + 5] = neighbourhood[:, 2]
+    removals = [offset + FEATURE_NAMES.index(name) for name in DEPENDENCY_REMOVAL_FEATURES]
+    ablated[:, removals] = _dependency_removals_without(graph)
+    if inputs.views is not None and "artifacts" in inputs.views.views:
+        column = offset + inputs.neighbourhood.shape[1] + inputs.views.views.index("artifacts")
+        ablated[:, column] -= inputs.views.artifact_weights(graph)
+    return p_success, 1.0 - head.removal_probability(ablated)
+
+
 def artifact_impact(
     graph: UsageGraph,
     head: SuccessHead,
@@ -134,48 +181,20 @@ def artifact_impact(
     nearly the plain mean. Artifacts nobody uses get impact 0.
 
     Positive impact means the model thinks projects do better *with* the
-    artifact. "Without a" changes every input of the success head that a
-    touches: the project's embedding (`embedding_without`, one row per USES
-    edge, first order), its USES degree (structure column `degree_column`,
-    stored as log1p), the artifact mean/max outcome rates and support and the
-    removed-dependency counts of the neighbourhood features, recomputed from the
-    same training labels without a. Other inputs (the dependency and member
-    structure features among them) stay as they are.
+    artifact. Both probabilities are those of `success_without_each_use`.
     """
     uses = graph.uses
     if len(uses) == 0:
         return np.zeros(graph.num_artifacts)
-    # Both sides of the comparison use rates from all training labels, so the
-    # difference reflects the artifact alone, not the out-of-fold noise.
-    base = SuccessInputs(
-        inputs.embedding,
-        inputs.structure,
-        neighbourhood_outcome_features(graph, folds=0),
-        inputs.views,
-        all_labels=True,
-    ).matrix()
-    p_success = 1.0 - head.removal_probability(base)
-    projects, artifacts = uses[:, 0], uses[:, 1]
+    p_success, p_without = success_without_each_use(graph, head, inputs, embedding_without, degree_column)
+    return impact_from_changes(graph, p_success[uses[:, 0]] - p_without, prior_projects)
 
-    ablated = base[projects].copy()
-    hidden = inputs.embedding.shape[1]
-    ablated[:, :hidden] = embedding_without
-    n_struct = inputs.structure.shape[1]
-    degree = np.expm1(inputs.structure[projects, degree_column])
-    ablated[:, hidden + degree_column] = np.log1p(np.maximum(degree - 1, 0))
-    neighbourhood = _artifact_rates_without(graph)
-    offset = hidden + n_struct
-    ablated[:, offset + 2] = neighbourhood[:, 0]
-    ablated[:, offset + 3] = neighbourhood[:, 1]
-    ablated[:, offset + 5] = neighbourhood[:, 2]
-    removals = [offset + FEATURE_NAMES.index(name) for name in DEPENDENCY_REMOVAL_FEATURES]
-    ablated[:, removals] = _dependency_removals_without(graph)
-    if inputs.views is not None and "artifacts" in inputs.views.views:
-        # The artifacts view is linear in the USES columns: without a, its logit loses a's weight.
-        column = offset + inputs.neighbourhood.shape[1] + inputs.views.views.index("artifacts")
-        ablated[:, column] -= inputs.views.artifact_weights(graph)
-    p_without = 1.0 - head.removal_probability(ablated)
-    delta = p_success[projects] - p_without
+
+def impact_from_changes(
+    graph: UsageGraph, delta: np.ndarray, prior_projects: float = IMPACT_PRIOR_PROJECTS
+) -> np.ndarray:
+    """Per artifact: the per-edge `delta` of its users, summed and shrunk as `artifact_impact` says."""
+    artifacts = graph.uses[:, 1]
     total = np.bincount(artifacts, weights=delta, minlength=graph.num_artifacts)
     count = np.bincount(artifacts, minlength=graph.num_artifacts)
     return total / (count + max(float(prior_projects), 0.0) + (count == 0))

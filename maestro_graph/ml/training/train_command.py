@@ -20,6 +20,7 @@ from maestro_graph.ml.training.features import text_vectors
 from maestro_graph.ml.training.graph_export import export_usage_graph
 from maestro_graph.ml.training.maestro_model import MaestroModel, ModelConfig
 from maestro_graph.ml.training.node_embeddings import embed_nodes
+from maestro_graph.ml.training.success import impact_from_changes
 from maestro_graph.ml.usage_graph import UsageGraph, known_matrix
 
 TOP_K = 20
@@ -123,9 +124,35 @@ def team_rows(graph: UsageGraph, model: MaestroModel, k: int = TOP_K) -> list[di
     return rows
 
 
+def outcome_rows(graph: UsageGraph, success: np.ndarray, changes: np.ndarray) -> list[dict]:
+    """One row per project: its success probability, and per artifact it uses the change in
+    that probability when the artifact is taken out of its neighbourhood (`without_ids` and
+    `without_changes`, aligned)."""
+    by_project: list[list[int]] = [[] for _ in range(graph.num_projects)]
+    for edge, project in enumerate(graph.uses[:, 0].tolist()):
+        by_project[project].append(edge)
+    return [
+        {
+            "item": pid,
+            "score": float(p),
+            "without_ids": [graph.artifact_ids[graph.uses[e, 1]] for e in edges],
+            "without_changes": [float(changes[e]) for e in edges],
+        }
+        for pid, p, edges in zip(graph.project_ids, success, by_project, strict=True)
+    ]
+
+
 def train_and_publish(
-    driver: neo4j.Driver, database: str, embedder: Embedder, seed: int = 0, progress: Progress = lambda _: None
+    driver: neo4j.Driver,
+    database: str,
+    embedder: Embedder,
+    seed: int = 0,
+    progress: Progress = lambda _: None,
+    config: ModelConfig | None = None,
 ) -> TrainReport:
+    """Fit the model on the graph and publish every task's answers; `config` (default: the
+    model's own, with `seed`) lets a small graph be fit with a small network."""
+    chosen = config or ModelConfig(seed=seed)
     report = TrainReport()
     # Reuses (and extends) the on-disk vector cache, so retraining re-embeds only new text.
     cached = CachingEmbedder(embedder)
@@ -153,11 +180,11 @@ def train_and_publish(
     process = signals.features if with_git or with_dora or with_mlflow else None
     model = timed(
         "fit model",
-        lambda: MaestroModel(ModelConfig(seed=seed)).fit(graph, project_text, artifact_text, process=process),
+        lambda: MaestroModel(chosen).fit(graph, project_text, artifact_text, process=process),
     )
     report.validation = model.validation_figures()
     params = {
-        "seed": seed,
+        "seed": chosen.seed,
         "top_k": TOP_K,
         "projects": graph.num_projects,
         "artifacts": graph.num_artifacts,
@@ -178,15 +205,12 @@ def train_and_publish(
         timed("score people", lambda: TaskResult("team", team_rows(graph, model), metrics, params)),
     ]
     success = timed("score outcomes", lambda: model.success_probability(np.arange(graph.num_projects)))
-    results.append(
-        TaskResult(
-            "outcome",
-            [{"item": pid, "score": float(p)} for pid, p in zip(graph.project_ids, success, strict=True)],
-            metrics,
-            params,
-        )
-    )
-    impact = timed("artifact impact", model.artifact_impact)
+    with_each, without_each = timed("score removals", model.success_without_each_use)
+    # The model's own change in each project's success when one artifact it uses is taken out:
+    # what `impactOfRemoving` answers with, and what the impact scores summarise.
+    changes = without_each - with_each[graph.uses[:, 0]]
+    results.append(TaskResult("outcome", outcome_rows(graph, success, changes), metrics, params))
+    impact = timed("artifact impact", lambda: impact_from_changes(graph, -changes))
     order = np.argsort(-impact, kind="stable")
     results.append(
         TaskResult(

@@ -3,7 +3,7 @@
 
 import { gql } from '../api/client.js';
 import { columns, crumbs, loadNode, notFound, pageHeader } from '../components/page.js';
-import { connectionPanel, panel } from '../components/panels.js';
+import { connectionPanel, load, panel } from '../components/panels.js';
 import { kindBadge, nodeLink, outcomeChip, row } from '../components/widgets.js';
 import { h } from '../lib/dom.js';
 import { date, plural, signedPoints, titleCase } from '../lib/format.js';
@@ -28,7 +28,57 @@ export async function renderArtifact(main, id) {
       description: artifact.description,
       extra: impactSide(artifact),
     }),
-    columns([usedByPanel(id), creatorsPanel(id)], [lineagePanel(artifact)]));
+    columns([usedByPanel(id), impactPanel(id), creatorsPanel(id)], [lineagePanel(artifact)]));
+  if (artifact.deprecation) main.insertBefore(deprecationWarning(artifact.deprecation), main.children[1] || null);
+}
+
+/** The deprecation, above everything else on the page: why, since when, what to use instead. */
+function deprecationWarning(deprecation) {
+  const replacement = deprecation.replacement;
+  return h('div', { class: 'deprecation-warning', role: 'alert', 'data-panel': 'deprecation' },
+    h('strong', { text: 'Deprecated' }),
+    deprecation.deprecatedAt ? ` since ${date(deprecation.deprecatedAt)}` : '',
+    `: ${deprecation.reason}. It is no longer recommended.`,
+    replacement ? [' Use ', nodeLink(replacement), ' instead.'] : '');
+}
+
+const IMPACT_DEPTH = 3;
+
+/** What would happen if the artifact went away: the totals, then the projects, most exposed first. */
+function impactPanel(id) {
+  const p = panel('If it went away', {
+    id: 'impact-of-removing',
+    hint: `Projects that use it, or something derived from it (up to ${IMPACT_DEPTH} steps), re-scored by the outcome model without it.`,
+  });
+  const summary = h('div', { class: 'impact-summary' });
+  load(summary, async () => {
+    const answer = (await gql('ImpactTotals', { ids: [id], depth: IMPACT_DEPTH })).impactOfRemoving;
+    const totals = answer.totals;
+    p.count.textContent = totals.projects.toLocaleString();
+    const byDepth = totals.byDepth.map((d) => `${plural(d.projects, 'project')} at depth ${d.depth}`).join(', ');
+    const change = totals.expectedChangeInSuccessfulProjects;
+    return [
+      h('p', { text: byDepth || 'No project relies on it.' }),
+      answer.modelVersion
+        ? h('p', {}, 'Expected change in successful projects: ',
+          h('strong', { class: change < 0 ? 'negative' : 'positive', text: (change >= 0 ? '+' : '−') + Math.abs(change).toFixed(2) }),
+          ` (${plural(totals.rescoredProjects, 'project')} re-scored) · model `, h('code', { text: answer.modelVersion }))
+        : h('p', { class: 'muted small', text: answer.reason }),
+    ];
+  });
+  const projects = connectionPanel({
+    title: 'Affected projects', id: 'impact-projects', pageSize: 10, document: 'ImpactOfRemoving',
+    variables: { ids: [id], depth: IMPACT_DEPTH },
+    select: (d) => d.impactOfRemoving && d.impactOfRemoving.projects,
+    renderEdge: ({ node }) => row(nodeLink(node.project),
+      [node.depth === 1 ? 'uses it' : ['through ', node.path.slice(0, -1).map((a, i) => [i ? ' → ' : '', a.name || a.id])],
+        node.memberCount ? ` · notify ${node.notify.map((g) => plural(g.people.length, g.role)).join(', ')}` : ' · no members'],
+      node.change === null ? null : h('span', { class: ['chip', node.change < 0 ? 'chip-bad' : 'chip-ok'], text: signedPoints(node.change) })),
+    emptyText: 'No project relies on it.',
+  });
+  projects.classList.add('nested');
+  p.body.replaceChildren(summary, projects);
+  return p.root;
 }
 
 /** The impact model's answer beside the header, naming the model version that gave it. */
