@@ -14,6 +14,7 @@ import scipy.sparse as sp
 
 from maestro_graph.integrations.project_signals import FEATURE_NAMES, project_signals
 from maestro_graph.ml.evaluation.baselines import item_cosine, usage_matrix
+from maestro_graph.ml.serving.outcome_versions import fit_outcome_version
 from maestro_graph.ml.serving.publish import TaskResult, publish
 from maestro_graph.ml.text_embedding import CachingEmbedder, Embedder
 from maestro_graph.ml.training.features import text_vectors
@@ -175,14 +176,11 @@ def train_and_publish(
         timed("score artifacts", lambda: TaskResult("artifacts", artifact_rows(graph, model), metrics, params)),
         timed("score people", lambda: TaskResult("team", team_rows(graph, model), metrics, params)),
     ]
-    success = timed("score outcomes", lambda: model.success_probability(np.arange(graph.num_projects)))
+    # The served outcome model is the inductive one (`ml/inductive_outcome.py`): it needs no
+    # per-node parameters, so its file scores other graphs too (`predict`, `models export`).
+    named_process = {name: signals.features[:, i].astype(np.float64) for i, name in enumerate(FEATURE_NAMES)}
     results.append(
-        TaskResult(
-            "outcome",
-            [{"item": pid, "score": float(p)} for pid, p in zip(graph.project_ids, success, strict=True)],
-            metrics,
-            params,
-        )
+        timed("fit and score outcomes", lambda: fit_outcome_version(graph, named_process, seed, params, metrics))
     )
     impact = timed("artifact impact", model.artifact_impact)
     order = np.argsort(-impact, kind="stable")
