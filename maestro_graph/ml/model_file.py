@@ -55,11 +55,9 @@ def _sha256(data: bytes) -> str:
 def write_model_file(model: InductiveOutcomeModel, *, version: str, fingerprint: str, params: dict) -> bytes:
     """The file's bytes; `version` is the model version it was trained as."""
     arrays = io.BytesIO()
-    np.savez(
-        arrays,
-        **{f"{view}_coef": linear.coef for view, linear in model.views.items()},
-        **{f"{view}_intercept": np.array([linear.intercept]) for view, linear in model.views.items()},
-    )
+    named: dict[str, Any] = {f"{view}_coef": linear.coef for view, linear in model.views.items()}
+    named.update({f"{view}_intercept": np.array([linear.intercept]) for view, linear in model.views.items()})
+    np.savez(arrays, allow_pickle=False, **named)
     entries = {ARRAYS: arrays.getvalue(), TREES: skops.io.dumps(model.trees) if model.trees is not None else b""}
     manifest = {
         "format": FORMAT,

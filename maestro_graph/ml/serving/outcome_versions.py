@@ -47,8 +47,9 @@ def fit_outcome_version(
     carry the model file under the version it will be published as."""
     model = fit_outcome_model(graph, process, seed=seed)
     version = new_version(TASK)
+    fingerprint = training_fingerprint(graph)
     model_params = {
-        "training_fingerprint": training_fingerprint(graph),
+        "training_fingerprint": fingerprint,
         "features": model.features,
         "views": list(model.views),
         "seed": seed,
@@ -56,7 +57,7 @@ def fit_outcome_version(
     data = write_model_file(
         model,
         version=version,
-        fingerprint=model_params["training_fingerprint"],
+        fingerprint=fingerprint,
         params={**params, "trained_at": datetime.now(UTC).isoformat()},
     )
     return TaskResult(
