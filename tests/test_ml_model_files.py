@@ -99,11 +99,13 @@ def _rewritten(data: bytes, replace: dict[str, bytes]) -> bytes:
     return out.getvalue()
 
 
-def _newer_format(data: bytes) -> bytes:
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        manifest = json.loads(archive.read(MANIFEST))
-    manifest["format_version"] = 2
-    return _rewritten(data, {MANIFEST: json.dumps(manifest).encode()})
+def _manifest_with(**changes):
+    def change(data: bytes) -> bytes:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            manifest = json.loads(archive.read(MANIFEST))
+        return _rewritten(data, {MANIFEST: json.dumps({**manifest, **changes}).encode()})
+
+    return change
 
 
 def _edited_weights(data: bytes) -> bytes:
@@ -116,7 +118,9 @@ def _edited_weights(data: bytes) -> bytes:
 @pytest.mark.parametrize(
     ("damage", "message"),
     [
-        (_newer_format, "incompatible model file: format version 2"),
+        (_manifest_with(format_version=2), "incompatible model file: format version 2"),
+        (_manifest_with(task="artifacts"), "incompatible model file: task 'artifacts'"),
+        (_manifest_with(seed="x"), "its seed is not a number"),
         (_edited_weights, "arrays.npz does not match its checksum"),
         (lambda data: data[: len(data) // 2], "not a readable zip archive"),
         (lambda data: b"\x80\x04K\x01." + data, "not a readable zip archive"),  # a pickle in front

@@ -4,7 +4,8 @@ It is inductive: nothing in it belongs to a node of the graph it was fit on, so 
 projects, and whole graphs, it never saw. Its inputs, each a named column:
 - label-free structure (degrees, how many projects rely on the project's artifact, how
   popular its dependencies are, how busy its people are; `outcome_features`);
-- hashed section and tags of the project (`features.hashed_onehot`, `hashed_tags`);
+- hashed section and tags of the project (`features.hashed_onehot`, `hashed_tags`), off by
+  default (they added nothing when measured; see `OutcomeSpec`);
 - process metrics (git activity, DORA) when the training graph has any;
 - one removal logit per sparse *view* of the project's own content, each a logistic
   regression over a hashed space (no vocabulary, no per-node weights): "dependencies"
@@ -52,7 +53,9 @@ class OutcomeSpec:
     """Which inputs the trees get (label-free structure always)."""
 
     views: tuple[str, ...] = VIEWS
-    tags: bool = True
+    # Hashed section and tags: off, since the forward ablation on debian-bullseye showed them
+    # adding nothing (README, "Forward in time").
+    tags: bool = False
     process: bool = True  # process metrics, when the training graph has any
 
 

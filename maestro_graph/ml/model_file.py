@@ -33,6 +33,7 @@ FORMAT_VERSION = 1
 TASK = "outcome"
 MAX_FILE_BYTES = 64 * 2**20
 MAX_ENTRY_BYTES = 64 * 2**20  # uncompressed, per entry: no zip bomb gets inflated
+MAX_VERSION_CHARS = 200
 MANIFEST, ARRAYS, TREES = "manifest.json", "arrays.npz", "trees.skops"
 # The one type of the trees that skops does not trust by default; nothing else is loaded.
 TRUSTED_TREE_TYPES = ["sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor"]
@@ -115,6 +116,10 @@ def _check_manifest(manifest: Any) -> dict[str, Any]:
         raise ModelFileError("not a model file: its feature list is not a list of names")
     if not isinstance(manifest.get("sha256"), dict) or not isinstance(manifest.get("version"), str):
         raise ModelFileError("not a model file: its manifest lacks checksums or a version")
+    if not 0 < len(manifest["version"]) <= MAX_VERSION_CHARS:
+        raise ModelFileError(f"not a model file: its version must have 1 to {MAX_VERSION_CHARS} characters")
+    if not isinstance(manifest.get("seed"), int) or not isinstance(manifest.get("metrics", {}), dict):
+        raise ModelFileError("not a model file: its seed is not a number or its metrics not an object")
     return manifest
 
 

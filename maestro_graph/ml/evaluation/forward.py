@@ -24,7 +24,7 @@ VARIANTS: dict[str, OutcomeSpec] = {
     "trees": TREE_BASELINE,
     "model without words": OutcomeSpec(views=("dependencies",)),
     "model without dependencies": OutcomeSpec(views=("words",)),
-    "model without tags": OutcomeSpec(tags=False),
+    "model with tags": OutcomeSpec(tags=True),
     "structure alone": OutcomeSpec(views=(), tags=False),
 }
 
