@@ -33,10 +33,10 @@ from load import percentile
 from maestro_graph.db import managed_neo4j, migrations
 from maestro_graph.db.connection import Neo4jTarget, open_driver
 from maestro_graph.ingest.bundle_import import import_bundle
+from maestro_graph.ml.serving.outcome_versions import outcome_rows
 from maestro_graph.ml.serving.publish import TaskResult, publish
 from maestro_graph.ml.training.graph_export import export_usage_graph
 from maestro_graph.ml.training.outcome_scores import outcome_scores
-from maestro_graph.ml.training.train_command import outcome_rows
 from maestro_graph.repositories import impact
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -45,6 +45,8 @@ def test_the_command_line_keeps_its_commands_and_their_order():
         "embed",
         "train",
         "evaluate",
+        "predict",
+        "models",
         "export-schema",
         "serve",
         "neo4j",
@@ -52,6 +54,7 @@ def test_the_command_line_keeps_its_commands_and_their_order():
         "webhooks",
     ]
     assert _names(root.commands["neo4j"]) == ["start", "stop", "status"]
+    assert _names(root.commands["models"]) == ["export", "import"]
     assert _names(root.commands["oauth"]) == ["create-client", "list-clients", "revoke-client", "rotate-key"]
     assert _names(root.commands["webhooks"]) == ["add-github", "list", "remove"]
 

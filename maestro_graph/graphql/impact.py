@@ -2,11 +2,11 @@
 (`Artifact.dependents`, `Artifact.lineage`).
 
 The re-scoring is the active outcome model's own: training publishes, for each project and
-each artifact it uses, the change in the project's predicted success when the success head
-is evaluated on its inputs with that artifact taken out (`ml.training.success.
-success_without_each_use`, the same evaluation `Artifact.impact` summarises). The network
-does not run at request time, so a request reads those evaluations; how each project was
-re-scored is said per project (`Rescoring`).
+each artifact it uses, the change in the project's predicted success when the model is
+evaluated on its inputs with that artifact taken out (`ml.inductive_outcome.
+InductiveOutcomeModel.removal_without_each_use`, the same evaluations `Artifact.impact`
+summarises). No model runs at request time, so a request reads those evaluations; how each
+project was re-scored is said per project (`Rescoring`).
 """
 
 from __future__ import annotations

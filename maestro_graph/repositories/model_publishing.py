@@ -5,6 +5,9 @@ function takes the sync `neo4j.Driver` and the database; every write but `delete
 is one managed transaction (retried on transient errors). The order that keeps readers
 on one whole version is the caller's: create the model, write its answers, `activate`,
 then `delete_stale`.
+
+An outcome model version also keeps its portable model file (`ml/model_file.py`, bytes) in
+`model_file`, so `predict` can score a graph with it and `models export` can hand it on.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ MODEL_PUBLISHED = "publishModel"
 
 _CREATE_MODEL = """
 CREATE (m:Model {version: $version, task: $task, trained_at: datetime($trained_at),
-                 metrics: $metrics, params: $params, active: false})
+                 metrics: $metrics, params: $params, active: false, model_file: $model_file})
 """
 # Ranked tasks write one row per (project, rank): rows are grouped by project so each
 # project is looked up once.
@@ -75,9 +78,18 @@ _DELETE_STALE = {
 
 
 def create_model(
-    driver: neo4j.Driver, database: str, *, task: str, version: str, trained_at: str, metrics: str, params: str
+    driver: neo4j.Driver,
+    database: str,
+    *,
+    task: str,
+    version: str,
+    trained_at: str,
+    metrics: str,
+    params: str,
+    model_file: bytes | None = None,
 ) -> None:
-    """A new, inactive Model node; `trained_at` is ISO 8601, `metrics` and `params` are JSON text."""
+    """A new, inactive Model node; `trained_at` is ISO 8601, `metrics` and `params` are JSON text,
+    `model_file` the portable model file when the version has one."""
     driver.execute_query(
         _CREATE_MODEL,
         version=version,
@@ -85,8 +97,31 @@ def create_model(
         trained_at=trained_at,
         metrics=metrics,
         params=params,
+        model_file=model_file,
         database_=database,
     )
+
+
+_MODEL_FILE = """
+MATCH (m:Model {version: $version})
+RETURN m.task AS task, m.model_file AS model_file
+"""
+_ACTIVE_MODEL_FILE = """
+MATCH (m:Model {task: $task, active: true})
+RETURN m.version AS version, m.model_file AS model_file
+"""
+
+
+def model_file(driver: neo4j.Driver, database: str, version: str) -> tuple[str, bytes | None] | None:
+    """(task, model file or None) of the model version, or None when there is no such version."""
+    records = driver.execute_query(_MODEL_FILE, version=version, database_=database).records
+    return (records[0]["task"], records[0]["model_file"]) if records else None
+
+
+def active_model_file(driver: neo4j.Driver, database: str, task: str) -> tuple[str, bytes | None] | None:
+    """(version, model file or None) of the task's active version, or None when it has none."""
+    records = driver.execute_query(_ACTIVE_MODEL_FILE, task=task, database_=database).records
+    return (records[0]["version"], records[0]["model_file"]) if records else None
 
 
 def _by_project(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

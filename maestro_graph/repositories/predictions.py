@@ -1,6 +1,6 @@
 """Model versions and their predictions, as stored in the graph.
 
-    (:Model {version, task, trained_at, metrics, params, active})
+    (:Model {version, task, trained_at, metrics, params, active, model_file?})
     (:Project)-[:RECOMMENDED {model_version, rank, score, because}]->(:Artifact)
     (:Project)-[:SUGGESTED {model_version, rank, score}]->(:Person)
     (:Model)-[:MADE]->(:Prediction {task: 'outcome', model_version, score})-[:ABOUT]->(:Project)
@@ -30,7 +30,8 @@ TASKS = ("artifacts", "team", "outcome", "impact")
 
 MODELS = """
 MATCH (m:Model) WHERE $task IS NULL OR m.task = $task
-RETURN m {.*} AS model ORDER BY m.trained_at DESC LIMIT $limit
+RETURN m {.version, .task, .trained_at, .metrics, .params, .active} AS model
+ORDER BY m.trained_at DESC LIMIT $limit
 """
 
 # The version each task serves now, for the gauges on /metrics.

@@ -20,12 +20,16 @@ from maestro_graph.repositories import model_publishing
 @dataclass
 class TaskResult:
     """One task's answers: rows with `item` (an id), `score`, and for ranked tasks
-    `project`, `rank` (1 = best) and, for artifacts, `because` (ids)."""
+    `project`, `rank` (1 = best) and, for artifacts, `because` (ids). `version` names the new
+    version when it had to be known before publishing (a model file records it); `model_file`
+    is kept on the version (outcome models)."""
 
     task: str
     rows: list[dict]
     metrics: dict = field(default_factory=dict)
     params: dict = field(default_factory=dict)
+    version: str | None = None
+    model_file: bytes | None = None
 
 
 def new_version(task: str, when: datetime | None = None) -> str:
@@ -41,7 +45,7 @@ def _chunks(rows: list[dict], size: int) -> Iterator[list[dict]]:
 def publish(driver: neo4j.Driver, database: str, result: TaskResult, batch_size: int = 5000) -> str:
     """Store `result` as a new active model version of its task; returns the version."""
     when = datetime.now(UTC)
-    version = new_version(result.task, when)
+    version = result.version or new_version(result.task, when)
     model_publishing.create_model(
         driver,
         database,
@@ -50,6 +54,7 @@ def publish(driver: neo4j.Driver, database: str, result: TaskResult, batch_size:
         trained_at=when.isoformat(),
         metrics=json.dumps(result.metrics, sort_keys=True),
         params=json.dumps(result.params, sort_keys=True),
+        model_file=result.model_file,
     )
     for chunk in _chunks(result.rows, batch_size):
         model_publishing.write_answers(driver, database, result.task, version, chunk)

@@ -14,6 +14,7 @@ import scipy.sparse as sp
 
 from maestro_graph.integrations.project_signals import FEATURE_NAMES, project_signals
 from maestro_graph.ml.evaluation.baselines import item_cosine, usage_matrix
+from maestro_graph.ml.serving.outcome_versions import fit_outcome_version
 from maestro_graph.ml.serving.publish import TaskResult, publish
 from maestro_graph.ml.text_embedding import CachingEmbedder, Embedder
 from maestro_graph.ml.training.features import text_vectors
@@ -124,24 +125,6 @@ def team_rows(graph: UsageGraph, model: MaestroModel, k: int = TOP_K) -> list[di
     return rows
 
 
-def outcome_rows(graph: UsageGraph, success: np.ndarray, changes: np.ndarray) -> list[dict]:
-    """One row per project: its success probability, and per artifact it uses the change in
-    that probability when the artifact is taken out of its neighbourhood (`without_ids` and
-    `without_changes`, aligned)."""
-    by_project: list[list[int]] = [[] for _ in range(graph.num_projects)]
-    for edge, project in enumerate(graph.uses[:, 0].tolist()):
-        by_project[project].append(edge)
-    return [
-        {
-            "item": pid,
-            "score": float(p),
-            "without_ids": [graph.artifact_ids[graph.uses[e, 1]] for e in edges],
-            "without_changes": [float(changes[e]) for e in edges],
-        }
-        for pid, p, edges in zip(graph.project_ids, success, by_project, strict=True)
-    ]
-
-
 def train_and_publish(
     driver: neo4j.Driver,
     database: str,
@@ -204,12 +187,15 @@ def train_and_publish(
         timed("score artifacts", lambda: TaskResult("artifacts", artifact_rows(graph, model), metrics, params)),
         timed("score people", lambda: TaskResult("team", team_rows(graph, model), metrics, params)),
     ]
-    success = timed("score outcomes", lambda: model.success_probability(np.arange(graph.num_projects)))
-    with_each, without_each = timed("score removals", model.success_without_each_use)
-    # The model's own change in each project's success when one artifact it uses is taken out:
-    # what `impactOfRemoving` answers with, and what the impact scores summarise.
-    changes = without_each - with_each[graph.uses[:, 0]]
-    results.append(TaskResult("outcome", outcome_rows(graph, success, changes), metrics, params))
+    # The served outcome model is the inductive one (`ml/inductive_outcome.py`): it needs no
+    # per-node parameters, so its file scores other graphs too (`predict`, `models export`).
+    # Its own change in each project's success when one artifact it uses is taken out is what
+    # `impactOfRemoving` answers with, and what the impact scores summarise.
+    named_process = {name: signals.features[:, i].astype(np.float64) for i, name in enumerate(FEATURE_NAMES)}
+    outcome, changes = timed(
+        "fit and score outcomes", lambda: fit_outcome_version(graph, named_process, seed, params, metrics)
+    )
+    results.append(outcome)
     impact = timed("artifact impact", lambda: impact_from_changes(graph, -changes))
     order = np.argsort(-impact, kind="stable")
     results.append(
