@@ -40,7 +40,7 @@ def trained(graph):
     """An outcome version published the way `train` publishes it, and its predictions."""
     _seed(graph)
     usage = export_usage_graph(graph, "neo4j")
-    result = fit_outcome_version(usage, process_columns(graph, "neo4j", usage), 0, {"seed": 0}, {})
+    result, _ = fit_outcome_version(usage, process_columns(graph, "neo4j", usage), 0, {"seed": 0}, {})
     version = publish(graph, "neo4j", result)
     return version, _active_outcomes(graph)[1], export_model(graph, "neo4j", version)
 

@@ -162,13 +162,15 @@ def _fit_view(matrix: sp.csr_matrix, removed: np.ndarray, rows: np.ndarray, seed
     return LinearView(coef, float(model.intercept_[0]))
 
 
-def _trees(seed: int) -> HistGradientBoostingClassifier:
+def _trees(seed: int, labelled: int) -> HistGradientBoostingClassifier:
     # The settings of the outcome tree baseline; no early stopping, so one seed gives one model.
+    # Leaves of 40 projects, fewer on a small graph (a twentieth of its labelled projects, at
+    # least 5), where 40 would leave the trees unable to split at all.
     return HistGradientBoostingClassifier(
         learning_rate=0.05,
         max_leaf_nodes=15,
         max_iter=200,
-        min_samples_leaf=40,
+        min_samples_leaf=max(5, min(40, labelled // 20)),
         l2_regularization=1.0,
         early_stopping=False,
         random_state=seed,
@@ -313,7 +315,7 @@ def fit_outcome_model(
     if len(np.unique(target)) < 2:
         constant = float(target.mean()) if len(target) else 0.0
         return InductiveOutcomeModel(names, views, None, constant=constant, seed=seed, metrics=metrics)
-    trees = _trees(seed)
+    trees = _trees(seed, len(labelled))
     with tree_threads():
         trees.fit(_assemble(graph, chosen_process, fit_logits, names)[labelled], target)
     return InductiveOutcomeModel(names, views, trees, seed=seed, metrics=metrics)
