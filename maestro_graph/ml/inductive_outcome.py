@@ -200,9 +200,7 @@ class InductiveOutcomeModel:
         with tree_threads():
             return self.trees.predict_proba(self.inputs(graph, process))[:, 1]
 
-    def removal_without_each_use(
-        self, graph: UsageGraph, process: dict[str, np.ndarray] | None = None
-    ) -> np.ndarray:
+    def removal_without_each_use(self, graph: UsageGraph, process: dict[str, np.ndarray] | None = None) -> np.ndarray:
         """Per USES edge (p, a): p's removal probability with a taken out of its dependencies.
 
         The model is evaluated on p's inputs as they would be without the edge, to first order:
