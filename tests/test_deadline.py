@@ -70,13 +70,13 @@ def test_a_deadline_passed_while_validating_stops_the_request_before_it_runs(imp
 
 
 def test_a_write_cut_off_at_its_deadline_commits_nothing(impatient, graph, monkeypatch):
-    record = audit.record
+    record_many = audit.record_many
 
-    async def slow_record(tx, **kwargs):
-        await record(tx, **kwargs)
+    async def slow_record(tx, events):
+        await record_many(tx, events)
         await asyncio.sleep(FAR_PAST)  # the project and its audit event are written, not yet committed
 
-    monkeypatch.setattr(audit, "record", slow_record)
+    monkeypatch.setattr(audit, "record_many", slow_record)
     response = impatient.post(
         "/graphql", json={"query": 'mutation { upsertProject(input: {id: "late", name: "Late"}) { id } }'}
     )

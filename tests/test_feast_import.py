@@ -12,12 +12,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from conftest import count, data
-from feast import FeatureStore
 from typer.testing import CliRunner
 
 from maestro_graph import cli
 from maestro_graph.config import get_settings
-from maestro_graph.ingest.feast_repo import FeastImportError, import_feast
+from maestro_graph.ingest.feast_repo import FeastImportError, feast_sdk, import_feast
 
 FEAST = Path(sys.executable).parent / "feast"
 
@@ -167,7 +166,7 @@ def test_a_repository_that_cannot_be_read_is_refused_and_changes_nothing(reposit
     # A feature service tagged onto a project that does not exist: the registry is read, nothing written.
     orphan = tmp_path / "orphan"
     shutil.copytree(repository, orphan)
-    store = FeatureStore(repo_path=str(orphan))
+    store = feast_sdk().FeatureStore(repo_path=str(orphan))
     service = store.get_feature_service("churn_service")
     service.tags = {"maestro.project": "no-such-project"}
     store.apply([service])

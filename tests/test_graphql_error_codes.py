@@ -97,4 +97,6 @@ def test_no_resolver_shapes_a_domain_error_itself():
                 converts = any(isinstance(inner, ast.Raise) for inner in ast.walk(node))
                 if converts and any(isinstance(name, ast.Name) and name.id in domain_errors for name in caught):
                     catching.append(f"{path.name}:{node.lineno}")
-    assert catching == []
+    # Subscriptions validate their arguments themselves: the extension that codes domain errors
+    # sees a subscription's first answer only (`subscriptions._valid`).
+    assert [place for place in catching if not place.startswith("subscriptions.py:")] == []

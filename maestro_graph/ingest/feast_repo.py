@@ -21,9 +21,11 @@ writes it. Only a local file registry is read: a repository naming a remote regi
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import neo4j
@@ -86,9 +88,30 @@ def _source_uri(source: Any) -> str | None:
     return None
 
 
+# Importing the Feast SDK sets these in the process's environment (feast.metrics, for its own
+# feature server), which would turn this process's Prometheus metrics into multiprocess mode
+# and hide them from /metrics; they are put back as they were once it is imported.
+_PROMETHEUS_ENV = ("PROMETHEUS_MULTIPROCESS_DIR", "PROMETHEUS_MULTIPROC_DIR")
+
+
+def feast_sdk() -> ModuleType:
+    """The `feast` package, imported without changing this process's metrics."""
+    saved = {name: os.environ.get(name) for name in _PROMETHEUS_ENV}
+    try:
+        import feast
+        import feast.repo_config
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    return feast
+
+
 def _store(repo_path: Path) -> Any:
-    from feast import FeatureStore
-    from feast.repo_config import load_repo_config
+    feast = feast_sdk()
+    FeatureStore, load_repo_config = feast.FeatureStore, feast.repo_config.load_repo_config
 
     config_file = repo_path / "feature_store.yaml"
     if not repo_path.is_dir() or not config_file.is_file():
@@ -113,7 +136,7 @@ def _store(repo_path: Path) -> Any:
 
 def read_repository(repo_path: Path) -> tuple[_Graph, FeastReport, set[str]]:
     """What the registry says, as artifacts and edges; and the projects its services' tags name."""
-    from feast import FeatureView
+    FeatureView = feast_sdk().FeatureView
 
     store = _store(repo_path)
     project = store.project

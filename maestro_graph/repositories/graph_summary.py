@@ -8,8 +8,10 @@ from dataclasses import dataclass
 
 import neo4j
 
-# The schema's own records (applied migrations) are there in every graph; they are not data.
-_DATA_NODES = "RETURN COUNT { MATCH (n) WHERE NOT n:Migration } AS nodes"
+# The schema's own records are there in every migrated graph; they are not data: applied
+# migrations, and the live events' sequence counter that migration 0008 creates.
+SCHEMA_RECORDS = ("Migration", "EventSequence")
+_DATA_NODES = "RETURN COUNT { MATCH (n) WHERE none(label IN labels(n) WHERE label IN $records) } AS nodes"
 _SUMMARY = "RETURN COUNT { (:Project) } AS projects, COUNT { (:Model {active: true}) } > 0 AS trained"
 
 
@@ -26,6 +28,8 @@ def graph_summary(driver: neo4j.Driver, database: str) -> GraphSummary:
 
 
 def data_nodes(driver: neo4j.Driver, database: str) -> int:
-    """Nodes in the graph besides the records of applied migrations."""
-    records, _, _ = driver.execute_query(_DATA_NODES, database_=database, routing_=neo4j.RoutingControl.READ)
+    """Nodes in the graph besides the schema's own records (`SCHEMA_RECORDS`)."""
+    records, _, _ = driver.execute_query(
+        _DATA_NODES, records=list(SCHEMA_RECORDS), database_=database, routing_=neo4j.RoutingControl.READ
+    )
     return int(records[0]["nodes"])
