@@ -20,8 +20,8 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from maestro_graph.db.availability import is_unavailable
 from maestro_graph.db.graph import GraphDB
+from maestro_graph.live.polling import poll_forever
 from maestro_graph.repositories import event_outbox
 
 log = logging.getLogger("maestro_graph.live")
@@ -69,10 +69,11 @@ class EventHub:
         self._subscribers: set[_Subscriber] = set()
         self._per_client: Counter[str] = Counter()
         self._task: asyncio.Task[None] | None = None
-        self._outage = False  # Neo4j was unavailable at the last round (logged once, not every round)
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._pump(), name="event-pump")
+        self._task = asyncio.create_task(
+            poll_forever(self.tick, self.poll_seconds, log, "live events", "a round"), name="event-pump"
+        )
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -108,23 +109,6 @@ class EventHub:
                     raise SubscriberTooSlow(f"the subscriber fell more than {QUEUE_SIZE} events behind")
                 return
             yield event
-
-    async def _pump(self) -> None:
-        while True:
-            try:
-                await self.tick()
-                if self._outage:
-                    log.info("live events: Neo4j answers again")
-                    self._outage = False
-            except asyncio.CancelledError:
-                raise
-            except Exception as error:  # the pump outlives an outage of Neo4j, and says so once
-                if not is_unavailable(error):
-                    log.exception("live events: a round failed")
-                elif not self._outage:
-                    log.warning("live events: Neo4j unavailable (%s); retrying", type(error).__name__)
-                    self._outage = True
-            await asyncio.sleep(self.poll_seconds)
 
     async def tick(self) -> None:
         """Number what is pending, then hand new events to the subscribers."""

@@ -38,12 +38,12 @@ from typing import Any
 import httpx
 
 from maestro_graph.config import Settings
-from maestro_graph.db.availability import is_unavailable
 from maestro_graph.db.graph import GraphDB
 from maestro_graph.db.values import native
 from maestro_graph.domain import InvalidInput
 from maestro_graph.live import webhook_signing
 from maestro_graph.live.event_filter import EventFilter
+from maestro_graph.live.polling import poll_forever
 from maestro_graph.live.webhook_targets import check_target
 from maestro_graph.repositories import event_outbox, outgoing_webhooks
 from maestro_graph.secret_box import SecretBox
@@ -94,14 +94,16 @@ class WebhookWorker:
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.lease_ms = int(settings.webhook_lease_seconds * 1000)
         self._task: asyncio.Task[None] | None = None
-        self._outage = False  # Neo4j was unavailable at the last round (logged once, not every round)
         self._client: httpx.AsyncClient | None = None
 
     def start(self) -> None:
         if self.settings.webhook_lease_seconds <= self.settings.webhook_timeout_seconds:
             log.warning("MAESTRO_WEBHOOK_LEASE_SECONDS should exceed MAESTRO_WEBHOOK_TIMEOUT_SECONDS")
         self._client = httpx.AsyncClient(timeout=self.settings.webhook_timeout_seconds, follow_redirects=False)
-        self._task = asyncio.create_task(self._run(), name="webhook-worker")
+        self._task = asyncio.create_task(
+            poll_forever(self.tick, self.settings.events_poll_seconds, log, "webhooks", "a round of deliveries"),
+            name="webhook-worker",
+        )
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -110,23 +112,6 @@ class WebhookWorker:
                 await self._task
         if self._client is not None:
             await self._client.aclose()
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.tick()
-                if self._outage:
-                    log.info("webhooks: Neo4j answers again")
-                    self._outage = False
-            except asyncio.CancelledError:
-                raise
-            except Exception as error:  # the worker outlives an outage of Neo4j, and says so once
-                if not is_unavailable(error):
-                    log.exception("webhooks: a round of deliveries failed")
-                elif not self._outage:
-                    log.warning("webhooks: Neo4j unavailable (%s); retrying", type(error).__name__)
-                    self._outage = True
-            await asyncio.sleep(self.settings.events_poll_seconds)
 
     async def tick(self) -> None:
         claimed = await self.db.write(outgoing_webhooks.claim, self.owner, self.lease_ms, CLAIM_LIMIT)

@@ -8,8 +8,10 @@ removed afterwards; the graph the service uses is never touched.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import neo4j
@@ -24,8 +26,9 @@ from maestro_graph.net import free_loopback_port
 from maestro_graph.repositories import scratch_graph
 
 
-def load_through_neo4j(bundle_dir: Path, scratch_dir: Path) -> tuple[UsageGraph, ImportReport]:
-    """Import the bundle into a fresh scratch Neo4j and export the usage graph from it."""
+@contextlib.contextmanager
+def _scratch_driver(scratch_dir: Path) -> Iterator[neo4j.Driver]:
+    """A driver to a fresh, migrated scratch Neo4j under `scratch_dir`, stopped and removed afterwards."""
     if scratch_dir.exists():
         managed_neo4j.stop(scratch_dir)
         shutil.rmtree(scratch_dir)
@@ -34,12 +37,17 @@ def load_through_neo4j(bundle_dir: Path, scratch_dir: Path) -> tuple[UsageGraph,
         target = Neo4jTarget(conn.uri, conn.user, conn.password, "neo4j")
         with open_driver(target) as driver:
             migrations.migrate(driver, "neo4j")
-            report = import_bundle(driver, "neo4j", bundle_dir)
-            graph = export_usage_graph(driver, "neo4j")
+            yield driver
     finally:
         managed_neo4j.stop(scratch_dir)
         shutil.rmtree(scratch_dir, ignore_errors=True)
-    return graph, report
+
+
+def load_through_neo4j(bundle_dir: Path, scratch_dir: Path) -> tuple[UsageGraph, ImportReport]:
+    """Import the bundle into a fresh scratch Neo4j and export the usage graph from it."""
+    with _scratch_driver(scratch_dir) as driver:
+        report = import_bundle(driver, "neo4j", bundle_dir)
+        return export_usage_graph(driver, "neo4j"), report
 
 
 def _without_outcomes(bundle_dir: Path, copy: Path) -> Path:
@@ -70,18 +78,8 @@ def forward_pair(driver: neo4j.Driver, database: str, train_dir: Path, test_dir:
 
 def load_pair_through_neo4j(train_dir: Path, test_dir: Path, scratch_dir: Path) -> tuple[UsageGraph, UsageGraph]:
     """`forward_pair` in one fresh scratch Neo4j, removed afterwards."""
-    if scratch_dir.exists():
-        managed_neo4j.stop(scratch_dir)
-        shutil.rmtree(scratch_dir)
-    conn = managed_neo4j.start(scratch_dir, bolt_port=free_loopback_port(), http_port=free_loopback_port())
-    try:
-        target = Neo4jTarget(conn.uri, conn.user, conn.password, "neo4j")
-        with open_driver(target) as driver:
-            migrations.migrate(driver, "neo4j")
-            return forward_pair(driver, "neo4j", train_dir, test_dir)
-    finally:
-        managed_neo4j.stop(scratch_dir)
-        shutil.rmtree(scratch_dir, ignore_errors=True)
+    with _scratch_driver(scratch_dir) as driver:
+        return forward_pair(driver, "neo4j", train_dir, test_dir)
 
 
 def read_outcomes(bundle_dir: Path) -> dict[str, float]:
