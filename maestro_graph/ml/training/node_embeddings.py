@@ -49,6 +49,9 @@ def embed_nodes(
             key = embedding_key(embedder, text)
             if key != record["key"]:
                 stale.append((record["id"], text, key))
+        # The encoder pads every batch to its longest text; embedding in length order keeps
+        # each batch's lengths alike, so a run pays little for padding (bench/text_encoder.py).
+        stale.sort(key=lambda entry: len(entry[1]))
         pending: list[dict] = []
         for start in range(0, len(stale), batch_size):
             chunk = stale[start : start + batch_size]
