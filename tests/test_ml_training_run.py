@@ -4,6 +4,7 @@ version per task and the API serves them without running the model."""
 from __future__ import annotations
 
 import json
+import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,6 +14,18 @@ from maestro_graph.ingest.demo_seed import seed_demo
 from maestro_graph.ml.text_embedding import HashingEmbedder
 from maestro_graph.ml.training.train_command import train_and_publish
 from maestro_graph.repositories import metric_series
+
+
+class _Kept(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+TRAIN_LOG = _Kept()
 
 
 @pytest.fixture(scope="module")
@@ -37,8 +50,23 @@ def trained(graph, client):
             for name, value in (("commits", 5), ("authors", 2), ("churn", 120))
         ],
     )
-    report = train_and_publish(graph, "neo4j", HashingEmbedder(384), seed=0)
+    logger = logging.getLogger("maestro_graph.train")
+    logger.addHandler(TRAIN_LOG)
+    logger.setLevel(logging.INFO)
+    try:
+        report = train_and_publish(graph, "neo4j", HashingEmbedder(384), seed=0)
+    finally:
+        logger.removeHandler(TRAIN_LOG)
     return report
+
+
+def test_every_training_step_is_logged_with_its_duration(trained):
+    done = {r.step: r.seconds for r in TRAIN_LOG.records if r.getMessage() == "training step done"}
+    assert done == trained.timings
+    embedded = [r for r in TRAIN_LOG.records if r.getMessage() == "embedding texts"]
+    assert {r.label for r in embedded} == {"Project", "Artifact"}
+    last = {r.label: r for r in embedded}  # each label's last line says it finished
+    assert all(r.done == r.total > 0 for r in last.values())
 
 
 def test_process_metrics_are_model_inputs_when_present(trained, graph):

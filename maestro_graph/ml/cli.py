@@ -7,6 +7,7 @@ of the command line starts fast.
 from __future__ import annotations
 
 import json
+import logging.config
 from pathlib import Path
 from typing import Annotated
 
@@ -44,9 +45,12 @@ def train(seed: Annotated[int, typer.Option(help="Seed of every random choice in
     """Fit the model on the graph and publish its predictions as new active model versions."""
     from maestro_graph.ml.text_embedding import MiniLMEmbedder
     from maestro_graph.ml.training.train_command import train_and_publish
-    from maestro_graph.observability import batch
+    from maestro_graph.observability import batch, logs
 
     settings = get_settings()
+    # Each step (and embedding progress) is logged as well as shown, so a run under a
+    # scheduler, with no terminal, says where it is.
+    logging.config.dictConfig(logs.logging_config(settings.log_format, settings.log_level))
     with migrated_graph(settings) as graph, console.status("training") as status:
 
         def on_step(step: str) -> None:

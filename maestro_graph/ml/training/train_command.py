@@ -4,6 +4,7 @@ model versions, so requests read precomputed results and never run the network."
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,6 +33,10 @@ BECAUSE = 3
 BATCH = 192
 
 Progress = Callable[[str], None]
+
+log = logging.getLogger("maestro_graph.train")
+# Embedding progress is logged about this often (texts), so a long first run shows it is moving.
+_EMBED_LOG_EVERY = 4096
 
 
 @dataclass
@@ -142,13 +147,23 @@ def train_and_publish(
 
     def timed(name: str, work):
         progress(name)
+        log.info("training step started", extra={"step": name})
         started = time.perf_counter()
         value = work()
         report.timings[name] = round(time.perf_counter() - started, 2)
+        log.info("training step done", extra={"step": name, "seconds": report.timings[name]})
         return value
 
+    logged_at: dict[str, int] = {}
+
+    def embedding_progress(label: str, done: int, total: int) -> None:
+        progress(f"embed nodes: {label} {done:,} of {total:,}")
+        if done == total or done - logged_at.get(label, 0) >= _EMBED_LOG_EVERY:
+            logged_at[label] = done
+            log.info("embedding texts", extra={"label": label, "done": done, "total": total})
+
     try:
-        timed("embed nodes", lambda: embed_nodes(driver, database, cached))
+        timed("embed nodes", lambda: embed_nodes(driver, database, cached, on_progress=embedding_progress))
         graph = timed("export graph", lambda: export_usage_graph(driver, database))
         if graph.num_projects == 0 or len(graph.uses) == 0:
             raise ValueError("the graph has no projects using artifacts: nothing to learn from")
