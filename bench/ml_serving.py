@@ -1,7 +1,10 @@
 """Training time, recommendation latency through GraphQL and embedding throughput on a
 CSV bundle, each beside a baseline measured in the same run.
 
-    python bench/ml_serving.py [BUNDLE_DIR] [--requests N]
+    python bench/ml_serving.py [BUNDLE_DIR] [--requests N] [--fresh]
+
+`--fresh` gives the first `train` an empty text-vector cache, as on a fresh machine, so every
+text is embedded; without it, vectors cached by earlier runs are reused.
 
 Uses its own managed Neo4j (~/.cache/maestro-graph/bench-data, Bolt 27687), which it
 wipes and re-imports; NEO4J_URI is ignored so a real graph is never touched.
@@ -10,9 +13,11 @@ wipes and re-imports; NEO4J_URI is ignored so a real graph is never touched.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import resource
 import statistics
+import tempfile
 import time
 from pathlib import Path
 
@@ -23,7 +28,7 @@ from load import percentile
 from maestro_graph.db import managed_neo4j, migrations
 from maestro_graph.db.connection import Neo4jTarget, open_driver
 from maestro_graph.ingest.bundle_import import import_bundle
-from maestro_graph.ml.text_embedding import MiniLMEmbedder
+from maestro_graph.ml.text_embedding import CACHE_DIR_ENV, MiniLMEmbedder
 from maestro_graph.ml.training.train_command import train_and_publish
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,7 +52,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("bundle", nargs="?", default=str(ROOT.parent / "shared" / "datasets" / "debian-bullseye"))
     parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--fresh", action="store_true", help="start from an empty text-vector cache")
+    parser.add_argument("--train-only", action="store_true", help="one train, no retrain and no API requests")
     args = parser.parse_args()
+    if args.fresh:
+        os.environ[CACHE_DIR_ENV] = tempfile.mkdtemp(prefix="maestro-embed-cache-")
 
     conn = managed_neo4j.start(DATA_DIR, bolt_port=27687, http_port=27474)
     target = Neo4jTarget(conn.uri, conn.user, conn.password, "neo4j")
@@ -66,6 +75,10 @@ def main() -> None:
             ("train + publish, all four tasks", f"{train_s:.0f} s (fit {fit_s:.0f} s, target ≤ 300 s for training)")
         )
         rows += [(f"  {step}", f"{seconds:.1f} s") for step, seconds in report.timings.items()]
+        if args.train_only:
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            _print_table([*rows, ("peak memory (this process)", f"{peak:.0f} MiB")])
+            return
         # Again on the same graph: nothing left to embed, and the first run's answers to replace.
         started = time.perf_counter()
         again = train_and_publish(driver, "neo4j", MiniLMEmbedder())
@@ -111,6 +124,10 @@ def main() -> None:
     rate = len(texts) / (time.perf_counter() - started)
     rows.append(("embedding throughput (MiniLM, CPU)", f"{rate:.0f} texts/s"))
 
+    _print_table(rows)
+
+
+def _print_table(rows: list[tuple[str, str]]) -> None:
     print("| measure | value |\n|---|---|")
     for name, value in rows:
         print(f"| {name} | {value} |")
