@@ -4,6 +4,7 @@ hit both answer with."""
 from __future__ import annotations
 
 from enum import Enum
+from typing import Any
 
 import strawberry
 from strawberry.types import Info
@@ -49,16 +50,27 @@ async def full_text_search(
     artifact_kinds: list[ArtifactKind] | None = None,
     first: int | None = None,
 ) -> list[SearchHit]:
+    return await full_text_hits(info.context, text, kinds, artifact_kinds, first)
+
+
+async def full_text_hits(
+    context: Any,
+    text: str,
+    kinds: list[SearchKind] | None = None,
+    artifact_kinds: list[ArtifactKind] | None = None,
+    first: int | None = None,
+) -> list[SearchHit]:
+    """`Query.search`'s answer, read the same way by its resolver and by the compiled reads."""
     if len(text) > MAX_TEXT_LENGTH:
         raise InvalidInput("text", f"must be at most {MAX_TEXT_LENGTH} characters")
-    limit = info.context.window(first, None).limit
+    limit = context.window(first, None).limit
     labels = [kind.value for kind in kinds] if kinds else None
     artifact_kind_values = [kind.value for kind in artifact_kinds] if artifact_kinds else None
 
     async def work(tx):
         return await listing.search(tx, text, labels, artifact_kind_values, limit)
 
-    return _hits(await info.context.db.read(work))
+    return _hits(await context.db.read(work))
 
 
 async def semantic_search(
