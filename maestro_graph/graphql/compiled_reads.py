@@ -234,14 +234,14 @@ class _Compiler:
         arguments = self._arguments(definition, group)
         try:
             win = self.context.window(arguments.get("first"), arguments.get("after"))
-        except InvalidInput as error:
-            raise _NotCovered from error
-        wanted = (relation, win.skip, win.limit)
+            wanted: tuple[str, int, int] | None = (relation, win.skip, win.limit)
+        except InvalidInput:
+            wanted = None  # the resolver answers with the error
         page = next((p for p in plans if p.key == wanted), None)
         if page is None:
             raise _NotCovered  # left out of the plan (a directive, the limits): its resolver reads it
         return _Field(
-            key, _PAGE, definition.type, shapes=self.shapes(definition.type, group, page.children), page=wanted
+            key, _PAGE, definition.type, shapes=self.shapes(definition.type, group, page.children), page=page.key
         )
 
     def root(self) -> tuple[list[_Field], list[Awaitable[Any]]]:
