@@ -178,10 +178,16 @@ REPRESENTATIVE_VARIABLES = {"project": {"id": "p1"}, "artifact": {"id": "a2"}, "
 EXPLORER_IDS = {"project": "p1", "artifact": "a2", "person": "h1", "team": "t1"}
 
 
+# A model's answer, executed either way like every other one, that takes seconds to work out.
+SLOW = {"ComposeTeam"}
+
+
 def explorer_reads() -> dict[str, tuple[str, dict]]:
     """The Explorer's query documents that read the graph, with variables for this graph."""
     reads = {}
     for path in operation_files():
+        if path.stem in SLOW:
+            continue
         text = assembled(path)
         operation = next(d for d in graphql.parse(text).definitions if isinstance(d, graphql.OperationDefinitionNode))
         if operation.operation != graphql.OperationType.QUERY:
