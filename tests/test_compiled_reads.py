@@ -305,3 +305,21 @@ def test_the_setting_off_executes_everything(clients):
     executed.post("/graphql", json={"query": '{ project(id: "p1") { id } }'})
     assert _compiled_count() == compiled_before
     assert (REGISTRY.get_sample_value("maestro_graphql_compiled_reads_total", {"path": "executed"}) or 0.0) == before
+
+
+def test_a_document_compiled_once_answers_every_variant_of_its_variables(clients):
+    """The compiled operation is kept per document and values of the variables its shape
+    uses: other ids reuse it, other directive conditions and page sizes get their own."""
+    query = """query($id: ID!, $n: Int, $yes: Boolean!) { person(id: $id) { id name @include(if: $yes)
+                 projects(first: $n) { totalCount edges { node { id section @skip(if: $yes) } } } } }"""
+    for variables in (
+        {"id": "h1", "n": 2, "yes": True},
+        {"id": "h2", "n": 2, "yes": True},
+        {"id": "h3", "n": 1, "yes": True},
+        {"id": "h1", "n": 2, "yes": False},
+        {"id": "nobody", "n": 2, "yes": False},
+        {"id": "h1", "n": -1, "yes": False},
+        {"id": "h4", "n": 3, "yes": True},
+    ):
+        _, answered = both_ways(clients, query, variables)
+        assert answered is (variables["n"] >= 0)

@@ -20,6 +20,11 @@ in place of execution (a schema extension that sets the result execution would h
    (`types.RELATION_PAGES`, `from_node`), and each value is serialized by its GraphQL
    type, as execution completes it.
 
+What step 1 makes of an operation depends only on the document, the operation's name and the
+variables its selection uses below the root fields (in directives and page arguments): it is
+kept per parsed document (Strawberry's parser cache hands the same one back for the same
+text), so a client repeating a read with other ids compiles it once.
+
 Anything else, or anything unexpected on the way (a bad argument, a null where the schema
 says non-null, an error from Neo4j), leaves the operation to execution, which then answers
 it as it always does: this path never answers with an error of its own.
@@ -31,26 +36,34 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, cast
 
 from graphql import (
+    DocumentNode,
     ExecutionResult,
+    FieldNode,
     FragmentDefinitionNode,
+    FragmentSpreadNode,
     GraphQLEnumType,
     GraphQLError,
+    GraphQLField,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLScalarType,
     GraphQLSchema,
+    InlineFragmentNode,
+    Node,
     OperationDefinitionNode,
     Undefined,
+    VariableNode,
     get_named_type,
     is_abstract_type,
-    is_object_type,
+    is_leaf_type,
 )
 from graphql import (
     OperationType as GraphQLOperationType,
@@ -112,6 +125,17 @@ class _View:
     context: Any
 
 
+@dataclass
+class _Request:
+    """What answering one request needs beyond the compiled operation."""
+
+    admin: bool  # may see admin-only values
+    pages: dict = field(default_factory=dict)  # the pages read with the root field being answered
+
+
+# A compiled value: the JSON value of a Python value, as execution completes it.
+Completer = Callable[[Any, _Request], Any]
+
 # What a field of the answer is, once compiled.
 _TYPENAME, _VALUE, _ADMIN_ONLY, _PAGE = range(4)
 
@@ -120,21 +144,41 @@ _TYPENAME, _VALUE, _ADMIN_ONLY, _PAGE = range(4)
 class _Field:
     key: str  # the response key (the alias, or the name)
     kind: int
-    type: GraphQLOutputType | None = None
+    complete: Completer | None = None
     python_name: str = ""
-    get: Callable[[Any, str], Any] | None = None
-    # Object values: the compiled fields for each object type the value may have.
-    shapes: Mapping[str, list[_Field]] | None = None
+    get: Callable[[Any, str], Any] = getattr
     type_name: str = ""  # __typename's answer
     refused: Any = None  # an admin-only value's answer for others
     page: tuple[str, int, int] = ("", 0, 0)  # relation, skip, limit
 
 
-def _admin_only(field: StrawberryField) -> PermissionExtension | None:
+def _object(value: Any, shape: list[_Field], request: _Request) -> dict[str, Any]:
+    answer: dict[str, Any] = {}
+    for field_ in shape:
+        kind = field_.kind
+        if kind == _VALUE:
+            answer[field_.key] = field_.complete(field_.get(value, field_.python_name), request)  # type: ignore[misc]
+        elif kind == _TYPENAME:
+            answer[field_.key] = field_.type_name
+        elif kind == _PAGE:
+            relation, skip, limit = field_.page
+            found = request.pages.get((relation, value.id, skip, limit))
+            if found is None:
+                raise _NotCovered
+            edges, total = found
+            answer[field_.key] = field_.complete(RELATION_PAGES[relation](edges, total, skip), request)  # type: ignore[misc]
+        elif request.admin:  # _ADMIN_ONLY
+            answer[field_.key] = field_.complete(field_.get(value, field_.python_name), request)  # type: ignore[misc]
+        else:
+            answer[field_.key] = field_.refused
+    return answer
+
+
+def _admin_only(field_: StrawberryField) -> PermissionExtension | None:
     """The field's permission when its value is visible to admins only (null for others)."""
-    if len(field.extensions) != 1 or field.base_resolver is not None:
+    if len(field_.extensions) != 1 or field_.base_resolver is not None:
         return None
-    extension = field.extensions[0]
+    extension = field_.extensions[0]
     if (
         isinstance(extension, PermissionExtension)
         and extension.fail_silently
@@ -144,36 +188,77 @@ def _admin_only(field: StrawberryField) -> PermissionExtension | None:
     return None
 
 
-class _Compiler:
-    """Compiles an operation's selection against the schema, then answers it from the reads."""
+@dataclass(frozen=True)
+class _Root:
+    """A root field that reads: how, with which arguments, and what it plans to read."""
 
-    def __init__(self, schema: Any, executor: Executor, context: Any):
-        self.strawberry_schema = schema
+    definition: GraphQLField
+    field: StrawberryField
+    reads_as: RootRead
+    details: FieldDetailsList
+    plans: list[PagePlan]
+
+
+@dataclass(frozen=True)
+class _Operation:
+    """A compiled operation: its root fields, and the reads of those that read."""
+
+    fields: list[_Field]
+    roots: list[_Root]
+
+
+class _Compiler:
+    """Compiles an operation's selection against the schema (step 1, no I/O)."""
+
+    def __init__(self, executor: Executor, view: _View):
         self.schema: GraphQLSchema = executor.schema
         self.executor = executor
-        self.context = context
-        self.view = _View(
-            self.schema, executor.operation, executor.fragment_definitions, executor.variable_values, context
-        )
+        self.view = view
 
-    def _arguments(self, definition: Any, details: FieldDetailsList) -> dict[str, Any]:
-        try:
-            return get_argument_values(
-                definition, details[0].node, self.executor.variable_values, details[0].fragment_variable_values
-            )
-        except GraphQLError as error:
-            raise _NotCovered from error
+    def completer(self, type_: GraphQLOutputType, details: FieldDetailsList, plans: list[PagePlan] | None) -> Completer:
+        """How execution completes a value of `type_` (graphql-core's complete_value), compiled."""
+        if isinstance(type_, GraphQLNonNull):
+            inner = self.completer(type_.of_type, details, plans)
 
-    def shapes(
-        self, type_: GraphQLOutputType, details: FieldDetailsList, plans: list[PagePlan] | None
-    ) -> dict[str, list[_Field]] | None:
-        """The compiled selection for each object type a value of `type_` may have; None for leaves."""
-        named = get_named_type(type_)
-        if is_object_type(named):
-            return {named.name: self.shape(named, details, plans)}
-        if is_abstract_type(named):
-            return {t.name: self.shape(t, details, plans) for t in self.schema.get_possible_types(named)}
-        return None
+            def non_null(value: Any, request: _Request) -> Any:
+                completed = inner(value, request)
+                if completed is None:
+                    raise _NotCovered  # execution answers this with an error
+                return completed
+
+            return non_null
+        if isinstance(type_, GraphQLList):
+            item = self.completer(type_.of_type, details, plans)
+            return lambda value, request: None if value is None else [item(v, request) for v in value]
+        if isinstance(type_, (GraphQLScalarType, GraphQLEnumType)):
+            coerce = type_.coerce_output_value
+
+            def leaf(value: Any, request: _Request) -> Any:
+                if value is None:
+                    return None
+                coerced = coerce(value)
+                if coerced is None or coerced is Undefined:
+                    raise _NotCovered
+                return coerced
+
+            return leaf
+        if isinstance(type_, GraphQLObjectType):
+            shape = self.shape(type_, details, plans)
+            return lambda value, request: None if value is None else _object(value, shape, request)
+        if is_abstract_type(type_):
+            shapes = {t.name: self.shape(t, details, plans) for t in self.schema.get_possible_types(type_)}
+
+            def abstract(value: Any, request: _Request) -> Any:
+                if value is None:
+                    return None
+                definition = getattr(type(value), "__strawberry_definition__", None)
+                shape = shapes.get(definition.name) if definition is not None else None
+                if shape is None:
+                    raise _NotCovered
+                return _object(value, shape, request)
+
+            return abstract
+        raise _NotCovered
 
     def shape(self, type_: GraphQLObjectType, details: FieldDetailsList, plans: list[PagePlan] | None) -> list[_Field]:
         """The fields selected on an object of `type_`; `plans`: the pages read under it (None: none)."""
@@ -197,56 +282,39 @@ class _Compiler:
             if relation is not None:
                 fields.append(self._page(key, relation, definition, group, plans))
             elif strawberry_field.is_basic_field:
-                fields.append(
-                    _Field(
-                        key,
-                        _VALUE,
-                        definition.type,
-                        strawberry_field.python_name,
-                        strawberry_field.default_resolver,
-                        self.shapes(definition.type, group, plans),
-                    )
-                )
-            elif (permission := _admin_only(strawberry_field)) is not None and self.shapes(
-                definition.type, group, plans
-            ) is None:
+                complete = self.completer(definition.type, group, plans)
+                get = strawberry_field.default_resolver
+                fields.append(_Field(key, _VALUE, complete, strawberry_field.python_name, get))
+            elif (permission := _admin_only(strawberry_field)) is not None and is_leaf_type(
+                get_named_type(definition.type)
+            ):
+                complete = self.completer(definition.type, group, plans)
                 refused: list | None = [] if permission.return_empty_list else None
-                fields.append(
-                    _Field(
-                        key,
-                        _ADMIN_ONLY,
-                        definition.type,
-                        strawberry_field.python_name,
-                        strawberry_field.default_resolver,
-                        refused=refused,
-                    )
-                )
+                get = strawberry_field.default_resolver
+                fields.append(_Field(key, _ADMIN_ONLY, complete, strawberry_field.python_name, get, refused=refused))
             else:
                 raise _NotCovered  # a resolver of its own: execution runs it
         return fields
 
     def _page(
-        self, key: str, relation: str, definition: Any, group: FieldDetailsList, plans: list[PagePlan] | None
+        self, key: str, relation: str, definition: GraphQLField, group: FieldDetailsList, plans: list[PagePlan] | None
     ) -> _Field:
         """A relation page: covered when the prefetch plan reads exactly this page."""
         if plans is None:
             raise _NotCovered  # under a listing or a search hit: execution loads it level by level
-        arguments = self._arguments(definition, group)
+        arguments = _arguments(definition, group, self.executor)
         try:
-            win = self.context.window(arguments.get("first"), arguments.get("after"))
+            win = self.view.context.window(arguments.get("first"), arguments.get("after"))
             wanted: tuple[str, int, int] | None = (relation, win.skip, win.limit)
         except InvalidInput:
             wanted = None  # the resolver answers with the error
         page = next((p for p in plans if p.key == wanted), None)
         if page is None:
             raise _NotCovered  # left out of the plan (a directive, the limits): its resolver reads it
-        return _Field(
-            key, _PAGE, definition.type, shapes=self.shapes(definition.type, group, page.children), page=page.key
-        )
+        complete = self.completer(definition.type, group, page.children)
+        return _Field(key, _PAGE, complete, page=page.key)
 
-    def root(self) -> tuple[list[_Field], list[Awaitable[Any]]]:
-        """The root fields compiled, and the reads that fetch their values (each a value and the
-        pages read with it), not started yet."""
+    def operation(self) -> _Operation:
         query_type = self.schema.query_type
         assert query_type is not None
         collected = collect_fields(
@@ -255,7 +323,7 @@ class _Compiler:
         if collected.new_defer_usages:
             raise _NotCovered
         fields: list[_Field] = []
-        reads: list[Callable[[], Awaitable[Any]]] = []
+        roots: list[_Root] = []
         for key, group in collected.grouped_field_set.items():
             name = group[0].node.name.value
             if name == "__typename":
@@ -268,98 +336,147 @@ class _Compiler:
             reads_as = strawberry_field.metadata.get(READS)
             if not isinstance(reads_as, RootRead):
                 raise _NotCovered
-            arguments = self._arguments(definition, group)
             if reads_as.label is not None:
                 plans = prefetch.node_plans(self.view, [d.node for d in group], reads_as.label)
-                shapes = self.shapes(definition.type, group, plans)
-                reads.append(self._node_read(reads_as.label, arguments["id"], plans))
+                complete = self.completer(definition.type, group, plans)
             else:
-                assert reads_as.read is not None
-                shapes = self.shapes(definition.type, group, None)
-                reads.append(self._root_read(reads_as.read, strawberry_field, arguments))
-            fields.append(_Field(key, _VALUE, definition.type, shapes=shapes))
-        return fields, [read() for read in reads]
+                plans = []
+                complete = self.completer(definition.type, group, None)
+            fields.append(_Field(key, _VALUE, complete))
+            roots.append(_Root(definition, strawberry_field, reads_as, group, plans))
+        return _Operation(fields, roots)
 
-    def _node_read(self, label: str, node_id: str, plans: list[PagePlan]) -> Callable[[], Awaitable[Any]]:
-        async def read() -> tuple[Any, dict]:
-            found = await prefetch.read_node(self.view, label, node_id, plans)
+
+def _arguments(definition: GraphQLField, details: FieldDetailsList, executor: Executor) -> dict[str, Any]:
+    try:
+        return get_argument_values(
+            definition, details[0].node, executor.variable_values, details[0].fragment_variable_values
+        )
+    except GraphQLError as error:
+        raise _NotCovered from error
+
+
+def _read(root: _Root, executor: Executor, view: _View, schema: Any) -> Awaitable[tuple[Any, dict]]:
+    """Root field `root`'s read, as its resolver reads (not started)."""
+    arguments = _arguments(root.definition, root.details, executor)
+    label = root.reads_as.label
+    if label is not None:
+        node_id = arguments["id"]
+
+        async def node() -> tuple[Any, dict]:
+            found = await prefetch.read_node(view, label, node_id, root.plans)
             return (None if found.node is None else node_from_row(label, found.node)), found.pages
 
-        return read
+        return node()
+    read = root.reads_as.read
+    assert read is not None
+    try:
+        # As Strawberry hands them to the resolver: Python names, input objects built.
+        kwargs = convert_arguments(
+            arguments, root.field.arguments, schema.schema_converter.scalar_registry, schema.config
+        )
+    except Exception as error:
+        raise _NotCovered from error
 
-    def _root_read(
-        self, read: Callable[..., Awaitable[Any]], field: StrawberryField, arguments: dict[str, Any]
-    ) -> Callable[[], Awaitable[Any]]:
-        schema = self.strawberry_schema
+    async def other() -> tuple[Any, dict]:
+        return await read(view.context, **kwargs), {}
+
+    return other()
+
+
+# --- Compiled operations, kept per parsed document ----------------------------------------
+
+_NOT_COVERED = object()
+MAX_DOCUMENTS = 256  # as many as Strawberry's parser cache keeps
+MAX_VARIANTS = 32  # compiled variants of one operation (values of the variables its shape uses)
+
+
+@dataclass
+class _DocumentEntry:
+    document: DocumentNode  # held, so that its id is not reused while the entry lives
+    schema: GraphQLSchema  # what it was compiled against
+    # (operation name, settings, values of the shape's variables) -> compiled or _NOT_COVERED
+    variants: OrderedDict = field(default_factory=OrderedDict)
+    shape_variables: dict[str | None, tuple[str, ...]] = field(default_factory=dict)
+
+
+_documents: OrderedDict[int, _DocumentEntry] = OrderedDict()
+
+
+def _variables_in(node: Any, out: list[VariableNode]) -> None:
+    if isinstance(node, VariableNode):
+        out.append(node)
+    elif isinstance(node, Node):
+        for key in node.keys:
+            _variables_in(getattr(node, key, None), out)
+    elif isinstance(node, (list, tuple)):
+        for item in node:
+            _variables_in(item, out)
+
+
+def _shape_variables(document: DocumentNode, operation: OperationDefinitionNode) -> tuple[str, ...]:
+    """The variables a compiled operation depends on: all it uses except those only in its root
+    fields' arguments (ids, filters, search text: read per request)."""
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    everywhere: list[VariableNode] = []
+    _variables_in(operation.selection_set, everywhere)
+    _variables_in(list(fragments.values()), everywhere)
+    in_root_arguments: set[int] = set()
+    seen: set[str] = set()
+
+    def root_level(selection_set: Any) -> None:
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                found: list[VariableNode] = []
+                _variables_in(selection.arguments, found)
+                in_root_arguments.update(id(v) for v in found)
+            elif isinstance(selection, InlineFragmentNode):
+                root_level(selection.selection_set)
+            elif isinstance(selection, FragmentSpreadNode) and selection.name.value not in seen:
+                seen.add(selection.name.value)
+                fragment = fragments.get(selection.name.value)
+                if fragment is not None:
+                    root_level(fragment.selection_set)
+
+    root_level(operation.selection_set)
+    return tuple(sorted({v.name.value for v in everywhere if id(v) not in in_root_arguments}))
+
+
+def _compiled(executor: Executor, view: _View, document: DocumentNode, operation_name: str | None) -> _Operation | None:
+    """The compiled operation (None: not covered), from the cache when this variant was compiled."""
+    entry = _documents.get(id(document))
+    if entry is None or entry.document is not document or entry.schema is not executor.schema:
+        entry = _documents[id(document)] = _DocumentEntry(document, executor.schema)
+        while len(_documents) > MAX_DOCUMENTS:
+            _documents.popitem(last=False)
+    else:
+        _documents.move_to_end(id(document))
+    names = entry.shape_variables.get(operation_name)
+    if names is None:
+        names = entry.shape_variables[operation_name] = _shape_variables(document, executor.operation)
+    coerced: dict[str, Any] = executor.variable_values.coerced
+    settings = view.context.settings
+    try:
+        key = (
+            operation_name,
+            settings.graphql_prefetch,
+            settings.page_size_default,
+            settings.page_size_max,
+            tuple((name, coerced.get(name)) for name in names),
+        )
+        compiled = entry.variants.get(key)
+    except TypeError:  # a value that cannot be a key (a list, an input object): compile afresh
+        key, compiled = None, None
+    if compiled is None:
         try:
-            # As Strawberry hands them to the resolver: Python names, input objects built.
-            kwargs = convert_arguments(
-                arguments, field.arguments, schema.schema_converter.scalar_registry, schema.config
-            )
-        except Exception as error:
-            raise _NotCovered from error
-
-        async def run() -> tuple[Any, dict]:
-            return await read(self.context, **kwargs), {}
-
-        return run
-
-
-class _Answerer:
-    """Builds the answer from the values read, as execution completes them (graphql-core's
-    complete_value), with the pages read alongside a node fetched by id."""
-
-    def __init__(self, admin: bool, pages: dict):
-        self.admin = admin
-        self.pages = pages
-
-    def complete(self, value: Any, type_: Any, field: _Field) -> Any:
-        if isinstance(type_, GraphQLNonNull):
-            completed = self.complete(value, type_.of_type, field)
-            if completed is None:
-                raise _NotCovered  # execution answers this with an error
-            return completed
-        if value is None:
-            return None
-        if isinstance(type_, GraphQLList):
-            return [self.complete(item, type_.of_type, field) for item in value]
-        if isinstance(type_, (GraphQLScalarType, GraphQLEnumType)):
-            coerced = type_.coerce_output_value(value)
-            if coerced is None or coerced is Undefined:
-                raise _NotCovered
-            return coerced
-        assert field.shapes is not None
-        if is_abstract_type(type_):
-            definition = getattr(type(value), "__strawberry_definition__", None)
-            shape = field.shapes.get(definition.name) if definition is not None else None
-        else:
-            shape = field.shapes.get(type_.name)
-        if shape is None:
-            raise _NotCovered
-        return self.object(value, shape)
-
-    def object(self, value: Any, shape: list[_Field]) -> dict[str, Any]:
-        answer: dict[str, Any] = {}
-        for field in shape:
-            kind = field.kind
-            if kind == _VALUE:
-                assert field.get is not None
-                answer[field.key] = self.complete(field.get(value, field.python_name), field.type, field)
-            elif kind == _TYPENAME:
-                answer[field.key] = field.type_name
-            elif kind == _PAGE:
-                relation, skip, limit = field.page
-                found = self.pages.get((relation, value.id, skip, limit))
-                if found is None:
-                    raise _NotCovered
-                edges, total = found
-                answer[field.key] = self.complete(RELATION_PAGES[relation](edges, total, skip), field.type, field)
-            elif self.admin:  # _ADMIN_ONLY
-                assert field.get is not None
-                answer[field.key] = self.complete(field.get(value, field.python_name), field.type, field)
-            else:
-                answer[field.key] = field.refused
-        return answer
+            compiled = _Compiler(executor, view).operation()
+        except _NotCovered:
+            compiled = _NOT_COVERED
+        if key is not None:
+            entry.variants[key] = compiled
+            while len(entry.variants) > MAX_VARIANTS:
+                entry.variants.popitem(last=False)
+    return compiled if isinstance(compiled, _Operation) else None
 
 
 async def answer(schema: Any, document: Any, variables: Any, operation_name: str | None, context: Any) -> dict | None:
@@ -369,8 +486,12 @@ async def answer(schema: Any, document: Any, variables: Any, operation_name: str
     executor = Executor.build(schema._schema, document, raw_variable_values=variables, operation_name=operation_name)
     if isinstance(executor, list) or executor.operation.operation != GraphQLOperationType.QUERY:
         return None
+    view = _View(executor.schema, executor.operation, executor.fragment_definitions, executor.variable_values, context)
     try:
-        fields, reads = _Compiler(schema, executor, context).root()
+        compiled = _compiled(executor, view, document, operation_name)
+        if compiled is None:
+            return None
+        reads = [_read(root, executor, view, schema) for root in compiled.roots]
     except _NotCovered:
         return None
     except Exception:
@@ -386,16 +507,16 @@ async def answer(schema: Any, document: Any, variables: Any, operation_name: str
             raise failed
         log.debug("compiled read left to execution: %s", type(failed).__name__)
         return None
-    admin = VisibleToAdmins.allows(context)
+    request = _Request(VisibleToAdmins.allows(context))
     data: dict[str, Any] = {}
     try:
-        read_values = iter(values)
-        for field in fields:
-            if field.kind == _TYPENAME:
-                data[field.key] = field.type_name
+        read_values = iter(cast(list[tuple[Any, dict]], values))
+        for field_ in compiled.fields:
+            if field_.kind == _TYPENAME:
+                data[field_.key] = field_.type_name
                 continue
-            value, pages = next(read_values)  # type: ignore[misc]  # no exceptions: checked above
-            data[field.key] = _Answerer(admin, pages).complete(value, field.type, field)
+            value, request.pages = next(read_values)  # no exceptions: checked above
+            data[field_.key] = field_.complete(value, request)  # type: ignore[misc]  # set on every read
     except (_NotCovered, GraphQLError):
         return None  # a value execution answers with an error (a null where non-null, a bad scalar)
     except Exception:
