@@ -323,3 +323,12 @@ def test_a_document_compiled_once_answers_every_variant_of_its_variables(clients
     ):
         _, answered = both_ways(clients, query, variables)
         assert answered is (variables["n"] >= 0)
+
+
+def test_the_cost_limit_is_checked_before_a_read_is_compiled(clients, neo4j_target):
+    query = '{ project(id: "p1") { uses(first: 50) { edges { node { id } } } } }'
+    with make_client(neo4j_target, max_query_cost=10) as limited:
+        before = _compiled_count()
+        body = limited.post("/graphql", json={"query": query}).json()
+        assert body["errors"][0]["extensions"]["code"] == "QUERY_TOO_COSTLY"
+        assert _compiled_count() == before
