@@ -332,3 +332,42 @@ def test_the_cost_limit_is_checked_before_a_read_is_compiled(clients, neo4j_targ
         body = limited.post("/graphql", json={"query": query}).json()
         assert body["errors"][0]["extensions"]["code"] == "QUERY_TOO_COSTLY"
         assert _compiled_count() == before
+
+
+# Listings, search hits and prefetched neighbours carry only the properties the operation
+# selects; a field with a resolver of its own that reads the row (deprecation) gets it whole.
+PROJECTED = {
+    "a listing": """{ projects(first: 4, orderBy: {field: CREATED_AT, direction: DESC}) { edges { node {
+                      id createdAt tags success } } } }""",
+    "a listing through a fragment on Node": """fragment N on Node { name } { artifacts { edges { node { ...N version
+                      uri } } } people { edges { node { ...N kind emailHash } } } }""",
+    "search hits of every kind": """{ search(text: "project artifact person team", first: 30) { score node {
+                      __typename id ... on Project { description createdAt } ... on Artifact { kind createdAt }
+                      ... on Person { createdAt } ... on Team { description } } } }""",
+    "deprecation under a page and a listing": """{ project(id: "p2") { uses { edges { node { id
+                      deprecation { reason deprecatedAt } } } } } artifacts { edges { node { id
+                      deprecation { reason } } } } }""",
+}
+
+
+@pytest.mark.parametrize("name", list(PROJECTED))
+def test_projected_rows_answer_as_whole_rows_do(clients, neo4j_target, graph, name):
+    compiled, _ = clients
+    graph.execute_query(
+        "MATCH (a:Artifact {id: 'a2'}) SET a.deprecated_at = datetime('2024-02-03T04:05:06Z'), "
+        "a.deprecation_reason = 'superseded'",
+        database_=neo4j_target.database,
+    )
+    try:
+        with make_client(neo4j_target, graphql_prefetch=False, graphql_compiled_reads=False) as whole:
+            first = compiled.post("/graphql", json={"query": PROJECTED[name]}).json()
+            second = whole.post("/graphql", json={"query": PROJECTED[name]}).json()
+    finally:
+        graph.execute_query(
+            "MATCH (a:Artifact {id: 'a2'}) REMOVE a.deprecated_at, a.deprecation_reason",
+            database_=neo4j_target.database,
+        )
+    assert "errors" not in first, first
+    assert first["data"] == second["data"]
+    if name.startswith("deprecation"):
+        assert "superseded" in str(first["data"])

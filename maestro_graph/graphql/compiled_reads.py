@@ -94,7 +94,7 @@ _BACKREF = GraphQLCoreConverter.DEFINITION_BACKREF
 @dataclass(frozen=True)
 class RootRead:
     """How a root field reads its value: a node of `label` by its `id` argument, with the
-    prefetch's pages, or `read(context, **arguments)`, the function its resolver calls."""
+    prefetch's pages, or `read(view, **arguments)`, the function its resolver calls."""
 
     label: str | None = None
     read: Callable[..., Awaitable[Any]] | None = None
@@ -106,7 +106,8 @@ def node_by_id(label: str) -> dict[str, RootRead]:
 
 
 def read_with(read: Callable[..., Awaitable[Any]]) -> dict[str, RootRead]:
-    """Metadata of a root field whose resolver returns `await read(info.context, **arguments)`."""
+    """Metadata of a root field whose resolver returns `await read(info._raw_info, **arguments)`
+    (the operation as `prefetch.OperationView`, with the request's context)."""
     return {READS: RootRead(read=read)}
 
 
@@ -379,7 +380,7 @@ def _read(root: _Root, executor: Executor, view: _View, schema: Any) -> Awaitabl
         raise _NotCovered from error
 
     async def other() -> tuple[Any, dict]:
-        return await read(view.context, **kwargs), {}
+        return await read(view, **kwargs), {}
 
     return other()
 

@@ -12,8 +12,10 @@ the answer is the same with or without prefetching, only the round trips differ.
 
 Neighbours come with only the properties the operation selects on their type
 anywhere in the document (all of them when a directive makes the selection
-depend on variables), so every page primed in a request carries whatever any
-of its resolvers reads.
+depend on variables, or when a field selected on the type has a resolver that
+reads the row itself), so every page primed in a request carries whatever any
+of its resolvers reads. Listings and search read their nodes the same way
+(`listed_properties`).
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ from maestro_graph.domain import InvalidInput
 from maestro_graph.graph_model import RELATIONS, connection_fields
 from maestro_graph.graphql.types import NODE_TYPES
 from maestro_graph.repositories import neighbourhood
-from maestro_graph.repositories.neighbourhood import Neighbourhood, PagePlan
+from maestro_graph.repositories.neighbourhood import Neighbourhood, PagePlan, Projections
 
 
 class OperationView(Protocol):
@@ -219,7 +221,7 @@ def _selected_by_type(info: OperationView) -> dict[str, set[str]] | None:
     return selected if walk(info.operation.selection_set, roots[info.operation.operation]) else None
 
 
-def _projections(view: OperationView) -> dict[str, tuple[str, ...]] | None:
+def projections(view: OperationView) -> Projections | None:
     """Per node label, the properties the whole operation reads; None: read everything."""
     memo = view.context.memo
     if "projections" not in memo:
@@ -227,12 +229,27 @@ def _projections(view: OperationView) -> dict[str, tuple[str, ...]] | None:
         memo["projections"] = (
             None
             if selected is None
-            else {
-                label: tuple(sorted({plain[f] for f in selected.get(label, ()) if f in plain}))
-                for label, plain in ((label, _plain_fields(label)) for label in NODE_TYPES)
-            }
+            else {label: _label_projection(label, selected.get(label, set())) for label in NODE_TYPES}
         )
     return memo["projections"]
+
+
+def _label_projection(label: str, selected: set[str]) -> tuple[str, ...] | None:
+    """The properties fields `selected` on `label` read; None (all of them) when one of those
+    fields has a resolver that may read more of the row than its own property
+    (`Artifact.deprecation` reads three)."""
+    plain = _plain_fields(label)
+    if selected - plain.keys() - CONNECTION_FIELDS.get(label, {}).keys() - {"__typename"}:
+        return None
+    return tuple(sorted({plain[f] for f in selected if f in plain}))
+
+
+def listed_properties(view: OperationView, label: str) -> tuple[str, ...] | None:
+    """The properties to read of `label` nodes a listing or a search returns; None: all."""
+    if not view.context.settings.graphql_prefetch:
+        return None
+    found = projections(view)
+    return None if found is None else found.get(label)
 
 
 def node_plans(view: OperationView, field_nodes: list[FieldNode], label: str) -> list[PagePlan]:
@@ -248,10 +265,10 @@ async def read_node(view: OperationView, label: str, node_id: str, plans: list[P
     loaders = view.context.loaders
     if not plans:
         return Neighbourhood(await loaders.node.load((label, node_id)), {})
-    projections = _projections(view)
+    properties = projections(view)
 
     async def work(tx):
-        return await neighbourhood.read(tx, label, node_id, plans, projections)
+        return await neighbourhood.read(tx, label, node_id, plans, properties)
 
     found = await view.context.db.read(work)
     loaders.node.prime((label, node_id), found.node)

@@ -16,7 +16,6 @@ from maestro_graph.graphql import prefetch
 from maestro_graph.graphql.audit import audit_events
 from maestro_graph.graphql.compiled_reads import node_by_id, read_with
 from maestro_graph.graphql.connections import Connection, node_connection
-from maestro_graph.graphql.context import Context
 from maestro_graph.graphql.search import full_text_hits, full_text_search
 from maestro_graph.graphql.types import Artifact, Person, Project, Team, node_from_row
 from maestro_graph.graphql.vocabularies import ArtifactKind, PersonKind, ProjectStatus
@@ -87,7 +86,7 @@ def _filters(filter_input: object | None) -> dict:
 
 
 async def _page(
-    context: Context,
+    view: prefetch.OperationView,
     label: str,
     first: int | None,
     after: str | None,
@@ -95,13 +94,16 @@ async def _page(
     order_by: OrderBy | None,
     make_node: Callable[[dict[str, Any]], NodeT],
 ) -> Connection[NodeT]:
+    context = view.context
     win = context.window(first, after)
     filters = _filters(filter_input)
     order = order_by or OrderBy()
     request = listing.PageRequest(win.skip, win.limit)
+    properties = prefetch.listed_properties(view, label)
 
     async def work(tx):
-        return await listing.page(tx, label, filters, order.field.value, order.direction is Direction.DESC, request)
+        descending = order.direction is Direction.DESC
+        return await listing.page(tx, label, filters, order.field.value, descending, request, properties)
 
     rows, total = await context.db.read(work)
     return node_connection(rows, total, win.skip, make_node)
@@ -111,13 +113,13 @@ def _listing(label: str, make_node: Callable[[dict[str, Any]], NodeT]) -> Callab
     """A listing's read, called by its resolver and by the compiled reads with the same arguments."""
 
     async def read(
-        context: Context,
+        view: prefetch.OperationView,
         first: int | None = None,
         after: str | None = None,
         filter: object | None = None,
         order_by: OrderBy | None = None,
     ) -> Connection[NodeT]:
-        return await _page(context, label, first, after, filter, order_by, make_node)
+        return await _page(view, label, first, after, filter, order_by, make_node)
 
     return read
 
@@ -160,7 +162,7 @@ class Query:
         filter: ProjectFilter | None = None,
         order_by: OrderBy | None = None,
     ) -> Connection[Project]:
-        return await _projects(info.context, first, after, filter, order_by)
+        return await _projects(info._raw_info, first, after, filter, order_by)
 
     @strawberry.field(metadata=read_with(_artifacts))
     async def artifacts(
@@ -171,7 +173,7 @@ class Query:
         filter: ArtifactFilter | None = None,
         order_by: OrderBy | None = None,
     ) -> Connection[Artifact]:
-        return await _artifacts(info.context, first, after, filter, order_by)
+        return await _artifacts(info._raw_info, first, after, filter, order_by)
 
     @strawberry.field(metadata=read_with(_people))
     async def people(
@@ -182,7 +184,7 @@ class Query:
         filter: PersonFilter | None = None,
         order_by: OrderBy | None = None,
     ) -> Connection[Person]:
-        return await _people(info.context, first, after, filter, order_by)
+        return await _people(info._raw_info, first, after, filter, order_by)
 
     @strawberry.field(metadata=read_with(_teams))
     async def teams(
@@ -193,7 +195,7 @@ class Query:
         filter: TeamFilter | None = None,
         order_by: OrderBy | None = None,
     ) -> Connection[Team]:
-        return await _teams(info.context, first, after, filter, order_by)
+        return await _teams(info._raw_info, first, after, filter, order_by)
 
     search = strawberry.field(
         resolver=full_text_search,
