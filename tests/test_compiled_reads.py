@@ -323,6 +323,17 @@ def test_a_document_compiled_once_answers_every_variant_of_its_variables(clients
     ):
         _, answered = both_ways(clients, query, variables)
         assert answered is (variables["n"] >= 0)
+    listing = """query($f: ProjectFilter, $o: OrderBy, $t: String!) { projects(first: 2, filter: $f, orderBy: $o) {
+                   totalCount edges { node { id section } } } search(text: $t, first: 2) { node { id } } }"""
+    for variables in (
+        {"f": {"section": "even"}, "o": {"field": "NAME"}, "t": "project"},
+        {"f": {"section": "odd"}, "o": {"field": "NAME"}, "t": "artifact"},
+        {"f": {"section": "even"}, "o": {"field": "NAME"}, "t": "project"},
+        {"f": {"tags": ["nlp"]}, "o": {"field": "ID", "direction": "DESC"}, "t": "team"},
+        {"f": None, "o": None, "t": "project"},
+    ):
+        _, answered = both_ways(clients, listing, variables)
+        assert answered
 
 
 def test_the_cost_limit_is_checked_before_a_read_is_compiled(clients, neo4j_target):

@@ -194,10 +194,26 @@ class _Root:
     """A root field that reads: how, with which arguments, and what it plans to read."""
 
     definition: GraphQLField
-    field: StrawberryField
+    strawberry_field: StrawberryField
     reads_as: RootRead
     details: FieldDetailsList
     plans: list[PagePlan]
+    # Arguments as the resolver takes them, by their coerced values (building the input
+    # objects is most of what this path does per request): the reads never change them.
+    converted: OrderedDict = field(default_factory=OrderedDict, compare=False)
+
+
+MAX_CONVERTED = 64  # argument values kept converted per root field
+
+
+def _frozen(value: Any) -> Any:
+    """`value` (coerced argument values) as a key; TypeError for what cannot be one."""
+    if isinstance(value, dict):
+        return ("{}", tuple(sorted((name, _frozen(item)) for name, item in value.items())))
+    if isinstance(value, list):
+        return ("[]", tuple(_frozen(item) for item in value))
+    hash(value)
+    return value
 
 
 @dataclass(frozen=True)
@@ -372,12 +388,22 @@ def _read(root: _Root, executor: Executor, view: _View, schema: Any) -> Awaitabl
     read = root.reads_as.read
     assert read is not None
     try:
-        # As Strawberry hands them to the resolver: Python names, input objects built.
-        kwargs = convert_arguments(
-            arguments, root.field.arguments, schema.schema_converter.scalar_registry, schema.config
-        )
-    except Exception as error:
-        raise _NotCovered from error
+        key = _frozen(arguments)
+    except TypeError:
+        key = None
+    kwargs = root.converted.get(key) if key is not None else None
+    if kwargs is None:
+        try:
+            # As Strawberry hands them to the resolver: Python names, input objects built.
+            kwargs = convert_arguments(
+                arguments, root.strawberry_field.arguments, schema.schema_converter.scalar_registry, schema.config
+            )
+        except Exception as error:
+            raise _NotCovered from error
+        if key is not None:
+            root.converted[key] = kwargs
+            while len(root.converted) > MAX_CONVERTED:
+                root.converted.popitem(last=False)
 
     async def other() -> tuple[Any, dict]:
         return await read(view, **kwargs), {}
