@@ -2,7 +2,7 @@
 side in one run.
 
     python bench/graphql_vs_cypher.py [BUNDLE_DIR] [--iterations N] [--concurrency C]
-        [--peer PEER_DIR | --no-peer] [--levelled] [--data-dir DIR --bolt-port P --http-port P]
+        [--peer PEER_DIR | --no-peer] [--levelled] [--executed] [--data-dir DIR --bolt-port P --http-port P]
 
 The ways to the same data, each read asked of all of them:
 - this API: `maestro-graph serve --dev` in its own process, over loopback HTTP (what a client
@@ -12,7 +12,8 @@ The ways to the same data, each read asked of all of them:
 - HTTP + Cypher: the hand-written Cypher behind a minimal Starlette endpoint in its own process
   (bench/cypher_endpoint.py): what a hand-written REST endpoint would pay;
 - driver: the hand-written Cypher straight through the async driver in this process;
-- with --levelled, this API with MAESTRO_GRAPHQL_PREFETCH=false (one batched query per level).
+- with --levelled, this API with MAESTRO_GRAPHQL_PREFETCH=false (one batched query per level);
+- with --executed, this API with MAESTRO_GRAPHQL_COMPILED_READS=false (a resolver per field).
 
 First the answers are compared (the peer's canonical shapes, from its run.py): a run whose ways
 disagree stops there. Then latency at 1 in flight, the ways interleaved request by request on
@@ -124,6 +125,8 @@ def build_ways(
     ways["http"] = Way("HTTP + Cypher", http, pids["http"])
     if "levelled" in urls:
         ways["levelled"] = Way("this API, level by level", graphql_way(urls["levelled"]), pids["levelled"])
+    if "executed" in urls:
+        ways["executed"] = Way("this API, executed", graphql_way(urls["executed"]), pids["executed"])
     driver_way = Way("driver", lambda kind, v: _driver_call(driver, cypher[kind], v, driver_way), None)
     ways["driver"] = driver_way
     return ways
@@ -138,7 +141,7 @@ async def _driver_call(driver: neo4j.AsyncDriver, query: str, v: dict, way: Way)
 
 async def check_answers(ways: dict[str, Way], peer, kind: str, variables: list[dict]) -> list[str]:
     """The variables for which the ways' answers, reduced to the peer's canonical shapes, differ."""
-    sides = {"graphql": "A", "peer": "B", "http": "C", "driver": "D"}
+    sides = {"graphql": "A", "executed": "A", "peer": "B", "http": "C", "driver": "D"}
     different = []
     for v in variables:
         answers = {
@@ -264,6 +267,21 @@ def render(rows: list[dict], iterations: int, concurrency: int, head: bool = Tru
             f"| {row['name']} | {' | '.join(cells)} | {_ratio(row, 'graphql', 'peer', 'p95'):.2f}x "
             f"| {_ratio(row, 'graphql', 'http', 'p95'):.2f}x | {rates} | {cpu} | {neo} | {trips} |"
         )
+    if head and any("executed" in row for row in rows):
+        lines += [
+            "\nThis API with its reads compiled (as deployed) and executed (MAESTRO_GRAPHQL_COMPILED_READS=false):\n",
+            "| read | compiled p50 / p95 | executed p50 / p95 | req/s at "
+            f"{concurrency}: compiled / executed | server CPU ms/req: compiled / executed |",
+            "|---|---|---|---|---|",
+        ]
+        for row in rows:
+            if "executed" not in row:
+                continue
+            a, b = row["graphql"], row["executed"]
+            lines.append(
+                f"| {row['name']} | {a['p50']:.1f} / {a['p95']:.1f} | {b['p50']:.1f} / {b['p95']:.1f} "
+                f"| {a['rps']:.0f} / {b['rps']:.0f} | {a['cpu_ms']:.2f} / {b['cpu_ms']:.2f} |"
+            )
     if head and peer:
         lines.append(f"\nTargets ({TARGETS}):")
         for row in rows:
@@ -289,6 +307,7 @@ def main() -> None:
     parser.add_argument("--no-peer", action="store_true", help="leave the peer out (e.g. no Node on this machine)")
     parser.add_argument("--checked", type=int, default=10, help="variables per read whose answers are compared")
     parser.add_argument("--levelled", action="store_true", help="also this API without the prefetch")
+    parser.add_argument("--executed", action="store_true", help="also this API without compiled reads")
     parser.add_argument("--data-dir", default=str(DATA_DIR), help="the benchmark Neo4j's data folder")
     parser.add_argument("--bolt-port", type=int, default=27687)
     parser.add_argument("--http-port", type=int, default=27474)
@@ -318,6 +337,9 @@ def main() -> None:
         if args.levelled:
             levelled_env = {**serve_env, "MAESTRO_GRAPHQL_PREFETCH": "false"}
             servers["levelled"] = stack.enter_context(ServerProcess(target, data_dir, env=levelled_env))
+        if args.executed:
+            executed_env = {**serve_env, "MAESTRO_GRAPHQL_COMPILED_READS": "false"}
+            servers["executed"] = stack.enter_context(ServerProcess(target, data_dir, env=executed_env))
         if use_peer:
             servers["peer"] = stack.enter_context(PeerServer(Path(args.peer), target))
         urls = {name: server.url + ("" if name == "http" else "/graphql") for name, server in servers.items()}

@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     # A node fetched by id is read with the relation pages selected under it in one query
     # (graphql/prefetch.py); off, every nesting level is its own batched query.
     graphql_prefetch: bool = True
+    # A query made only of fields the reads answer directly (a node by id with its prefetched
+    # pages, a listing, a search) is answered without a resolver per field
+    # (graphql/compiled_reads.py); off, every such query goes through execution.
+    graphql_compiled_reads: bool = True
 
     # A request still running after this long is cancelled and answered 504 (deadline.py).
     request_deadline_seconds: float = Field(default=30.0, gt=0, le=3600)

@@ -170,7 +170,11 @@ class VisibleToAdmins(BasePermission):
     """A value only the `admin` scope may read; with `admin_only_value()` others get null, not an error."""
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        principal = getattr(info.context, "principal", None)
+        return self.allows(info.context)
+
+    @staticmethod
+    def allows(context: Any) -> bool:
+        principal = getattr(context, "principal", None)
         return principal is not None and principal.is_admin
 
 

@@ -12,37 +12,57 @@ the answer is the same with or without prefetching, only the round trips differ.
 
 Neighbours come with only the properties the operation selects on their type
 anywhere in the document (all of them when a directive makes the selection
-depend on variables), so every page primed in a request carries whatever any
-of its resolvers reads.
+depend on variables, or when a field selected on the type has a resolver that
+reads the row itself), so every page primed in a request carries whatever any
+of its resolvers reads. Listings and search read their nodes the same way
+(`listed_properties`).
 """
 
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from typing import Any, Protocol
 
 from graphql import (
     FieldNode,
+    FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLInterfaceType,
-    GraphQLResolveInfo,
+    GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
     NullValueNode,
+    OperationDefinitionNode,
     OperationType,
     StringValueNode,
     VariableNode,
     get_named_type,
 )
 from strawberry.types import Info, get_object_definition
-from strawberry.types.nodes import get_variable_values
 from strawberry.utils.str_converters import to_camel_case
 
 from maestro_graph.domain import InvalidInput
 from maestro_graph.graph_model import RELATIONS, connection_fields
 from maestro_graph.graphql.types import NODE_TYPES
 from maestro_graph.repositories import neighbourhood
-from maestro_graph.repositories.neighbourhood import PagePlan
+from maestro_graph.repositories.neighbourhood import Neighbourhood, PagePlan, Projections
+
+
+class OperationView(Protocol):
+    """What planning reads of the operation being run: a field's GraphQLResolveInfo has it all,
+    and so does the view the compiled reads (`compiled_reads`) take before any resolver runs."""
+
+    @property
+    def schema(self) -> GraphQLSchema: ...
+    @property
+    def operation(self) -> OperationDefinitionNode: ...
+    @property
+    def fragments(self) -> dict[str, FragmentDefinitionNode]: ...
+    @property
+    def variable_values(self) -> Any: ...
+    @property
+    def context(self) -> Any: ...
+
 
 # GraphQL type -> connection field -> relation it pages (the resolvers in graphql/types.py).
 CONNECTION_FIELDS: dict[str, dict[str, str]] = connection_fields()
@@ -56,11 +76,13 @@ class _Unknown(Exception):
     """An argument the plan cannot read ahead of execution: leave that field to its resolver."""
 
 
-def _value(info: GraphQLResolveInfo, node: Any) -> Any:
+def _value(info: OperationView, node: Any) -> Any:
     if node is None or isinstance(node, NullValueNode):
         return None
     if isinstance(node, VariableNode):
-        return get_variable_values(info).get(node.name.value)
+        # Coerced values: graphql-core keeps them in `coerced` of its VariableValues.
+        values = info.variable_values
+        return getattr(values, "coerced", values).get(node.name.value)
     if isinstance(node, IntValueNode):
         return int(node.value)
     if isinstance(node, StringValueNode):
@@ -68,7 +90,7 @@ def _value(info: GraphQLResolveInfo, node: Any) -> Any:
     raise _Unknown
 
 
-def _fields(info: GraphQLResolveInfo, selections, type_name: str):
+def _fields(info: OperationView, selections, type_name: str):
     """The fields selected on `type_name`, through fragments; none under a directive."""
     for selection in selections or ():
         if selection.directives:
@@ -85,7 +107,7 @@ def _fields(info: GraphQLResolveInfo, selections, type_name: str):
                 yield from _fields(info, fragment.selection_set.selections, type_name)
 
 
-def _edge_node_selections(info: GraphQLResolveInfo, connection: FieldNode, type_name: str):
+def _edge_node_selections(info: OperationView, connection: FieldNode, type_name: str):
     """Selections under `edges { node { … } }` of a connection field."""
     for edges in _fields(info, connection.selection_set.selections if connection.selection_set else (), ""):
         if edges.name.value != "edges" or edges.selection_set is None:
@@ -95,7 +117,7 @@ def _edge_node_selections(info: GraphQLResolveInfo, connection: FieldNode, type_
                 yield from node.selection_set.selections
 
 
-def plan(info: GraphQLResolveInfo, selections, type_name: str, level: int = 1) -> list[PagePlan]:
+def plan(info: OperationView, selections, type_name: str, level: int = 1) -> list[PagePlan]:
     """The relation pages selected under a node of `type_name`, merged by (relation, skip, limit)."""
     if level > MAX_LEVELS:
         return []
@@ -158,7 +180,7 @@ def _plain_fields(type_name: str) -> dict[str, str]:
     return {to_camel_case(f.python_name): f.python_name for f in definition.fields if f.base_resolver is None}
 
 
-def _selected_by_type(info: GraphQLResolveInfo) -> dict[str, set[str]] | None:
+def _selected_by_type(info: OperationView) -> dict[str, set[str]] | None:
     """Field names the operation selects on each object type; None if any selection has a directive."""
     schema = info.schema
     roots = {
@@ -199,39 +221,65 @@ def _selected_by_type(info: GraphQLResolveInfo) -> dict[str, set[str]] | None:
     return selected if walk(info.operation.selection_set, roots[info.operation.operation]) else None
 
 
-def _projections(info: Info) -> dict[str, tuple[str, ...]] | None:
+def projections(view: OperationView) -> Projections | None:
     """Per node label, the properties the whole operation reads; None: read everything."""
-    memo = info.context.memo
+    memo = view.context.memo
     if "projections" not in memo:
-        selected = _selected_by_type(info._raw_info)
+        selected = _selected_by_type(view)
         memo["projections"] = (
             None
             if selected is None
-            else {
-                label: tuple(sorted({plain[f] for f in selected.get(label, ()) if f in plain}))
-                for label, plain in ((label, _plain_fields(label)) for label in NODE_TYPES)
-            }
+            else {label: _label_projection(label, selected.get(label, set())) for label in NODE_TYPES}
         )
     return memo["projections"]
 
 
+def _label_projection(label: str, selected: set[str]) -> tuple[str, ...] | None:
+    """The properties fields `selected` on `label` read; None (all of them) when one of those
+    fields has a resolver that may read more of the row than its own property
+    (`Artifact.deprecation` reads three)."""
+    plain = _plain_fields(label)
+    if selected - plain.keys() - CONNECTION_FIELDS.get(label, {}).keys() - {"__typename"}:
+        return None
+    return tuple(sorted({plain[f] for f in selected if f in plain}))
+
+
+def listed_properties(view: OperationView, label: str) -> tuple[str, ...] | None:
+    """The properties to read of `label` nodes a listing or a search returns; None: all."""
+    if not view.context.settings.graphql_prefetch:
+        return None
+    found = projections(view)
+    return None if found is None else found.get(label)
+
+
+def node_plans(view: OperationView, field_nodes: list[FieldNode], label: str) -> list[PagePlan]:
+    """The pages to read with the `label` node that root field `field_nodes` fetches by id."""
+    if not view.context.settings.graphql_prefetch:
+        return []
+    selections = [s for f in field_nodes if f.selection_set for s in f.selection_set.selections]
+    return _within_budget(plan(view, selections, label))
+
+
+async def read_node(view: OperationView, label: str, node_id: str, plans: list[PagePlan]) -> Neighbourhood:
+    """The node `label`/`node_id` and the pages of `plans` under it, primed into the request's loaders."""
+    loaders = view.context.loaders
+    if not plans:
+        return Neighbourhood(await loaders.node.load((label, node_id)), {})
+    properties = projections(view)
+
+    async def work(tx):
+        return await neighbourhood.read(tx, label, node_id, plans, properties)
+
+    found = await view.context.db.read(work)
+    loaders.node.prime((label, node_id), found.node)
+    loaders.page.prime_many(found.pages)
+    return found
+
+
 async def node_with_pages(info: Info, label: str, node_id: str) -> dict | None:
     """The node `label`/`node_id` for a root field, with the pages selected under it primed."""
-    loaders = info.context.loaders
     # The parsed selection and the fragments are graphql-core's; Strawberry's own view of
     # them (`selected_fields`) converts the whole tree on every call and hides fragments' types.
     raw = info._raw_info
-    selections = [s for f in raw.field_nodes if f.selection_set for s in f.selection_set.selections]
-    plans = _within_budget(plan(raw, selections, label)) if info.context.settings.graphql_prefetch else []
-    if not plans:
-        return await loaders.node.load((label, node_id))
-
-    projections = _projections(info)
-
-    async def work(tx):
-        return await neighbourhood.read(tx, label, node_id, plans, projections)
-
-    found = await info.context.db.read(work)
-    loaders.node.prime((label, node_id), found.node)
-    loaders.page.prime_many(found.pages)
+    found = await read_node(raw, label, node_id, node_plans(raw, raw.field_nodes, label))
     return found.node

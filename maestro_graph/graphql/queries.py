@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from enum import Enum
 from typing import Any, TypeVar
 
@@ -14,8 +14,9 @@ from maestro_graph.auth.permissions import scope
 from maestro_graph.domain import MAX_TEXT_LENGTH, InvalidInput
 from maestro_graph.graphql import prefetch
 from maestro_graph.graphql.audit import audit_events
+from maestro_graph.graphql.compiled_reads import node_by_id, read_with
 from maestro_graph.graphql.connections import Connection, node_connection
-from maestro_graph.graphql.search import full_text_search
+from maestro_graph.graphql.search import full_text_hits, full_text_search
 from maestro_graph.graphql.types import Artifact, Person, Project, Team, node_from_row
 from maestro_graph.graphql.vocabularies import ArtifactKind, PersonKind, ProjectStatus
 from maestro_graph.repositories import listing
@@ -85,7 +86,7 @@ def _filters(filter_input: object | None) -> dict:
 
 
 async def _page(
-    info: Info,
+    view: prefetch.OperationView,
     label: str,
     first: int | None,
     after: str | None,
@@ -93,16 +94,40 @@ async def _page(
     order_by: OrderBy | None,
     make_node: Callable[[dict[str, Any]], NodeT],
 ) -> Connection[NodeT]:
-    win = info.context.window(first, after)
+    context = view.context
+    win = context.window(first, after)
     filters = _filters(filter_input)
     order = order_by or OrderBy()
     request = listing.PageRequest(win.skip, win.limit)
+    properties = prefetch.listed_properties(view, label)
 
     async def work(tx):
-        return await listing.page(tx, label, filters, order.field.value, order.direction is Direction.DESC, request)
+        descending = order.direction is Direction.DESC
+        return await listing.page(tx, label, filters, order.field.value, descending, request, properties)
 
-    rows, total = await info.context.db.read(work)
+    rows, total = await context.db.read(work)
     return node_connection(rows, total, win.skip, make_node)
+
+
+def _listing(label: str, make_node: Callable[[dict[str, Any]], NodeT]) -> Callable[..., Awaitable[Connection[NodeT]]]:
+    """A listing's read, called by its resolver and by the compiled reads with the same arguments."""
+
+    async def read(
+        view: prefetch.OperationView,
+        first: int | None = None,
+        after: str | None = None,
+        filter: object | None = None,
+        order_by: OrderBy | None = None,
+    ) -> Connection[NodeT]:
+        return await _page(view, label, first, after, filter, order_by, make_node)
+
+    return read
+
+
+_projects = _listing("Project", Project.from_node)
+_artifacts = _listing("Artifact", Artifact.from_node)
+_people = _listing("Person", Person.from_node)
+_teams = _listing("Team", Team.from_node)
 
 
 async def _node(info: Info, label: str, node_id: str):
@@ -112,23 +137,23 @@ async def _node(info: Info, label: str, node_id: str):
 
 @strawberry.type
 class Query:
-    @strawberry.field
+    @strawberry.field(metadata=node_by_id("Project"))
     async def project(self, info: Info, id: strawberry.ID) -> Project | None:
         return await _node(info, "Project", id)
 
-    @strawberry.field
+    @strawberry.field(metadata=node_by_id("Artifact"))
     async def artifact(self, info: Info, id: strawberry.ID) -> Artifact | None:
         return await _node(info, "Artifact", id)
 
-    @strawberry.field
+    @strawberry.field(metadata=node_by_id("Person"))
     async def person(self, info: Info, id: strawberry.ID) -> Person | None:
         return await _node(info, "Person", id)
 
-    @strawberry.field
+    @strawberry.field(metadata=node_by_id("Team"))
     async def team(self, info: Info, id: strawberry.ID) -> Team | None:
         return await _node(info, "Team", id)
 
-    @strawberry.field
+    @strawberry.field(metadata=read_with(_projects))
     async def projects(
         self,
         info: Info,
@@ -137,9 +162,9 @@ class Query:
         filter: ProjectFilter | None = None,
         order_by: OrderBy | None = None,
     ) -> Connection[Project]:
-        return await _page(info, "Project", first, after, filter, order_by, Project.from_node)
+        return await _projects(info._raw_info, first, after, filter, order_by)
 
-    @strawberry.field
+    @strawberry.field(metadata=read_with(_artifacts))
     async def artifacts(
         self,
         info: Info,
@@ -148,9 +173,9 @@ class Query:
         filter: ArtifactFilter | None = None,
         order_by: OrderBy | None = None,
     ) -> Connection[Artifact]:
-        return await _page(info, "Artifact", first, after, filter, order_by, Artifact.from_node)
+        return await _artifacts(info._raw_info, first, after, filter, order_by)
 
-    @strawberry.field
+    @strawberry.field(metadata=read_with(_people))
     async def people(
         self,
         info: Info,
@@ -159,9 +184,9 @@ class Query:
         filter: PersonFilter | None = None,
         order_by: OrderBy | None = None,
     ) -> Connection[Person]:
-        return await _page(info, "Person", first, after, filter, order_by, Person.from_node)
+        return await _people(info._raw_info, first, after, filter, order_by)
 
-    @strawberry.field
+    @strawberry.field(metadata=read_with(_teams))
     async def teams(
         self,
         info: Info,
@@ -170,10 +195,12 @@ class Query:
         filter: TeamFilter | None = None,
         order_by: OrderBy | None = None,
     ) -> Connection[Team]:
-        return await _page(info, "Team", first, after, filter, order_by, Team.from_node)
+        return await _teams(info._raw_info, first, after, filter, order_by)
 
     search = strawberry.field(
-        resolver=full_text_search, description="Full-text search over names and descriptions, best matches first."
+        resolver=full_text_search,
+        description="Full-text search over names and descriptions, best matches first.",
+        metadata=read_with(full_text_hits),
     )
 
     audit_events = strawberry.field(

@@ -15,6 +15,7 @@ from strawberry.types import get_object_definition
 
 from maestro_graph.auth.permissions import RequireReadScope
 from maestro_graph.graphql.bulk import BulkMutation
+from maestro_graph.graphql.compiled_reads import CompiledReads
 from maestro_graph.graphql.cost import CostLimit, CostPolicy
 from maestro_graph.graphql.deprecation import DeprecationMutation
 from maestro_graph.graphql.document_limits import LimitedValidation, Limits
@@ -103,6 +104,8 @@ def build_schema(
     if cost is not None:
         extensions.append(lambda: CostLimit(cost))
     extensions.append(AuthorizeMutationsFirst)
+    # After every check above: a plain read is answered without a resolver per field.
+    extensions.append(CompiledReads)
     if mask_errors:
         extensions.append(lambda: MaskErrors(should_mask_error=_is_internal, error_message="Internal server error"))
     if not introspection:

@@ -10,7 +10,8 @@ from strawberry.types import Info
 
 from maestro_graph.domain import MAX_TEXT_LENGTH, InvalidInput
 from maestro_graph.graphql.pagination import bounded
-from maestro_graph.graphql.types import Node, node_from_row
+from maestro_graph.graphql.prefetch import OperationView, listed_properties
+from maestro_graph.graphql.types import NODE_TYPES, Node, node_from_row
 from maestro_graph.graphql.vocabularies import ArtifactKind
 from maestro_graph.ml.serving import recommend
 from maestro_graph.repositories import listing, semantic
@@ -49,16 +50,29 @@ async def full_text_search(
     artifact_kinds: list[ArtifactKind] | None = None,
     first: int | None = None,
 ) -> list[SearchHit]:
+    return await full_text_hits(info._raw_info, text, kinds, artifact_kinds, first)
+
+
+async def full_text_hits(
+    view: OperationView,
+    text: str,
+    kinds: list[SearchKind] | None = None,
+    artifact_kinds: list[ArtifactKind] | None = None,
+    first: int | None = None,
+) -> list[SearchHit]:
+    """`Query.search`'s answer, read the same way by its resolver and by the compiled reads."""
     if len(text) > MAX_TEXT_LENGTH:
         raise InvalidInput("text", f"must be at most {MAX_TEXT_LENGTH} characters")
-    limit = info.context.window(first, None).limit
+    context = view.context
+    limit = context.window(first, None).limit
     labels = [kind.value for kind in kinds] if kinds else None
     artifact_kind_values = [kind.value for kind in artifact_kinds] if artifact_kinds else None
+    properties = {label: listed_properties(view, label) for label in NODE_TYPES}
 
     async def work(tx):
-        return await listing.search(tx, text, labels, artifact_kind_values, limit)
+        return await listing.search(tx, text, labels, artifact_kind_values, limit, properties)
 
-    return _hits(await info.context.db.read(work))
+    return _hits(await context.db.read(work))
 
 
 async def semantic_search(

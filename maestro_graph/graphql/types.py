@@ -3,7 +3,7 @@ relationship fields resolve through the request's DataLoaders."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from enum import Enum
 from typing import Annotated, Any
@@ -52,14 +52,11 @@ class Membership:
 Row = dict[str, Any]
 
 
-async def _relation_page(
-    info: Info, name: str, anchor: str, first: int | None, after: str | None
-) -> tuple[list[Row], int, int]:
-    """The page `first`/`after` of relation `name` from node `anchor`: its edges as
-    {node, rel} rows, the total and the rows skipped."""
+async def _relation_page(info: Info, name: str, anchor: str, first: int | None, after: str | None) -> Any:
+    """The page `first`/`after` of relation `name` from node `anchor`, as its connection."""
     win = info.context.window(first, after)
     edges, total = await info.context.loaders.page.load((name, anchor, win.skip, win.limit))
-    return edges, total, win.skip
+    return RELATION_PAGES[name](edges, total, win.skip)
 
 
 @strawberry.interface(description="Anything in the graph with an id and a name.")
@@ -101,16 +98,7 @@ class Project(Node):
 
     @strawberry.field(description="Artifacts this project uses.")
     async def uses(self, info: Info, first: int | None = None, after: str | None = None) -> ProjectUsesConnection:
-        edges, total, skip = await _relation_page(info, "project_uses", self.id, first, after)
-        return connection(
-            ProjectUsesConnection,
-            edges,
-            total,
-            skip,
-            lambda cursor, e: ProjectUsesEdge(
-                cursor=cursor, node=Artifact.from_node(e["node"]), usage=Usage.from_rel(e["rel"])
-            ),
-        )
+        return await _relation_page(info, "project_uses", self.id, first, after)
 
     @strawberry.field(description="Projects nearest in meaning (text embeddings), most similar first.")
     async def similar_projects(self, info: Info, first: int = 5) -> list[SimilarProject]:
@@ -146,16 +134,7 @@ class Project(Node):
 
     @strawberry.field(description="People who are members of this project.")
     async def members(self, info: Info, first: int | None = None, after: str | None = None) -> ProjectMembersConnection:
-        edges, total, skip = await _relation_page(info, "project_members", self.id, first, after)
-        return connection(
-            ProjectMembersConnection,
-            edges,
-            total,
-            skip,
-            lambda cursor, e: ProjectMemberEdge(
-                cursor=cursor, node=Person.from_node(e["node"]), membership=Membership.from_rel(e["rel"])
-            ),
-        )
+        return await _relation_page(info, "project_members", self.id, first, after)
 
 
 @strawberry.type(description="A reusable ML artifact: model, dataset, notebook, pipeline, feature, library, prompt.")
@@ -230,16 +209,7 @@ class Artifact(Node):
 
     @strawberry.field(description="Projects that use this artifact.")
     async def used_by(self, info: Info, first: int | None = None, after: str | None = None) -> ArtifactUsersConnection:
-        edges, total, skip = await _relation_page(info, "artifact_used_by", self.id, first, after)
-        return connection(
-            ArtifactUsersConnection,
-            edges,
-            total,
-            skip,
-            lambda cursor, e: ArtifactUserEdge(
-                cursor=cursor, node=Project.from_node(e["node"]), usage=Usage.from_rel(e["rel"])
-            ),
-        )
+        return await _relation_page(info, "artifact_used_by", self.id, first, after)
 
     @strawberry.field(
         description="Learned impact on project success from the active impact model; null before training."
@@ -249,20 +219,17 @@ class Artifact(Node):
 
     @strawberry.field(description="People who created this artifact.")
     async def creators(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Person]:
-        edges, total, skip = await _relation_page(info, "artifact_creators", self.id, first, after)
-        return node_connection(edges, total, skip, lambda e: Person.from_node(e["node"]))
+        return await _relation_page(info, "artifact_creators", self.id, first, after)
 
     @strawberry.field(description="Artifacts this one was derived from (its lineage, one step up).")
     async def derived_from(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Artifact]:
-        edges, total, skip = await _relation_page(info, "artifact_derived_from", self.id, first, after)
-        return node_connection(edges, total, skip, lambda e: Artifact.from_node(e["node"]))
+        return await _relation_page(info, "artifact_derived_from", self.id, first, after)
 
     @strawberry.field(description="Artifacts derived from this one (one step down).")
     async def derivatives(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Artifact]:
-        edges, total, skip = await _relation_page(info, "artifact_derivatives", self.id, first, after)
-        return node_connection(edges, total, skip, lambda e: Artifact.from_node(e["node"]))
+        return await _relation_page(info, "artifact_derivatives", self.id, first, after)
 
 
 def artifact_path(via: list[str], found: dict[str, Row]) -> list[Artifact]:
@@ -368,26 +335,15 @@ class Person(Node):
     async def projects(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> PersonProjectsConnection:
-        edges, total, skip = await _relation_page(info, "person_projects", self.id, first, after)
-        return connection(
-            PersonProjectsConnection,
-            edges,
-            total,
-            skip,
-            lambda cursor, e: PersonProjectEdge(
-                cursor=cursor, node=Project.from_node(e["node"]), membership=Membership.from_rel(e["rel"])
-            ),
-        )
+        return await _relation_page(info, "person_projects", self.id, first, after)
 
     @strawberry.field(description="Artifacts this person created.")
     async def created(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Artifact]:
-        edges, total, skip = await _relation_page(info, "person_created", self.id, first, after)
-        return node_connection(edges, total, skip, lambda e: Artifact.from_node(e["node"]))
+        return await _relation_page(info, "person_created", self.id, first, after)
 
     @strawberry.field(description="Teams this person belongs to.")
     async def teams(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Team]:
-        edges, total, skip = await _relation_page(info, "person_teams", self.id, first, after)
-        return node_connection(edges, total, skip, lambda e: Team.from_node(e["node"]))
+        return await _relation_page(info, "person_teams", self.id, first, after)
 
 
 @strawberry.type
@@ -406,8 +362,7 @@ class Team(Node):
 
     @strawberry.field(description="People in this team.")
     async def members(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Person]:
-        edges, total, skip = await _relation_page(info, "team_members", self.id, first, after)
-        return node_connection(edges, total, skip, lambda e: Person.from_node(e["node"]))
+        return await _relation_page(info, "team_members", self.id, first, after)
 
 
 @strawberry.type
@@ -477,6 +432,97 @@ GraphNode = Project | Artifact | Person | Team
 
 # The GraphQL type of each node label of graph_model.NODE_TYPES.
 NODE_TYPES: dict[str, type[GraphNode]] = {"Project": Project, "Artifact": Artifact, "Person": Person, "Team": Team}
+
+
+# Each relation's page as its connection, from the rows the repositories read: the resolvers
+# above build their answers with these, and so does the compiled path (`compiled_reads`),
+# from the same rows.
+
+
+def _project_uses(edges: list[Row], total: int, skip: int) -> Any:
+    return connection(
+        ProjectUsesConnection,
+        edges,
+        total,
+        skip,
+        lambda cursor, e: ProjectUsesEdge(
+            cursor=cursor, node=Artifact.from_node(e["node"]), usage=Usage.from_rel(e["rel"])
+        ),
+    )
+
+
+def _project_members(edges: list[Row], total: int, skip: int) -> Any:
+    return connection(
+        ProjectMembersConnection,
+        edges,
+        total,
+        skip,
+        lambda cursor, e: ProjectMemberEdge(
+            cursor=cursor, node=Person.from_node(e["node"]), membership=Membership.from_rel(e["rel"])
+        ),
+    )
+
+
+def _artifact_used_by(edges: list[Row], total: int, skip: int) -> Any:
+    return connection(
+        ArtifactUsersConnection,
+        edges,
+        total,
+        skip,
+        lambda cursor, e: ArtifactUserEdge(
+            cursor=cursor, node=Project.from_node(e["node"]), usage=Usage.from_rel(e["rel"])
+        ),
+    )
+
+
+def _artifact_creators(edges: list[Row], total: int, skip: int) -> Any:
+    return node_connection(edges, total, skip, lambda e: Person.from_node(e["node"]))
+
+
+def _artifact_derived_from(edges: list[Row], total: int, skip: int) -> Any:
+    return node_connection(edges, total, skip, lambda e: Artifact.from_node(e["node"]))
+
+
+def _artifact_derivatives(edges: list[Row], total: int, skip: int) -> Any:
+    return node_connection(edges, total, skip, lambda e: Artifact.from_node(e["node"]))
+
+
+def _person_projects(edges: list[Row], total: int, skip: int) -> Any:
+    return connection(
+        PersonProjectsConnection,
+        edges,
+        total,
+        skip,
+        lambda cursor, e: PersonProjectEdge(
+            cursor=cursor, node=Project.from_node(e["node"]), membership=Membership.from_rel(e["rel"])
+        ),
+    )
+
+
+def _person_created(edges: list[Row], total: int, skip: int) -> Any:
+    return node_connection(edges, total, skip, lambda e: Artifact.from_node(e["node"]))
+
+
+def _person_teams(edges: list[Row], total: int, skip: int) -> Any:
+    return node_connection(edges, total, skip, lambda e: Team.from_node(e["node"]))
+
+
+def _team_members(edges: list[Row], total: int, skip: int) -> Any:
+    return node_connection(edges, total, skip, lambda e: Person.from_node(e["node"]))
+
+
+RELATION_PAGES: dict[str, Callable[[list[Row], int, int], Any]] = {
+    "project_uses": _project_uses,
+    "project_members": _project_members,
+    "artifact_used_by": _artifact_used_by,
+    "artifact_creators": _artifact_creators,
+    "artifact_derived_from": _artifact_derived_from,
+    "artifact_derivatives": _artifact_derivatives,
+    "person_projects": _person_projects,
+    "person_created": _person_created,
+    "person_teams": _person_teams,
+    "team_members": _team_members,
+}
 
 
 def node_from_row(label: str, node: Row) -> GraphNode:

@@ -14,7 +14,7 @@ import os
 import re
 import threading
 
-from prometheus_client import CollectorRegistry, Gauge, Histogram, generate_latest, multiprocess
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess
 
 _LATENCY = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 _QUERY_LATENCY = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
@@ -43,6 +43,12 @@ GRAPHQL_ROUND_TRIPS = Histogram(
     "Cypher round trips one GraphQL request took.",
     ["type"],
     buckets=_ROUND_TRIPS,
+)
+GRAPHQL_COMPILED_READS = Counter(
+    "maestro_graphql_compiled_reads_total",
+    "Query operations answered without resolvers (compiled) or left to execution (executed), "
+    "with MAESTRO_GRAPHQL_COMPILED_READS on.",
+    ["path"],
 )
 CYPHER_DURATION = Histogram(
     "maestro_cypher_query_duration_seconds",

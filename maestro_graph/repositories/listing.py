@@ -13,7 +13,7 @@ from typing import Any
 import neo4j
 
 from maestro_graph.db.graph import fetch_maps
-from maestro_graph.repositories.nodes import public_properties
+from maestro_graph.repositories.nodes import LABELS, node_map, public_properties
 
 # Each filter a caller can set, as a fixed Cypher predicate over `n`. Only the predicates of
 # the filters actually given go into a query: a predicate like `($x IS NULL OR n.x = $x)`
@@ -61,9 +61,11 @@ def _where(label: str, given: tuple[str, ...]) -> str:
 
 
 @cache
-def page_query(label: str, given: tuple[str, ...], order: str, descending: bool) -> str:
+def page_query(
+    label: str, given: tuple[str, ...], order: str, descending: bool, properties: tuple[str, ...] | None = None
+) -> str:
     """The page and the number of matching nodes in one query, for this label, set of given
-    filters and order; all parts are ours."""
+    filters and order, each node with `properties` (None: all public ones); all parts are ours."""
     direction = "DESC" if descending else "ASC"
     where = _where(label, given)
     return f"""
@@ -72,7 +74,7 @@ CALL () {{
   MATCH (n:{label}) {where}
   WITH n ORDER BY {ORDER_EXPRESSIONS[order]} {direction}, n.id {direction}
   SKIP $skip LIMIT $limit
-  RETURN collect({public_properties("n")}) AS nodes
+  RETURN collect({node_map("n", properties)}) AS nodes
 }}
 RETURN nodes, total
 """
@@ -96,15 +98,14 @@ async def page(
     order: str,
     descending: bool,
     request: PageRequest,
+    properties: tuple[str, ...] | None = None,
 ) -> tuple[list[dict], int]:
-    """One page of `label` nodes and the total number matching the filters."""
+    """One page of `label` nodes, each with `properties` (None: all), and the total number
+    matching the filters."""
     given = _given_filters(label, filters)
     names = tuple(given)
-    row = (
-        await fetch_maps(
-            tx, page_query(label, names, order, descending), skip=request.skip, limit=request.limit, **given
-        )
-    )[0]
+    query = page_query(label, names, order, descending, properties)
+    row = (await fetch_maps(tx, query, skip=request.skip, limit=request.limit, **given))[0]
     return row["nodes"], row["total"]
 
 
@@ -124,13 +125,24 @@ def lucene_terms(text: str) -> str:
 
 # The index is updated just after each commit (migration 0007); waiting for it first means a
 # search sees every write committed before it.
-SEARCH = f"""
+@cache
+def search_query(properties: tuple[tuple[str, tuple[str, ...] | None], ...] = ()) -> str:
+    """The search, each hit with the properties of `properties` (label -> names; None or a
+    label left out: all public ones); all parts are ours."""
+    if any(label not in LABELS for label, _ in properties):
+        raise ValueError(f"unknown labels in {properties!r}")
+    if properties:
+        cases = " ".join(f"WHEN '{label}' THEN {node_map('node', names)}" for label, names in properties)
+        node = f"CASE label {cases} ELSE {public_properties('node')} END"
+    else:
+        node = public_properties("node")
+    return f"""
 CALL db.index.fulltext.awaitEventuallyConsistentIndexRefresh()
 CALL db.index.fulltext.queryNodes('entity_text', $terms) YIELD node, score
 WITH node, score, labels(node)[0] AS label
 WHERE ($labels IS NULL OR label IN $labels)
   AND ($artifact_kinds IS NULL OR label <> 'Artifact' OR node.kind IN $artifact_kinds)
-RETURN label, {public_properties("node")} AS node, score
+RETURN label, {node} AS node, score
 ORDER BY score DESC, node.id
 LIMIT $limit
 """
@@ -142,8 +154,12 @@ async def search(
     labels: list[str] | None,
     artifact_kinds: list[str] | None,
     limit: int,
+    properties: dict[str, tuple[str, ...] | None] | None = None,
 ) -> list[dict[str, Any]]:
+    """The best `limit` hits, each node with the properties `properties` names for its label
+    (None, or a label left out: all)."""
     terms = lucene_terms(text)
     if not terms:
         return []
-    return await fetch_maps(tx, SEARCH, terms=terms, labels=labels, artifact_kinds=artifact_kinds, limit=limit)
+    query = search_query(tuple(sorted((properties or {}).items())))
+    return await fetch_maps(tx, query, terms=terms, labels=labels, artifact_kinds=artifact_kinds, limit=limit)

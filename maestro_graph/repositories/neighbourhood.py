@@ -10,7 +10,6 @@ travels as a parameter.
 from __future__ import annotations
 
 import itertools
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,12 +17,11 @@ import neo4j
 
 from maestro_graph.db.graph import fetch_maps
 from maestro_graph.graph_model import RELATIONS
-from maestro_graph.repositories.nodes import LABELS, public_properties
+from maestro_graph.repositories.nodes import LABELS, node_map, public_properties
 
 Page = tuple[list[dict[str, Any]], int]
-# Property names go into the query text (a map projection cannot take them as parameters), so
-# only plain identifiers are accepted; the GraphQL layer derives them from its own types.
-_PROPERTY = re.compile(r"^[a-z][a-z0-9_]*$")
+# Per node label, the properties to read (None for a label: all of them).
+Projections = dict[str, tuple[str, ...] | None]
 
 
 @dataclass
@@ -49,17 +47,14 @@ class Neighbourhood:
 
 
 class _Builder:
-    def __init__(self, projections: dict[str, tuple[str, ...]] | None) -> None:
+    def __init__(self, projections: Projections | None) -> None:
         self.numbers = itertools.count(1)
         self.params: dict[str, int] = {}
         self.projections = projections or {}
 
     def node(self, label: str, n: str) -> str:
         """`n` as a map: only the listed properties when the request's selection is known, else all."""
-        names = self.projections.get(label)
-        if names is None:
-            return public_properties(n)
-        return f"{n} {{{', '.join(f'.{name}' for name in ('id', *sorted(set(names) - {'id'})))}}}"
+        return node_map(n, self.projections.get(label))
 
     def page_block(self, plan: PagePlan, anchor: str) -> tuple[str, str, str]:
         """A `CALL` subquery reading `plan` for the node bound to `anchor`, the variable it
@@ -91,7 +86,7 @@ class _Builder:
 
 
 def neighbourhood_query(
-    label: str, plans: list[PagePlan], projections: dict[str, tuple[str, ...]] | None = None
+    label: str, plans: list[PagePlan], projections: Projections | None = None
 ) -> tuple[str, dict[str, int]]:
     """The query for `plans` under a `label` node; `projections` (label -> property names) limits
     the neighbours' properties to those the caller reads (the node itself comes whole)."""
@@ -101,9 +96,7 @@ def neighbourhood_query(
         if plan.relation not in RELATIONS:
             raise ValueError(f"unknown relation {plan.relation!r}")
     for names in (projections or {}).values():
-        bad = [name for name in names if not _PROPERTY.match(name)]
-        if bad:
-            raise ValueError(f"not property names: {bad}")
+        node_map("n", names)  # refuses anything but property names, before any query is built
     builder = _Builder(projections)
     blocks = [builder.page_block(plan, "n0") for plan in plans]
     children = ", ".join(f"c{i}: {value}" for i, (_, _, value) in enumerate(blocks))
@@ -137,7 +130,7 @@ async def read(
     label: str,
     node_id: str,
     plans: list[PagePlan],
-    projections: dict[str, tuple[str, ...]] | None = None,
+    projections: Projections | None = None,
 ) -> Neighbourhood:
     query, params = neighbourhood_query(label, plans, projections)
     rows = await fetch_maps(tx, query, id=node_id, **params)

@@ -7,6 +7,7 @@ Writes take a list of rows and run one `UNWIND $rows` query, so the bulk importe
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import neo4j
@@ -21,6 +22,22 @@ def public_properties(variable: str) -> str:
     """`variable` as a map of its properties, for answers: embeddings are large and internal,
     never shipped to API callers."""
     return f"{variable} {{.*, embedding: null}}"
+
+
+# Property names go into the query text (a map projection cannot take them as parameters), so
+# only plain identifiers are accepted; the GraphQL layer derives them from its own types.
+_PROPERTY = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def node_map(variable: str, names: tuple[str, ...] | None) -> str:
+    """`variable` as a map of its id and the properties `names`, or of all its public
+    properties when `names` is None."""
+    if names is None:
+        return public_properties(variable)
+    bad = [name for name in names if not _PROPERTY.match(name)]
+    if bad:
+        raise ValueError(f"not property names: {bad}")
+    return f"{variable} {{{', '.join(f'.{name}' for name in ('id', *sorted(set(names) - {'id'})))}}}"
 
 
 _PROJECTION = public_properties("n")
