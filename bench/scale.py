@@ -5,18 +5,19 @@
 
 Per size, in order:
 
-1. Neo4j's own offline importer (`neo4j-admin database import full`, from the managed Neo4j's
-   install) into the empty store of a fresh data dir, then the server's first start and the
-   project's migrations (constraints and indexes built over the imported nodes): the physical
-   limit of a first import. The bundle is first rewritten as neo4j-admin's CSV (timed apart).
-2. A newcomer's first import: a fresh data dir, `maestro-graph serve --dev` running, then
+1. A newcomer's first import: a fresh data dir, `maestro-graph serve --dev` running, then
    `maestro-graph import BUNDLE` in a process of its own: its rows/s (as it prints it, and by
    the wall clock of the whole command), its peak RSS, Neo4j's peak RSS.
-3. `train` (train_and_publish, in this process) on sizes named by --train-sizes: seconds per
+2. `train` (train_and_publish, in this process) on sizes named by --train-sizes: seconds per
    stage (TrainReport timings) and this process's peak RSS at the end of each stage.
-4. Through the API of the running `serve`: p50/p95 of the representative reads
+3. Through the API of the running `serve`: p50/p95 of the representative reads
    (bench/representative_queries.py, the full-text search among them) and of
    recommendArtifacts when the size was trained; one request in flight.
+4. Neo4j's own offline importer (`neo4j-admin database import full`, from the managed Neo4j's
+   install) into the empty store of another fresh data dir, then the server's first start and
+   the project's migrations (constraints and indexes built over the imported nodes): the
+   physical limit of a first import. The bundle is first rewritten as neo4j-admin's CSV (timed
+   apart). It writes nodes and plain edges only (no merging of repeated pairs, no first/last use).
 
 Data under /tmp/maestro-scale-xF (wiped first), Bolt on 18687; grown bundles under
 /tmp/maestro-scale-bundles (kept: a seed makes the same bytes). NEO4J_URI is ignored.
@@ -25,18 +26,12 @@ Data under /tmp/maestro-scale-xF (wiped first), Bolt on 18687; grown bundles und
 from __future__ import annotations
 
 import argparse
-import contextlib
 import csv
 import gzip
 import os
 import random
-import re
 import resource
-import shutil
 import statistics
-import subprocess
-import sys
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -44,6 +39,7 @@ from pathlib import Path
 
 import grow_bundle
 import httpx
+from cli_import import cli_import, fresh, gib, neo4j_pid, peak_rss_kib
 from live_server import ServerProcess
 from load import percentile
 from representative_queries import CASES
@@ -99,28 +95,8 @@ class SizeResult:
     read_p95: dict[str, float] = field(default_factory=dict)
     train_seconds: float | None = None
     edges: int = 0
+    rows_per_second: float = 0.0
     peak_kib: int = 0  # Neo4j's peak RSS plus the largest Python one (importer, or this process)
-
-
-def gib(kib: float) -> str:
-    return f"{kib / 1024 / 1024:.2f} GiB" if kib >= 1024 * 1024 else f"{kib / 1024:.0f} MiB"
-
-
-def neo4j_pid(data_dir: Path) -> int:
-    return int((data_dir / "neo4j" / "neo4j.pid").read_text())
-
-
-def peak_rss_kib(pid: int) -> int:
-    """The process's peak resident set so far (VmHWM)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1])
-    return 0
-
-
-def fresh(data_dir: Path) -> None:
-    managed_neo4j.stop(data_dir)
-    shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def bundle_for(factor: int, seed: int, place: Place) -> Path:
@@ -205,48 +181,6 @@ def offline_import(bundle: Path, data_dir: Path, rows: int, place: Place) -> dic
 
 # -- 2. a newcomer's first import -------------------------------------------------------
 
-_PRINTED = re.compile(r"(\d+) rows in ([\d.]+) s")
-
-
-def cli_import(bundle: Path, data_dir: Path, place: Place) -> tuple[int, float, float, int]:
-    """`maestro-graph import BUNDLE` in its own process: rows, its own seconds, the command's
-    wall seconds, its peak RSS (KiB)."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("NEO4J_")}
-    env.update(
-        MAESTRO_DATA_DIR=str(data_dir),
-        MAESTRO_NEO4J_BOLT_PORT=str(place.bolt),
-        MAESTRO_NEO4J_HTTP_PORT=str(place.http),
-        PYTHONPATH=str(ROOT),
-        COLUMNS="200",
-    )
-    started = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "maestro_graph.cli", "import", str(bundle)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    # VmHWM read while it runs: the rusage of a child started by vfork counts its parent's pages.
-    peak = 0
-
-    def watch() -> None:
-        nonlocal peak
-        while proc.poll() is None:
-            with contextlib.suppress(OSError):
-                peak = max(peak, peak_rss_kib(proc.pid))
-            time.sleep(0.2)
-
-    watcher = threading.Thread(target=watch, daemon=True)
-    watcher.start()
-    output, _ = proc.communicate()
-    wall = time.perf_counter() - started
-    watcher.join()
-    printed = _PRINTED.search(output)
-    if proc.returncode != 0 or printed is None:
-        raise RuntimeError(f"maestro-graph import failed ({proc.returncode}):\n{output[-3000:]}")
-    return int(printed.group(1)), float(printed.group(2)), wall, peak
-
 
 # -- 3. training --------------------------------------------------------------------------
 
@@ -317,20 +251,16 @@ def measure(factor: int, seed: int, train_it: bool, offline: bool, requests: int
     bundle = bundle_for(factor, seed, place)
     data_dir = place.data_dir(factor)
     result = SizeResult(factor)
-    if offline:
-        rows = sum(1 for stem in grow_bundle.BUNDLE_STEMS for _ in _records(bundle, stem))
-        result.figures.update(offline_import(bundle, data_dir, rows, place))
     fresh(data_dir)
     conn = managed_neo4j.start(data_dir, place.bolt, place.http)
     target = Neo4jTarget(conn.uri, conn.user, conn.password, "neo4j")
     try:
         with ServerProcess(target, data_dir) as server:
-            rows, own_s, wall_s, importer_kib = cli_import(bundle, data_dir, place)
-            result.rows = rows
-            result.figures["first import (serve running)"] = (
-                f"{rows:,} rows, {own_s:.1f} s: {rows / own_s:,.0f} rows/s "
-                f"({rows / wall_s:,.0f} rows/s over the command's {wall_s:.1f} s)"
-            )
+            first = cli_import(bundle, data_dir, place.bolt, place.http)
+            importer_kib = first.peak_rss_kib
+            result.rows = first.rows
+            result.rows_per_second = first.rows_per_second
+            result.figures["first import (serve running)"] = first.describe()
             result.figures["  importer peak RSS"] = gib(importer_kib)
             result.figures["  Neo4j peak RSS"] = gib(peak_rss_kib(neo4j_pid(data_dir)))
             with open_driver(target) as driver:
@@ -345,6 +275,8 @@ def measure(factor: int, seed: int, train_it: bool, offline: bool, requests: int
         result.peak_kib = neo4j_peak + python_peak
     finally:
         fresh(data_dir)
+    if offline:
+        result.figures.update(offline_import(bundle, data_dir, result.rows, place))
     return result
 
 
@@ -363,11 +295,11 @@ def verdicts(results: list[SizeResult]) -> list[str]:
     lines = []
     base = results[0]
     for result in results:
-        own = re.search(r"([\d,]+) rows/s", result.figures.get("first import (serve running)", ""))
-        if own:
-            rate = int(own.group(1).replace(",", ""))
-            verdict = "met" if rate >= IMPORT_TARGET else "NOT met"
-            lines.append(f"- {result.factor}x first import {rate:,} rows/s vs target {IMPORT_TARGET:,}: {verdict}")
+        verdict = "met" if result.rows_per_second >= IMPORT_TARGET else "NOT met"
+        lines.append(
+            f"- {result.factor}x first import {result.rows_per_second:,.0f} rows/s "
+            f"vs target {IMPORT_TARGET:,}: {verdict}"
+        )
     for result in results[1:]:
         for name, p95 in result.read_p95.items():
             if name in base.read_p95:
