@@ -22,7 +22,7 @@ import os
 import time
 from pathlib import Path
 
-from cli_import import cli_import, fresh, gib, neo4j_pid, peak_rss_kib
+from cli_import import CliImport, cli_import, fresh, gib, neo4j_cpu_split, neo4j_pid, peak_rss_kib, thread_cpu_seconds
 from live_server import ServerProcess
 
 from maestro_graph.db import managed_neo4j
@@ -56,6 +56,14 @@ def baseline_rows_per_second(driver, bundle: Path) -> float:
     return len(sample) / (time.perf_counter() - started)
 
 
+def measured_import(bundle: Path, data_dir: Path, bolt: int, http: int) -> tuple[CliImport, str]:
+    """The import command, and where Neo4j's CPU went while it ran."""
+    pid = neo4j_pid(data_dir)
+    before = thread_cpu_seconds(pid)
+    run = cli_import(bundle, data_dir, bolt, http)
+    return run, neo4j_cpu_split(before, thread_cpu_seconds(pid))
+
+
 def load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
@@ -79,15 +87,18 @@ def main() -> None:
         with contextlib.ExitStack() as stack:
             if not args.no_serve:
                 stack.enter_context(ServerProcess(target, args.data_dir))
-            first = cli_import(args.bundle, args.data_dir, bolt, http)
+            first, cpu = measured_import(args.bundle, args.data_dir, bolt, http)
             rows.append((f"rows read ({'serve running' if not args.no_serve else 'no serve'})", f"{first.rows:,}"))
             rows.append(("first import, fresh Neo4j", first.describe()))
-            again = cli_import(args.bundle, args.data_dir, bolt, http)
+            rows.append(("  Neo4j CPU during it", cpu))
+            again, cpu = measured_import(args.bundle, args.data_dir, bolt, http)
             rows.append(("re-import (idempotent)", again.describe()))
+            rows.append(("  Neo4j CPU during it", cpu))
             with open_driver(target) as driver:
                 wipe(driver)
-            warm = cli_import(args.bundle, args.data_dir, bolt, http)
+            warm, cpu = measured_import(args.bundle, args.data_dir, bolt, http)
             rows.append(("wiped, imported again on the warm server", warm.describe()))
+            rows.append(("  Neo4j CPU during it", cpu))
             rows.append(("first import / warm import time", f"{first.seconds / warm.seconds:.2f}x"))
             with open_driver(target) as driver:
                 baseline = baseline_rows_per_second(driver, args.bundle)
