@@ -96,7 +96,8 @@ class SizeResult:
     train_seconds: float | None = None
     edges: int = 0
     rows_per_second: float = 0.0
-    peak_kib: int = 0  # Neo4j's peak RSS plus the largest Python one (importer, or this process)
+    peak_kib: int = 0  # Neo4j's peak RSS plus the largest Python one (importer, or training)
+    train_peak_kib: int = 0  # this process's peak RSS once training at this size ended
 
 
 def bundle_for(factor: int, seed: int, place: Place) -> Path:
@@ -194,7 +195,8 @@ def train(driver, result: SizeResult) -> None:
     started = time.perf_counter()
     report = train_and_publish(driver, "neo4j", MiniLMEmbedder(), progress=on_step)
     result.train_seconds = time.perf_counter() - started
-    ends = [peak for _, peak in stages[1:]] + [resource.getrusage(resource.RUSAGE_SELF).ru_maxrss]
+    result.train_peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    ends = [peak for _, peak in stages[1:]] + [result.train_peak_kib]
     result.figures["train, all stages"] = f"{result.train_seconds:.0f} s"
     for (step, _), peak in zip(stages, ends, strict=True):
         result.figures[f"  {step}"] = f"{report.timings.get(step, float('nan')):.1f} s, peak RSS {gib(peak)}"
@@ -271,7 +273,7 @@ def measure(factor: int, seed: int, train_it: bool, offline: bool, requests: int
             reads(f"{server.url}/graphql", pool, train_it, result)
         neo4j_peak = peak_rss_kib(neo4j_pid(data_dir))
         result.figures["Neo4j peak RSS, whole run"] = gib(neo4j_peak)
-        python_peak = max(importer_kib, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+        python_peak = max(importer_kib, result.train_peak_kib)
         result.peak_kib = neo4j_peak + python_peak
     finally:
         fresh(data_dir)
