@@ -1,0 +1,358 @@
+"""How cost grows with the graph: the same measures on the original bundle and on copies grown
+4x and 16x (bench/grow_bundle.py), each size in a fresh managed Neo4j of its own.
+
+    python bench/scale.py [--sizes 1,4,16] [--train-sizes 1] [--no-offline] [--requests 200]
+
+Per size, in order:
+
+1. A newcomer's first import: a fresh data dir, `maestro-graph serve --dev` running, then
+   `maestro-graph import BUNDLE` in a process of its own: its rows/s (as it prints it, and by
+   the wall clock of the whole command), its peak RSS, Neo4j's peak RSS.
+2. `train` (train_and_publish, in this process) on sizes named by --train-sizes: seconds per
+   stage (TrainReport timings) and this process's peak RSS at the end of each stage.
+3. Through the API of the running `serve`: p50/p95 of the representative reads
+   (bench/representative_queries.py, the full-text search among them) and of
+   recommendArtifacts when the size was trained; one request in flight.
+4. Neo4j's own offline importer (`neo4j-admin database import full`, from the managed Neo4j's
+   install) into the empty store of another fresh data dir, then the server's first start and
+   the project's migrations (constraints and indexes built over the imported nodes): the
+   physical limit of a first import. The bundle is first rewritten as neo4j-admin's CSV (timed
+   apart). It writes nodes and plain edges only (no merging of repeated pairs, no first/last use).
+
+Data under /tmp/maestro-scale-xF (wiped first), Bolt on 18687; grown bundles under
+/tmp/maestro-scale-bundles (kept: a seed makes the same bytes). NEO4J_URI is ignored.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import gzip
+import os
+import random
+import resource
+import statistics
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import grow_bundle
+import httpx
+from cli_import import cli_import, fresh, gib, neo4j_pid, peak_rss_kib
+from live_server import ServerProcess
+from load import percentile
+from representative_queries import CASES
+
+from maestro_graph.db import managed_neo4j, migrations
+from maestro_graph.db.connection import Neo4jTarget, open_driver
+from maestro_graph.ingest.bundle_files import bundle_file
+from maestro_graph.ml.text_embedding import MiniLMEmbedder
+from maestro_graph.ml.training.train_command import train_and_publish
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA_ROOT = Path("/tmp/maestro-scale")
+BUNDLES = Path("/tmp/maestro-scale-bundles")
+BOLT, HTTP = 18687, 18474
+RECOMMEND = "query($id: ID!) { recommendArtifacts(projectId: $id, k: 10) { artifact { id name } score } }"
+IMPORT_TARGET = 50_000  # rows/s, every size
+READ_GROWTH_TARGET = 1.2  # p95 at the largest size over p95 at 1x
+MEMORY_LIMIT_GIB = 24
+
+# neo4j-admin's CSV for each bundle file: label or type, the columns kept, each with its header.
+ADMIN_NODES = {
+    "projects": ("Project", {"project_id": "id:ID(Project)", "name": "name", "section": "section",
+                             "tags": "tags", "description": "description"}),
+    "artifacts": ("Artifact", {"artifact_id": "id:ID(Artifact)", "name": "name", "section": "section",
+                               "description": "description"}),
+    "people": ("Person", {"person_id": "id:ID(Person)", "kind": "kind"}),
+}  # fmt: skip
+ADMIN_EDGES = {
+    "uses": ("USES", {"project_id": ":START_ID(Project)", "artifact_id": ":END_ID(Artifact)", "kind": "kind"}),
+    "members": ("MEMBER_OF", {"person_id": ":START_ID(Person)", "project_id": ":END_ID(Project)", "role": "role"}),
+}
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a run keeps its data and which ports its Neo4j listens on."""
+
+    bundle: Path = grow_bundle.DEFAULT_BUNDLE  # the 1x bundle, which the others grow from
+    data_root: Path = DATA_ROOT
+    bundles: Path = BUNDLES
+    bolt: int = BOLT
+    http: int = HTTP
+
+    def data_dir(self, factor: int) -> Path:
+        return Path(f"{self.data_root}-x{factor}")
+
+
+@dataclass
+class SizeResult:
+    factor: int
+    rows: int = 0
+    figures: dict[str, str] = field(default_factory=dict)
+    read_p95: dict[str, float] = field(default_factory=dict)
+    train_seconds: float | None = None
+    edges: int = 0
+    rows_per_second: float = 0.0
+    peak_kib: int = 0  # Neo4j's peak RSS plus the largest Python one (importer, or training)
+    train_peak_kib: int = 0  # this process's peak RSS once training at this size ended
+
+
+def bundle_for(factor: int, seed: int, place: Place) -> Path:
+    if factor == 1:
+        return place.bundle
+    out = place.bundles / f"{place.bundle.name}-x{factor}-seed{seed}"
+    if not (out / "outcomes.csv.gz").exists():
+        started = time.perf_counter()
+        print("\n".join(grow_bundle.grow(place.bundle, out, factor, seed)))
+        print(f"(grown in {time.perf_counter() - started:.0f} s)\n", flush=True)
+    return out
+
+
+# -- 1. the offline importer ------------------------------------------------------------
+
+
+def _records(bundle: Path, stem: str) -> Iterator[dict[str, str]]:
+    path = bundle_file(bundle, stem)
+    if path is None:
+        return
+    with gzip.open(path, "rt", encoding="utf-8", newline="") if path.suffix == ".gz" else open(path) as text:
+        yield from csv.DictReader(text)
+
+
+def admin_csv(bundle: Path, out: Path) -> list[str]:
+    """The bundle as neo4j-admin's CSV files in `out`; answers the import's arguments. Outcomes
+    join their projects as `success` (an integer, as the importer stores it)."""
+    out.mkdir(parents=True, exist_ok=True)
+    success = {row["project_id"]: int(row["survived_next_release"]) for row in _records(bundle, "outcomes")}
+    args = []
+    for stem, (label, columns) in ADMIN_NODES.items():
+        with open(out / f"{stem}.csv", "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            extra = ["success:int"] if stem == "projects" else []
+            writer.writerow([*columns.values(), *extra])
+            for row in _records(bundle, stem):
+                values = [row.get(column, "") for column in columns]
+                if extra:
+                    values.append(success.get(row["project_id"], ""))
+                writer.writerow(values)
+        args.append(f"--nodes={label}={out / f'{stem}.csv'}")
+    for stem, (rel_type, columns) in ADMIN_EDGES.items():
+        with open(out / f"{stem}.csv", "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(columns.values())
+            writer.writerows([row.get(column, "") for column in columns] for row in _records(bundle, stem))
+        args.append(f"--relationships={rel_type}={out / f'{stem}.csv'}")
+    return args
+
+
+def offline_import(bundle: Path, data_dir: Path, rows: int, place: Place) -> dict[str, str]:
+    fresh(data_dir)
+    started = time.perf_counter()
+    files = admin_csv(bundle, data_dir / "admin-csv")
+    convert_s = time.perf_counter() - started
+    admin = managed_neo4j.admin_tool(data_dir)
+    started = time.perf_counter()
+    proc = admin.run(
+        ["database", "import", "full", "neo4j", "--overwrite-destination", "--skip-bad-relationships=true",
+         "--skip-duplicate-nodes=true", f"--report-file={data_dir / 'admin-import.report'}", *files]
+    )  # fmt: skip
+    admin_s = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise RuntimeError(f"neo4j-admin import failed:\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
+    started = time.perf_counter()
+    conn = managed_neo4j.start(data_dir, place.bolt, place.http)
+    start_s = time.perf_counter() - started
+    started = time.perf_counter()
+    with open_driver(Neo4jTarget(conn.uri, conn.user, conn.password, "neo4j")) as driver:
+        migrations.migrate(driver, "neo4j")  # waits for every index to come online
+    migrate_s = time.perf_counter() - started
+    neo4j_peak = peak_rss_kib(neo4j_pid(data_dir))
+    fresh(data_dir)
+    total = admin_s + start_s + migrate_s
+    return {
+        "neo4j-admin import full (empty store)": f"{admin_s:.1f} s, {rows / admin_s:,.0f} rows/s",
+        "  + first start + migrations (index build)": f"{start_s:.1f} s + {migrate_s:.1f} s: "
+        f"{rows / total:,.0f} rows/s in all (bundle to admin CSV: {convert_s:.1f} s more)",
+        "  Neo4j peak RSS after index build": gib(neo4j_peak),
+    }
+
+
+# -- 2. a newcomer's first import -------------------------------------------------------
+
+
+# -- 3. training --------------------------------------------------------------------------
+
+
+def train(driver, result: SizeResult) -> None:
+    stages: list[tuple[str, float]] = []
+
+    def on_step(step: str) -> None:  # called as each stage starts: the peak so far ends the last
+        stages.append((step, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
+
+    started = time.perf_counter()
+    report = train_and_publish(driver, "neo4j", MiniLMEmbedder(), progress=on_step)
+    result.train_seconds = time.perf_counter() - started
+    result.train_peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    ends = [peak for _, peak in stages[1:]] + [result.train_peak_kib]
+    result.figures["train, all stages"] = f"{result.train_seconds:.0f} s"
+    for (step, _), peak in zip(stages, ends, strict=True):
+        result.figures[f"  {step}"] = f"{report.timings.get(step, float('nan')):.1f} s, peak RSS {gib(peak)}"
+
+
+# -- 4. reads through the API -----------------------------------------------------------
+
+
+def variables(driver, rng: random.Random, n: int) -> dict[str, list[dict]]:
+    def ids(query: str) -> list:
+        return [record[0] for record in driver.execute_query(query, database_="neo4j").records]
+
+    projects = ids("MATCH (p:Project) WHERE (p)-[:USES]->() RETURN p.id")
+    artifacts = ids("MATCH (a:Artifact) WHERE (a)<-[:USES]-() RETURN a.id")
+    sections = ids("MATCH (p:Project) WHERE p.section IS NOT NULL RETURN DISTINCT p.section")
+    names = ids("MATCH (p:Project) RETURN p.name LIMIT 2000")
+    words = [w for w in names if w.isalpha()] or [w for w in names if w.isalnum()]
+    return {
+        "project": [{"id": rng.choice(projects)} for _ in range(n)],
+        "artifact": [{"id": rng.choice(artifacts)} for _ in range(n)],
+        "section": [{"section": rng.choice(sections)} for _ in range(n)],
+        "text": [{"text": rng.choice(words)} for _ in range(n)],
+    }
+
+
+def latencies(client: httpx.Client, url: str, query: str, variable_sets: list[dict]) -> list[float]:
+    timings = []
+    for variable_set in variable_sets:
+        started = time.perf_counter()
+        response = client.post(url, json={"query": query, "variables": variable_set})
+        timings.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200 and "errors" not in response.json(), response.text[:500]
+    return timings
+
+
+def reads(url: str, pool: dict[str, list[dict]], trained: bool, result: SizeResult) -> None:
+    cases = {name: (document, kind) for name, (document, _, kind) in CASES.items()}
+    if trained:
+        cases["recommendArtifacts"] = (RECOMMEND, "project")
+    with httpx.Client(timeout=60) as client:
+        for name, (document, kind) in cases.items():
+            latencies(client, url, document, pool[kind][:20])  # warm the plan cache and pool
+            timings = latencies(client, url, document, pool[kind])
+            result.read_p95[name] = percentile(timings, 0.95)
+            result.figures[f"{name} p50 / p95"] = (
+                f"{statistics.median(timings):.1f} / {percentile(timings, 0.95):.1f} ms"
+            )
+
+
+# -- one size ------------------------------------------------------------------------------
+
+
+def measure(factor: int, seed: int, train_it: bool, offline: bool, requests: int, place: Place) -> SizeResult:
+    bundle = bundle_for(factor, seed, place)
+    data_dir = place.data_dir(factor)
+    result = SizeResult(factor)
+    fresh(data_dir)
+    conn = managed_neo4j.start(data_dir, place.bolt, place.http)
+    target = Neo4jTarget(conn.uri, conn.user, conn.password, "neo4j")
+    try:
+        with ServerProcess(target, data_dir) as server:
+            first = cli_import(bundle, data_dir, place.bolt, place.http)
+            importer_kib = first.peak_rss_kib
+            result.rows = first.rows
+            result.rows_per_second = first.rows_per_second
+            result.figures["first import (serve running)"] = first.describe()
+            result.figures["  importer peak RSS"] = gib(importer_kib)
+            result.figures["  Neo4j peak RSS"] = gib(peak_rss_kib(neo4j_pid(data_dir)))
+            with open_driver(target) as driver:
+                result.edges = driver.execute_query("MATCH ()-[r]->() RETURN count(r) AS n").records[0]["n"]
+                if train_it:
+                    train(driver, result)
+                pool = variables(driver, random.Random(seed), requests)
+            reads(f"{server.url}/graphql", pool, train_it, result)
+        neo4j_peak = peak_rss_kib(neo4j_pid(data_dir))
+        result.figures["Neo4j peak RSS, whole run"] = gib(neo4j_peak)
+        python_peak = max(importer_kib, result.train_peak_kib)
+        result.peak_kib = neo4j_peak + python_peak
+    finally:
+        fresh(data_dir)
+    if offline:
+        result.figures.update(offline_import(bundle, data_dir, result.rows, place))
+    return result
+
+
+def render(results: list[SizeResult]) -> str:
+    names = list(dict.fromkeys(name for result in results for name in result.figures))
+    lines = [
+        "| measure | " + " | ".join(f"{r.factor}x ({r.rows:,} rows, {r.edges:,} edges)" for r in results) + " |",
+        "|---" * (len(results) + 1) + "|",
+    ]
+    for name in names:
+        lines.append(f"| {name} | " + " | ".join(r.figures.get(name, "-") for r in results) + " |")
+    return "\n".join(lines)
+
+
+def verdicts(results: list[SizeResult]) -> list[str]:
+    lines = []
+    base = results[0]
+    for result in results:
+        verdict = "met" if result.rows_per_second >= IMPORT_TARGET else "NOT met"
+        lines.append(
+            f"- {result.factor}x first import {result.rows_per_second:,.0f} rows/s "
+            f"vs target {IMPORT_TARGET:,}: {verdict}"
+        )
+    for result in results[1:]:
+        for name, p95 in result.read_p95.items():
+            if name in base.read_p95:
+                ratio = p95 / base.read_p95[name]
+                verdict = "met" if ratio <= READ_GROWTH_TARGET else "NOT met"
+                lines.append(
+                    f"- {name} p95 {result.factor}x / 1x: {ratio:.2f}x (target <= {READ_GROWTH_TARGET}): {verdict}"
+                )
+    for result in results:
+        peak = result.peak_kib / 1024 / 1024
+        verdict = "met" if peak <= MEMORY_LIMIT_GIB else "NOT met"
+        lines.append(f"- {result.factor}x peak memory (Neo4j + the largest Python process): {peak:.1f} GiB "
+                     f"vs {MEMORY_LIMIT_GIB} GiB: {verdict}")  # fmt: skip
+    trained = [r for r in results if r.train_seconds is not None]
+    for result in trained[1:]:
+        time_ratio = result.train_seconds / trained[0].train_seconds  # type: ignore[operator]
+        edge_ratio = result.edges / trained[0].edges
+        verdict = "met" if time_ratio <= edge_ratio else "NOT met"
+        lines.append(
+            f"- train {result.factor}x / {trained[0].factor}x: {time_ratio:.2f}x the time "
+            f"for {edge_ratio:.2f}x the edges: {verdict}"
+        )
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1,4,16", help="factors, comma-separated (1 is the original)")
+    parser.add_argument("--train-sizes", default="1", help="factors to train at ('' for none)")
+    parser.add_argument("--no-offline", action="store_true", help="skip neo4j-admin's offline import")
+    parser.add_argument("--requests", type=int, default=200, help="requests per read, after 20 to warm up")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--bundle", type=Path, default=grow_bundle.DEFAULT_BUNDLE, help="the 1x bundle")
+    parser.add_argument("--data-root", type=Path, default=DATA_ROOT, help="data dirs are ROOT-xF, wiped first")
+    parser.add_argument("--bundles", type=Path, default=BUNDLES, help="where grown bundles are written")
+    parser.add_argument("--bolt-port", type=int, default=BOLT)
+    args = parser.parse_args()
+    place = Place(args.bundle, args.data_root, args.bundles, args.bolt_port, args.bolt_port - 213)
+    sizes = [int(size) for size in args.sizes.split(",")]
+    train_sizes = {int(size) for size in args.train_sizes.split(",") if size}
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
+    results = []
+    for factor in sizes:
+        started = time.perf_counter()
+        results.append(measure(factor, args.seed, factor in train_sizes, not args.no_offline, args.requests, place))
+        print(f"({factor}x measured in {time.perf_counter() - started:.0f} s; load average "
+              f"{' '.join(f'{x:.2f}' for x in os.getloadavg())})", flush=True)  # fmt: skip
+        print(render(results), flush=True)
+    print()
+    print("\n".join(verdicts(results)))
+
+
+if __name__ == "__main__":
+    main()
