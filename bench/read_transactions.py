@@ -70,7 +70,9 @@ async def measure(servers: dict[str, ServerProcess], pool: dict, iterations: int
     return lines
 
 
-def main() -> None:
+def compare_setting(setting: str, sides: dict[str, str]) -> None:
+    """Two `serve --dev` processes on the benchmark Neo4j that differ only in the environment
+    variable `setting` (each side's name: its value), requests alternating between them."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--iterations", type=int, default=200)
     parser.add_argument("--data-dir", default=str(DATA_DIR))
@@ -83,13 +85,18 @@ def main() -> None:
     with open_driver(target) as driver:
         pool = variable_pool(driver, random.Random(0), args.iterations)
     env = {"MAESTRO_COST_BUDGET_PER_MINUTE": "1000000000"}
+    (first, first_value), (second, second_value) = sides.items()
     with (
-        ServerProcess(target, data_dir, env={**env, "MAESTRO_NEO4J_AUTOCOMMIT_READS": SETTINGS["auto-commit"]}) as auto,
-        ServerProcess(target, data_dir, env={**env, "MAESTRO_NEO4J_AUTOCOMMIT_READS": SETTINGS["managed"]}) as managed,
+        ServerProcess(target, data_dir, env={**env, setting: first_value}) as one,
+        ServerProcess(target, data_dir, env={**env, setting: second_value}) as other,
     ):
-        lines = asyncio.run(measure({"auto-commit": auto, "managed": managed}, pool, args.iterations))
+        lines = asyncio.run(measure({first: one, second: other}, pool, args.iterations))
     print(f"\n{args.iterations} requests per read and side, sides alternating\n")
     print("\n".join(lines))
+
+
+def main() -> None:
+    compare_setting("MAESTRO_NEO4J_AUTOCOMMIT_READS", SETTINGS)
 
 
 if __name__ == "__main__":
