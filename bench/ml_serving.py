@@ -63,7 +63,7 @@ def main() -> None:
     rows = []
     with open_driver(target) as driver:
         with driver.session() as session:
-            session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+            session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 1000 ROWS").consume()
         migrations.migrate(driver, "neo4j")
         import_bundle(driver, "neo4j", Path(args.bundle))
 
