@@ -80,6 +80,7 @@ from strawberry.types.graphql import OperationType
 from maestro_graph.auth.permissions import VisibleToAdmins
 from maestro_graph.domain import InvalidInput
 from maestro_graph.graphql import prefetch
+from maestro_graph.graphql.mutation_authorization import is_operation
 from maestro_graph.graphql.types import RELATION_PAGES, node_from_row
 from maestro_graph.observability import prometheus
 from maestro_graph.repositories.neighbourhood import PagePlan
@@ -564,7 +565,7 @@ class CompiledReads(SchemaExtension):
             execution.result is None
             and execution.graphql_document is not None
             and getattr(settings, "graphql_compiled_reads", False)
-            and _is_query(execution)
+            and is_operation(execution, OperationType.QUERY)
         ):
             data = await answer(
                 execution.schema, execution.graphql_document, execution.variables, execution.operation_name, context
@@ -573,10 +574,3 @@ class CompiledReads(SchemaExtension):
             if data is not None:
                 execution.result = ExecutionResult(data=data, errors=None)
         yield
-
-
-def _is_query(execution: Any) -> bool:
-    try:
-        return execution.operation_type == OperationType.QUERY
-    except RuntimeError:  # no such operation: execution reports that itself
-        return False

@@ -55,16 +55,18 @@ class _Arguments(Mapping[str, Any]):
 class AuthorizeMutationsFirst(SchemaExtension):
     async def on_execute(self) -> AsyncIterator[None]:
         context = self.execution_context
-        if context.result is None and context.graphql_document is not None and _is_mutation(context):
-            refusals = await _refusals(context, context.graphql_document)
+        document = context.graphql_document
+        if context.result is None and document is not None and is_operation(context, OperationType.MUTATION):
+            refusals = await _refusals(context, document)
             if refusals:
                 context.result = ExecutionResult(data=None, errors=refusals)
         yield
 
 
-def _is_mutation(context: ExecutionContext) -> bool:
+def is_operation(context: ExecutionContext, kind: OperationType) -> bool:
+    """Whether the request's operation is of `kind` (False when the document names none it has)."""
     try:
-        return context.operation_type == OperationType.MUTATION
+        return context.operation_type == kind
     except RuntimeError:  # no such operation: execution reports that itself
         return False
 
