@@ -15,7 +15,8 @@ from maestro_graph.ml.usage_graph import UsageGraph
 
 
 class CoMembership:
-    def __init__(self, graph: UsageGraph, overlap_weight: float = 0.05):
+    def __init__(self, graph: UsageGraph, overlap_weight: float = 0.05, overlap: ArtifactOverlap | None = None):
+        """`overlap`: the graph's artifact-overlap scorer when the caller already built one."""
         self.membership = membership_matrix(graph).astype(np.float64)
         shared = (self.membership.T @ self.membership).tocsr()
         shared.setdiag(0.0)
@@ -23,7 +24,7 @@ class CoMembership:
         shared.data = np.log1p(shared.data)
         self.shared = shared
         self.overlap_weight = overlap_weight
-        self.overlap = ArtifactOverlap(graph)
+        self.overlap = overlap if overlap is not None else ArtifactOverlap(graph)
 
     def __call__(self, projects: np.ndarray) -> np.ndarray:
         scores = dense_array(self.membership[projects] @ self.shared)

@@ -166,7 +166,7 @@ def team_signals(graph, project_text: np.ndarray) -> dict:
     # and the sum over members of the log of each one's shared projects (the co-membership
     # baseline), where one prolific pair of co-maintainers cannot drown the other members.
     # The second lifted the blend's HitRate@10 by 0.02-0.04 on three seeds (bench/RESULTS.md).
-    per_member = co_membership.CoMembership(graph, overlap_weight=0.0)
+    per_member = co_membership.CoMembership(graph, overlap_weight=0.0, overlap=overlap)
     return {
         "artifact_overlap": lambda rows: np.log1p(np.maximum(overlap(rows), 0.0)),
         "co_membership": lambda rows: np.log1p(together(rows)),
