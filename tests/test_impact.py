@@ -8,10 +8,8 @@ from conftest import access_token, bearer, count, data, error_of, register_clien
 
 from maestro_graph.ingest.demo_seed import seed_demo
 from maestro_graph.ml.text_embedding import HashingEmbedder
-from maestro_graph.ml.training.maestro_model import ModelConfig
 from maestro_graph.ml.training.success import IMPACT_PRIOR_PROJECTS
 from maestro_graph.ml.training.train_command import train_and_publish
-from maestro_graph.ml.training.training_loop import TrainConfig
 
 IMPACT = """
 query($ids: [ID!]!, $depth: Int, $first: Int, $after: String) {
@@ -71,11 +69,8 @@ def demo(graph, client):
 
 @pytest.fixture(scope="module")
 def trained(demo, graph):
-    """A small network on the demo graph, published as `maestro-graph train` publishes."""
-    config = ModelConfig(
-        seed=0, train=TrainConfig(hidden=8, max_epochs=20, eval_every=10, patience=1, lr=0.03, val_queries=20)
-    )
-    return train_and_publish(graph, "neo4j", HashingEmbedder(16), config=config)
+    """The demo graph's models, published as `maestro-graph train` publishes."""
+    return train_and_publish(graph, "neo4j", HashingEmbedder(16), validation_queries=20)
 
 
 def test_projects_are_reached_directly_and_through_lineage_with_their_path(demo, graph):

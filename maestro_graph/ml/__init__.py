@@ -4,8 +4,10 @@ Shared by every part:
     usage_graph.py     the in-memory graph (projects, artifacts, people, edge arrays) every step works on
     text_embedding.py  sentence embedders, the on-disk vector cache, and the text embedded for a node
 
-training/   fitting the model and the `train` and `embed` commands (batch jobs on the sync driver)
-    maestro_model.py   `MaestroModel`: build, then `fit()`; the one entry point to a fitted model
+training/   fitting the models and the `train` and `embed` commands (batch jobs on the sync driver)
+    link_blends.py     `ClassicLinkModel`: the served artifact and team rankers (blends of classic signals)
+    maestro_model.py   `MaestroModel`: the network with the same blends and its success head, for `evaluate`
+    validation_split.py  validation queries and labels carved out of a training graph
     training_loop.py   the encoder's training loop with early stopping on carved validation sets
     gnn.py             the torch-geometric encoder and its heads
     features.py, signals.py, blend.py, outcome_features.py, outcome_scores.py, success.py
@@ -13,6 +15,7 @@ training/   fitting the model and the `train` and `embed` commands (batch jobs o
     graph_export.py    Neo4j -> `UsageGraph`
     node_embeddings.py sentence embeddings stored on the nodes (`maestro-graph embed`)
     train_command.py   `maestro-graph train`: fit on the whole graph and publish the answers
+                       (the link blends and `ml/inductive_outcome.py`; no network)
 
 serving/    answers at request time, from what training published
     publish.py         a fitted model's answers written as a new, then active, model version

@@ -22,13 +22,13 @@ from maestro_graph.ml.training import blend as blending
 from maestro_graph.ml.training.blend import Signal
 from maestro_graph.ml.training.features import NodeFeatures, node_features
 from maestro_graph.ml.training.gnn import GraphTensors, build_graph_tensors
+from maestro_graph.ml.training.link_blends import ARTIFACTS, TEAM, classic_signals, fit_link_blends, link_scorers
 from maestro_graph.ml.training.outcome_features import (
     dependency_structure_features,
     member_structure_features,
     published_artifact_features,
 )
 from maestro_graph.ml.training.outcome_scores import VIEWS
-from maestro_graph.ml.training.signals import artifact_signals, team_signals
 from maestro_graph.ml.training.success import (
     SuccessHead,
     SuccessInputs,
@@ -36,15 +36,9 @@ from maestro_graph.ml.training.success import (
     success_inputs,
     success_without_each_use,
 )
-from maestro_graph.ml.training.training_loop import (
-    TrainConfig,
-    TrainedModel,
-    Validation,
-    carve_validation,
-    deterministic_torch,
-    train_usage_model,
-)
-from maestro_graph.ml.usage_graph import UsageGraph, known_matrix
+from maestro_graph.ml.training.training_loop import TrainConfig, TrainedModel, deterministic_torch, train_usage_model
+from maestro_graph.ml.training.validation_split import Validation, carve_validation
+from maestro_graph.ml.usage_graph import UsageGraph
 
 
 @dataclass
@@ -60,9 +54,6 @@ class ModelConfig:
 
 # The key suffix of the blends fitted without the network's score (`ModelConfig.ablate_network`).
 _WITHOUT_NETWORK = "_without_gnn"
-
-# What `training_loop.validation_scores` measures of the encoder's own removal head.
-_REMOVAL_HEAD_FIGURES = ("roc_auc", "ap", "base_rate")
 
 
 def _gnn_artifact_signal(trained: TrainedModel, z: dict[str, torch.Tensor]) -> Signal:
@@ -152,19 +143,12 @@ class MaestroModel:
         self.gnn_people = _gnn_person_signal(self.trained, self.z)
         self._artifact_scorer, self._person_scorer = self.gnn_artifacts, self.gnn_people
         if self.config.blend:
-            uses = known_matrix(graph.uses, graph.num_projects, graph.num_artifacts)
-            members = known_matrix(graph.members[:, ::-1], graph.num_projects, graph.num_people)
-            art_signals = artifact_signals(graph, project_text, artifact_text)
-            people_signals = team_signals(graph, project_text)
-            self._artifact_scorer = self.blends["artifacts"].scorer({"gnn": self.gnn_artifacts, **art_signals}, uses)
-            self._person_scorer = self.blends["team"].scorer(
-                {"gnn": self.gnn_people, **people_signals}, members, extra_excluded=graph.person_is_team
-            )
+            signals = classic_signals(graph, project_text, artifact_text)
+            network = signals.with_extra({"gnn": self.gnn_artifacts}, {"gnn": self.gnn_people})
+            self._artifact_scorer, self._person_scorer = link_scorers(self.blends, network, graph)
             if self.config.ablate_network:
-                self.classic_artifact_scores = self.blends[f"artifacts{_WITHOUT_NETWORK}"].scorer(art_signals, uses)
-                self.classic_person_scores = self.blends[f"team{_WITHOUT_NETWORK}"].scorer(
-                    people_signals, members, extra_excluded=graph.person_is_team
-                )
+                without = {task: self.blends[f"{task}{_WITHOUT_NETWORK}"] for task in (ARTIFACTS, TEAM)}
+                self.classic_artifact_scores, self.classic_person_scores = link_scorers(without, signals, graph)
 
         text_dim = project_text.shape[1]
         structure = np.hstack(
@@ -189,56 +173,15 @@ class MaestroModel:
         self, val: Validation, fit_features: NodeFeatures, project_text: np.ndarray, artifact_text: np.ndarray
     ) -> None:
         """Blend weights of the GNN score and the classic signals, fit on the validation queries."""
-        graph, fit_graph = self.graph, val.fit_graph
-        z_fit = self.trained.embed(build_graph_tensors(fit_graph, fit_features))
-        art = {
-            "gnn": _gnn_artifact_signal(self.trained, z_fit),
-            **artifact_signals(fit_graph, project_text, artifact_text),
-        }
-        fit_uses = known_matrix(fit_graph.uses, graph.num_projects, graph.num_artifacts)
-        team = {"gnn": _gnn_person_signal(self.trained, z_fit), **team_signals(fit_graph, project_text)}
-        fit_members = known_matrix(fit_graph.members[:, ::-1], graph.num_projects, graph.num_people)
-        variants = {"": lambda signals: signals}
+        z_fit = self.trained.embed(build_graph_tensors(val.fit_graph, fit_features))
+        classic = classic_signals(val.fit_graph, project_text, artifact_text)
+        network = classic.with_extra(
+            {"gnn": _gnn_artifact_signal(self.trained, z_fit)}, {"gnn": _gnn_person_signal(self.trained, z_fit)}
+        )
+        self.blends.update(fit_link_blends(val, network, self.config.seed))
         if self.config.ablate_network:
-            variants[_WITHOUT_NETWORK] = lambda signals: {k: v for k, v in signals.items() if k != "gnn"}
-        for suffix, chosen in variants.items():
-            self.blends[f"artifacts{suffix}"] = blending.fit_blend(
-                chosen(art), val.artifacts.projects, val.artifacts.hidden, fit_uses, seed=self.config.seed
-            )
-            self.blends[f"team{suffix}"] = blending.fit_blend(
-                chosen(team),
-                val.team.projects,
-                [np.array([h]) for h in val.team.hidden],
-                fit_members,
-                seed=self.config.seed,
-                extra_excluded=graph.person_is_team,
-            )
-
-    def validation_figures(self) -> dict[str, float]:
-        """The encoder's validation figures at the evaluation whose parameters were kept.
-
-        The encoder's own removal head learns only when `train.outcome_weight` > 0; by
-        default it keeps its random initial weights, so its ROC-AUC and AP are noise (on
-        either side of 0.5) and say nothing about the removal predictions, which come from
-        the success head. They are left out unless that head was trained.
-        """
-        self._require_fitted()
-        history = self.trained.history
-        if not history:
-            return {}
-        head_trained = self.trained.config.outcome_weight > 0
-
-        def selection(scores: dict[str, float]) -> float:
-            # The training loop's selection rule: it keeps the first evaluation with the best value.
-            auc = scores.get("roc_auc", float("nan")) if head_trained else float("nan")
-            return scores["recall@10"] + scores["hit@10"] + (0.0 if np.isnan(auc) else auc - 0.5)
-
-        best: dict[str, float] = max(history, key=selection)
-        kept = dict(best)
-        if not head_trained:
-            for name in _REMOVAL_HEAD_FIGURES:
-                kept.pop(name, None)
-        return kept
+            without = fit_link_blends(val, classic, self.config.seed)
+            self.blends.update({f"{task}{_WITHOUT_NETWORK}": blend for task, blend in without.items()})
 
     def _require_fitted(self) -> None:
         if not self._is_fitted:

@@ -1,6 +1,10 @@
-"""`maestro-graph train`: fit the model on the whole graph in Neo4j and publish its
+"""`maestro-graph train`: fit the models on the whole graph in Neo4j and publish their
 answers (recommendations, suggested people, outcome and impact predictions) as new
-model versions, so requests read precomputed results and never run the network."""
+model versions, so requests read precomputed results and never run a model.
+
+What is fit is what the held-out protocol shows best (README, "What carries each task"):
+blends of classic signals for the two link tasks (`link_blends.ClassicLinkModel`) and the
+inductive outcome model, which also gives the artifacts' impact."""
 
 from __future__ import annotations
 
@@ -20,7 +24,7 @@ from maestro_graph.ml.serving.publish import TaskResult, publish
 from maestro_graph.ml.text_embedding import CachingEmbedder, Embedder
 from maestro_graph.ml.training.features import text_vectors
 from maestro_graph.ml.training.graph_export import export_usage_graph
-from maestro_graph.ml.training.maestro_model import MaestroModel, ModelConfig
+from maestro_graph.ml.training.link_blends import ClassicLinkModel
 from maestro_graph.ml.training.node_embeddings import embed_nodes
 from maestro_graph.ml.training.success import impact_from_changes
 from maestro_graph.ml.usage_graph import UsageGraph, known_matrix
@@ -43,7 +47,7 @@ _EMBED_LOG_EVERY = 4096
 class TrainReport:
     versions: dict[str, str] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
-    validation: dict = field(default_factory=dict)  # see MaestroModel.validation_figures
+    validation: dict = field(default_factory=dict)  # see ClassicLinkModel.validation_figures
 
 
 def _top_k(scores: np.ndarray, excluded: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -73,7 +77,7 @@ def _because(cosine: sp.csr_matrix, uses: sp.csr_matrix, projects: np.ndarray, i
     return reasons
 
 
-def artifact_rows(graph: UsageGraph, model: MaestroModel, k: int = TOP_K) -> list[dict]:
+def artifact_rows(graph: UsageGraph, model: ClassicLinkModel, k: int = TOP_K) -> list[dict]:
     """Top-k artifacts per project that uses at least one, with the used artifacts most
     often co-used with each recommendation as its `because`."""
     uses = known_matrix(graph.uses, graph.num_projects, graph.num_artifacts).tocsr()
@@ -103,7 +107,7 @@ def artifact_rows(graph: UsageGraph, model: MaestroModel, k: int = TOP_K) -> lis
     return rows
 
 
-def team_rows(graph: UsageGraph, model: MaestroModel, k: int = TOP_K) -> list[dict]:
+def team_rows(graph: UsageGraph, model: ClassicLinkModel, k: int = TOP_K) -> list[dict]:
     """Top-k people (kind person, not yet members) per project that has any member or use."""
     members = known_matrix(graph.members[:, ::-1], graph.num_projects, graph.num_people).tocsr()
     has_links = np.zeros(graph.num_projects, dtype=bool)
@@ -136,11 +140,10 @@ def train_and_publish(
     embedder: Embedder,
     seed: int = 0,
     progress: Progress = lambda _: None,
-    config: ModelConfig | None = None,
+    validation_queries: int = 1000,
 ) -> TrainReport:
-    """Fit the model on the graph and publish every task's answers; `config` (default: the
-    model's own, with `seed`) lets a small graph be fit with a small network."""
-    chosen = config or ModelConfig(seed=seed)
+    """Fit the models on the graph and publish every task's answers. `validation_queries`: how
+    many projects per link task the blend weights are fit on (fewer on a small graph)."""
     report = TrainReport()
     # Reuses (and extends) the on-disk vector cache, so retraining re-embeds only new text.
     cached = CachingEmbedder(embedder)
@@ -174,15 +177,14 @@ def train_and_publish(
     with_git = int(signals.features[:, FEATURE_NAMES.index("git_present")].sum())
     with_dora = int(signals.features[:, FEATURE_NAMES.index("dora_present")].sum())
     with_mlflow = int(signals.features[:, FEATURE_NAMES.index("mlflow_present")].sum())
-    # Only when some project has them: columns of zeros would add nothing but width.
-    process = signals.features if with_git or with_dora or with_mlflow else None
+    has_process = bool(with_git or with_dora or with_mlflow)
     model = timed(
-        "fit model",
-        lambda: MaestroModel(chosen).fit(graph, project_text, artifact_text, process=process),
+        "fit link blends",
+        lambda: ClassicLinkModel(seed, validation_queries).fit(graph, project_text, artifact_text),
     )
     report.validation = model.validation_figures()
     params = {
-        "seed": chosen.seed,
+        "seed": seed,
         "top_k": TOP_K,
         "projects": graph.num_projects,
         "artifacts": graph.num_artifacts,
@@ -193,10 +195,10 @@ def train_and_publish(
             "projects_with_git": with_git,
             "projects_with_dora": with_dora,
             "projects_with_mlflow": with_mlflow,
-            "features": list(FEATURE_NAMES) if process is not None else [],
+            "features": list(FEATURE_NAMES) if has_process else [],
         },
     }
-    metrics = {"validation": report.validation, "timings": model.timings}
+    metrics = {"validation": report.validation, "timings": model.timings, "blend_weights": model.blend_weights()}
 
     results = [
         timed("score artifacts", lambda: TaskResult("artifacts", artifact_rows(graph, model), metrics, params)),

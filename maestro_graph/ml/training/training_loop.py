@@ -25,6 +25,7 @@ import torch.nn.functional as F
 from maestro_graph.ml.evaluation import protocol
 from maestro_graph.ml.training.features import NodeFeatures, node_features
 from maestro_graph.ml.training.gnn import GraphTensors, UsageModel, build_graph_tensors
+from maestro_graph.ml.training.validation_split import Validation
 from maestro_graph.ml.usage_graph import UsageGraph
 
 
@@ -55,27 +56,6 @@ class TrainConfig:
     # A fixed thread count fixes the order of parallel float reductions, so the
     # same seed gives bit-identical parameters on machines with other core counts.
     threads: int = 2
-
-
-@dataclass
-class Validation:
-    """Training graph with validation edges and labels hidden, plus the hidden targets."""
-
-    fit_graph: UsageGraph
-    artifacts: protocol.ArtifactSplit
-    team: protocol.TeamSplit
-    outcome: protocol.OutcomeSplit
-
-
-def carve_validation(graph: UsageGraph, seed: int, n_queries: int = 1000) -> Validation:
-    """Hide validation USES, MEMBER_OF and outcome labels in one graph (seeds differ from the test split)."""
-    art = protocol.artifact_split(graph, seed=seed + 1001, n_queries=n_queries)
-    team = protocol.team_split(art.train, seed=seed + 1002, n_queries=n_queries)
-    out = protocol.outcome_split(team.train, seed=seed + 1003)
-    fit_graph = out.train
-    # Each split's `train` should be the fully-hidden graph so ranking excludes only fit-time edges.
-    art.train, team.train = fit_graph, fit_graph
-    return Validation(fit_graph=fit_graph, artifacts=art, team=team, outcome=out)
 
 
 @dataclass

@@ -1,0 +1,149 @@
+"""The rankers of the two link tasks (artifacts for a project, people for a project): linear
+blends of classic signals, their weights fit on validation queries carved from the graph.
+
+`train` serves `ClassicLinkModel`: the held-out protocol finds the network's score adds no
+measurable lift to either blend (`evaluate` prints the blends with and without it, over
+seeds), so the served rankers leave the network out and `train` fits no encoder.
+`MaestroModel` fits the same blends with the network's score as one more signal, for that
+comparison.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Self
+
+import numpy as np
+
+from maestro_graph.ml.evaluation import protocol
+from maestro_graph.ml.training.blend import LinearBlend, Signal, fit_blend
+from maestro_graph.ml.training.signals import artifact_signals, team_signals
+from maestro_graph.ml.training.validation_split import Validation, carve_validation
+from maestro_graph.ml.usage_graph import UsageGraph, known_matrix
+
+ARTIFACTS, TEAM = "artifacts", "team"
+
+
+@dataclass(frozen=True)
+class LinkSignals:
+    """The ranking signals of each link task, by name, computed from one graph."""
+
+    artifacts: dict[str, Signal]
+    team: dict[str, Signal]
+
+    def with_extra(self, artifacts: dict[str, Signal], team: dict[str, Signal]) -> LinkSignals:
+        """These signals with others put first (the network's score, say)."""
+        return LinkSignals({**artifacts, **self.artifacts}, {**team, **self.team})
+
+
+def classic_signals(graph: UsageGraph, project_text: np.ndarray, artifact_text: np.ndarray) -> LinkSignals:
+    return LinkSignals(artifact_signals(graph, project_text, artifact_text), team_signals(graph, project_text))
+
+
+def fit_link_blends(val: Validation, signals: LinkSignals, seed: int) -> dict[str, LinearBlend]:
+    """Both tasks' blend weights, fit on the validation queries of `val`; `signals` must come
+    from `val.fit_graph`, the graph with those queries' edges hidden."""
+    graph = val.fit_graph
+    uses = known_matrix(graph.uses, graph.num_projects, graph.num_artifacts)
+    members = known_matrix(graph.members[:, ::-1], graph.num_projects, graph.num_people)
+    return {
+        ARTIFACTS: fit_blend(signals.artifacts, val.artifacts.projects, val.artifacts.hidden, uses, seed=seed),
+        TEAM: fit_blend(
+            signals.team,
+            val.team.projects,
+            [np.array([h]) for h in val.team.hidden],
+            members,
+            seed=seed,
+            extra_excluded=graph.person_is_team,
+        ),
+    }
+
+
+def link_scorers(blends: dict[str, LinearBlend], signals: LinkSignals, graph: UsageGraph) -> tuple[Signal, Signal]:
+    """(artifact scorer, person scorer) of the blends over `signals` of `graph`. Known links
+    (and people of kind team) score exactly 0.0, so callers that rank must mask them."""
+    uses = known_matrix(graph.uses, graph.num_projects, graph.num_artifacts)
+    members = known_matrix(graph.members[:, ::-1], graph.num_projects, graph.num_people)
+    return (
+        blends[ARTIFACTS].scorer(signals.artifacts, uses),
+        blends[TEAM].scorer(signals.team, members, extra_excluded=graph.person_is_team),
+    )
+
+
+class ClassicLinkModel:
+    """The served link rankers. Build, then fit:
+
+        model = ClassicLinkModel(seed=0).fit(graph, project_text, artifact_text)
+
+    and ask it `artifact_scores(projects)` and `person_scores(projects)`.
+    """
+
+    blends: dict[str, LinearBlend]
+    _artifact_scorer: Signal
+    _person_scorer: Signal
+
+    def __init__(self, seed: int = 0, validation_queries: int = 1000):
+        self.seed = seed
+        self.validation_queries = validation_queries
+        self.timings: dict[str, float] = {}
+        self._validation: dict[str, float] = {}
+        self._is_fitted = False
+
+    def fit(self, graph: UsageGraph, project_text: np.ndarray, artifact_text: np.ndarray) -> Self:
+        """Fit both blends on queries carved from `graph`, then score from the whole graph's signals.
+
+        `project_text`, `artifact_text`: one text vector per node (zero columns for none).
+        """
+        self._is_fitted = False
+        started = time.perf_counter()
+        val = carve_validation(graph, self.seed, self.validation_queries)
+        fit_signals = classic_signals(val.fit_graph, project_text, artifact_text)
+        self.blends = fit_link_blends(val, fit_signals, self.seed)
+        self.timings["blend_s"] = time.perf_counter() - started
+
+        t = time.perf_counter()
+        fit_artifacts, fit_people = link_scorers(self.blends, fit_signals, val.fit_graph)
+        self._validation = {
+            **protocol.measure_artifacts(val.artifacts, fit_artifacts),
+            **protocol.measure_team(val.team, fit_people),
+            "artifact_queries": len(val.artifacts.projects),
+            "team_queries": len(val.team.projects),
+        }
+        self.timings["validation_s"] = time.perf_counter() - t
+
+        t = time.perf_counter()
+        self._artifact_scorer, self._person_scorer = link_scorers(
+            self.blends, classic_signals(graph, project_text, artifact_text), graph
+        )
+        self.timings["signals_s"] = time.perf_counter() - t
+        self.timings["total_s"] = time.perf_counter() - started
+        self._is_fitted = True
+        return self
+
+    def validation_figures(self) -> dict[str, float]:
+        """The blends' figures on the validation queries their weights were fit on: a few
+        weights fit on a thousand queries, so a check that the fit found signal, not a held-out
+        measure (that is `evaluate`'s)."""
+        self._require_fitted()
+        return dict(self._validation)
+
+    def blend_weights(self) -> dict[str, dict[str, float]]:
+        self._require_fitted()
+        return {task: blend.as_dict() for task, blend in self.blends.items()}
+
+    def _require_fitted(self) -> None:
+        if not self._is_fitted:
+            raise RuntimeError("the model is not fitted yet: call fit() first")
+
+    def artifact_scores(self, rows: np.ndarray) -> np.ndarray:
+        """(len(rows), n_artifacts) scores for the projects `rows`; higher ranks first. Artifacts
+        a row already uses score exactly 0.0 (the neutral value of a standardised signal), so
+        callers that rank must mask them."""
+        self._require_fitted()
+        return self._artifact_scorer(np.asarray(rows))
+
+    def person_scores(self, rows: np.ndarray) -> np.ndarray:
+        """(len(rows), n_people) scores; existing members and people of kind team score 0.0."""
+        self._require_fitted()
+        return self._person_scorer(np.asarray(rows))
