@@ -70,10 +70,7 @@ def main() -> None:
         started = time.perf_counter()
         report = train_and_publish(driver, "neo4j", MiniLMEmbedder())
         train_s = time.perf_counter() - started
-        fit_s = report.timings["fit model"]
-        rows.append(
-            ("train + publish, all four tasks", f"{train_s:.0f} s (fit {fit_s:.0f} s, target ≤ 300 s for training)")
-        )
+        rows.append(("train + publish, all four tasks", f"{train_s:.0f} s (target ≤ 300 s)"))
         rows += [(f"  {step}", f"{seconds:.1f} s") for step, seconds in report.timings.items()]
         if args.train_only:
             peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -85,7 +82,7 @@ def main() -> None:
         rows.append(
             (
                 "retrain on the unchanged graph, all four tasks",
-                f"{time.perf_counter() - started:.0f} s (fit {again.timings['fit model']:.0f} s, "
+                f"{time.perf_counter() - started:.0f} s (fit {again.timings['fit link blends']:.0f} s, "
                 f"embed {again.timings['embed nodes']:.1f} s, publish "
                 f"{sum(v for k, v in again.timings.items() if k.startswith('publish')):.1f} s)",
             )

@@ -79,14 +79,16 @@ class ArtifactOverlap:
 
     def __init__(self, graph: UsageGraph):
         self.usage = usage_matrix(graph)
-        self.usage_t = self.usage.T.tocsr()
-        self.membership = membership_matrix(graph)
-        counts = np.asarray(self.membership.sum(axis=0)).ravel()
+        membership = membership_matrix(graph)
+        # Artifact x person: how many of the person's projects use the artifact. Scoring through
+        # it (U_p (U^T M)) gives the same counts as through projects ((U_p U^T) M) without the
+        # batch x projects intermediate, which an artifact nearly every project uses makes dense.
+        self.through_people = (self.usage.T.tocsr() @ membership).tocsr()
+        counts = np.asarray(membership.sum(axis=0)).ravel()
         self.tie_break = 1e-6 * counts / max(counts.max(), 1.0)
 
     def __call__(self, projects: np.ndarray) -> np.ndarray:
-        overlap = self.usage[projects] @ self.usage_t  # projects x projects shared-artifact counts
-        return dense_array(overlap @ self.membership) + self.tie_break[None, :]
+        return dense_array(self.usage[projects] @ self.through_people) + self.tie_break[None, :]
 
 
 def bag_of_artifacts_features(graph: UsageGraph) -> sp.csr_matrix:

@@ -37,8 +37,16 @@ class LinkSignals:
         return LinkSignals({**artifacts, **self.artifacts}, {**team, **self.team})
 
 
-def classic_signals(graph: UsageGraph, project_text: np.ndarray, artifact_text: np.ndarray) -> LinkSignals:
-    return LinkSignals(artifact_signals(graph, project_text, artifact_text), team_signals(graph, project_text))
+def classic_signals(
+    graph: UsageGraph, project_text: np.ndarray, artifact_text: np.ndarray, without: frozenset[str] = frozenset()
+) -> LinkSignals:
+    """Every classic signal of both tasks, but those named in `without` (an ablation's)."""
+    artifacts = artifact_signals(graph, project_text, artifact_text)
+    team = team_signals(graph, project_text)
+    return LinkSignals(
+        {name: signal for name, signal in artifacts.items() if name not in without},
+        {name: signal for name, signal in team.items() if name not in without},
+    )
 
 
 def fit_link_blends(val: Validation, signals: LinkSignals, seed: int) -> dict[str, LinearBlend]:
@@ -83,9 +91,11 @@ class ClassicLinkModel:
     _artifact_scorer: Signal
     _person_scorer: Signal
 
-    def __init__(self, seed: int = 0, validation_queries: int = 1000):
+    def __init__(self, seed: int = 0, validation_queries: int = 1000, without: frozenset[str] = frozenset()):
+        """`without`: signals left out of the blends, for an ablation (`bench/link_signals.py`)."""
         self.seed = seed
         self.validation_queries = validation_queries
+        self.without = frozenset(without)
         self.timings: dict[str, float] = {}
         self._validation: dict[str, float] = {}
         self._is_fitted = False
@@ -98,7 +108,7 @@ class ClassicLinkModel:
         self._is_fitted = False
         started = time.perf_counter()
         val = carve_validation(graph, self.seed, self.validation_queries)
-        fit_signals = classic_signals(val.fit_graph, project_text, artifact_text)
+        fit_signals = classic_signals(val.fit_graph, project_text, artifact_text, self.without)
         self.blends = fit_link_blends(val, fit_signals, self.seed)
         self.timings["blend_s"] = time.perf_counter() - started
 
@@ -114,7 +124,7 @@ class ClassicLinkModel:
 
         t = time.perf_counter()
         self._artifact_scorer, self._person_scorer = link_scorers(
-            self.blends, classic_signals(graph, project_text, artifact_text), graph
+            self.blends, classic_signals(graph, project_text, artifact_text, self.without), graph
         )
         self.timings["signals_s"] = time.perf_counter() - t
         self.timings["total_s"] = time.perf_counter() - started

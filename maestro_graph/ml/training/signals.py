@@ -70,19 +70,23 @@ class ProjectKNN:
 class PeersReuse:
     """Score(p, a) = how many projects of p's members (other than p) use a.
 
-    The same people tend to build on the same artifacts, whatever the project.
+    The same people tend to build on the same artifacts, whatever the project. Kept sparse
+    until the end: a batch of projects reaches a few hundred related projects each, not the
+    tens of thousands a dense (batch x projects) intermediate would hold.
     """
 
     def __init__(self, graph):
         self.membership = membership_matrix(graph)
-        self.usage_t = usage_matrix(graph).T.tocsr().astype(np.float64)
         self.membership_t = self.membership.T.tocsr()
+        self.usage = usage_matrix(graph).astype(np.float64).tocsr()
 
     def __call__(self, projects: np.ndarray) -> np.ndarray:
         projects = np.asarray(projects)
-        related = dense_array(self.membership[projects] @ self.membership_t)
-        related[np.arange(len(projects)), projects] = 0.0  # only the members' *other* projects count
-        return np.asarray(self.usage_t @ related.T).T
+        related = sp.csr_matrix(self.membership[projects] @ self.membership_t)
+        own = related.indices == np.repeat(projects, np.diff(related.indptr))
+        related.data[own] = 0.0  # only the members' *other* projects count
+        related.eliminate_zeros()
+        return dense_array(related @ self.usage)
 
 
 class SectionPopularity:
