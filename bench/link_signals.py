@@ -68,7 +68,9 @@ def measure(graph: UsageGraph, seed: int, queries: int, project_text, artifact_t
 
 
 def _row(variant: dict) -> str:
-    return ", ".join(f"{task} {metric} {variant[task][metric]:.3f}" for task, names in FIGURES.items() for metric in names)
+    return ", ".join(
+        f"{task} {metric} {variant[task][metric]:.3f}" for task, names in FIGURES.items() for metric in names
+    )
 
 
 def signal_costs(graph: UsageGraph, project_text, artifact_text, batches: int = 5) -> dict[str, float]:
