@@ -152,3 +152,25 @@ def test_compose_team_covers_and_excludes_members(demo, graph):
     chosen = [m["person"]["id"] for m in team["members"]]
     assert len(chosen) == 3 and not set(chosen) & members
     assert 0 <= team["coverage"] <= 1 and set(team["coveredArtifactIds"]) <= set(team["neededArtifactIds"])
+
+
+def test_a_version_whose_rows_fail_midway_leaves_nothing_and_the_active_one_serves(demo, graph):
+    artifacts = [r["id"] for r in graph.execute_query("MATCH (a:Artifact) RETURN a.id AS id ORDER BY id").records]
+    active = publish_artifacts(graph, "project:001", artifacts[-2:], [])
+
+    def rows_then_failure():
+        for rank, item in enumerate(artifacts[:4], start=1):
+            yield {"project": "project:001", "item": item, "rank": rank, "score": 1.0, "because": []}
+        raise RuntimeError("scoring failed")
+
+    broken = TaskResult("artifacts", rows_then_failure(), version="artifacts-broken")
+    with pytest.raises(RuntimeError, match="scoring failed"):
+        publish(graph, "neo4j", broken, batch_size=2)  # two batches are written before the failure
+    left = graph.execute_query(
+        "OPTIONAL MATCH (m:Model {version: 'artifacts-broken'}) "
+        "OPTIONAL MATCH ()-[r:RECOMMENDED {model_version: 'artifacts-broken'}]->() "
+        "RETURN count(DISTINCT m) AS models, count(r) AS rows"
+    ).records[0]
+    assert (left["models"], left["rows"]) == (0, 0)
+    answer = data(demo, '{ recommendArtifacts(projectId: "project:001") { artifact { id } modelVersion } }')
+    assert {a["modelVersion"] for a in answer["recommendArtifacts"]} == {active}

@@ -21,8 +21,6 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from queue import Queue
-from threading import Thread
 from typing import Any
 
 import neo4j
@@ -32,6 +30,7 @@ from maestro_graph.domain import InvalidInput
 from maestro_graph.graph_model import CREATED, DERIVED_FROM, IN_TEAM, MEMBER_OF, USES, RelationshipType
 from maestro_graph.ingest import rows
 from maestro_graph.ingest.bundle_files import BUNDLE_STEMS, BundleError, BundleFile, bundle_file
+from maestro_graph.iterables import batched, produced_ahead
 from maestro_graph.repositories import edges, nodes
 
 # Reasons quote the values they refuse; a report line stays readable however long the value.
@@ -156,40 +155,6 @@ assert {step.stem for step in STEPS} == set(BUNDLE_STEMS)
 PHASES = (STEPS[:4], *((step,) for step in STEPS[4:]))
 
 
-def _batches(items: Iterator[dict], size: int) -> Iterator[list[dict]]:
-    batch: list[dict] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
-def _prefetched(batches: Iterator[list[dict]], depth: int = 2) -> Iterator[list[dict]]:
-    """Parse the next batches in a thread while Neo4j writes the current one."""
-    done = object()
-    queue: Queue = Queue(maxsize=depth)
-
-    def produce() -> None:
-        try:
-            for batch in batches:
-                queue.put(batch)
-            queue.put(done)
-        except BaseException as error:  # surfaced in the consumer, e.g. a BundleError
-            queue.put(error)
-
-    Thread(target=produce, daemon=True).start()
-    while True:
-        item = queue.get()
-        if item is done:
-            return
-        if isinstance(item, BaseException):
-            raise item
-        yield item
-
-
 @dataclass
 class _Source:
     """A bundle file on its way through both passes."""
@@ -282,7 +247,7 @@ class _Importer:
     def write(self, source: _Source) -> None:
         step, file_report = source.step, source.report
         task = self._task(source.file.name)
-        for batch in _prefetched(_batches(self._parsed(source), self.batch_size)):
+        for batch in produced_ahead(batched(self._parsed(source), self.batch_size)):
             written = self._write(step, batch)
             file_report.written += len(written)
             for row in batch:

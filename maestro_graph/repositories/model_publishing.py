@@ -76,6 +76,18 @@ _DELETE_STALE = {
     "CALL (x) { DETACH DELETE x } IN TRANSACTIONS OF 20000 ROWS",
 }
 
+# A version whose answers could not all be written: its answers, then its Model node.
+_DISCARD = {
+    "artifacts": "MATCH ()-[r:RECOMMENDED {model_version: $version}]->() "
+    "CALL (r) { DELETE r } IN TRANSACTIONS OF 20000 ROWS",
+    "team": "MATCH ()-[r:SUGGESTED {model_version: $version}]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 20000 ROWS",
+    "outcome": "MATCH (x:Prediction {task: 'outcome', model_version: $version}) "
+    "CALL (x) { DETACH DELETE x } IN TRANSACTIONS OF 20000 ROWS",
+    "impact": "MATCH (x:Prediction {task: 'impact', model_version: $version}) "
+    "CALL (x) { DETACH DELETE x } IN TRANSACTIONS OF 20000 ROWS",
+}
+_DISCARD_MODEL = "MATCH (m:Model {version: $version, active: false}) DETACH DELETE m"
+
 
 def create_model(
     driver: neo4j.Driver,
@@ -152,6 +164,13 @@ def activate(driver: neo4j.Driver, database: str, task: str, version: str) -> No
 
     with driver.session(database=database) as session:
         session.execute_write(work)
+
+
+def discard(driver: neo4j.Driver, database: str, task: str, version: str) -> None:
+    """Remove an inactive `version` of `task` and whatever of its answers were written."""
+    with driver.session(database=database) as session:
+        session.run(_DISCARD[task], version=version).consume()
+    driver.execute_query(_DISCARD_MODEL, version=version, database_=database)
 
 
 def delete_stale(driver: neo4j.Driver, database: str, task: str, version: str) -> None:

@@ -8,13 +8,17 @@ version's predictions removed. A reader therefore sees one whole version or the 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import neo4j
 
+from maestro_graph.iterables import batched
 from maestro_graph.repositories import model_publishing
+
+log = logging.getLogger("maestro_graph.train")
 
 
 @dataclass
@@ -25,7 +29,7 @@ class TaskResult:
     is kept on the version (outcome models)."""
 
     task: str
-    rows: list[dict]
+    rows: Iterable[dict]  # a list, or a stream (scored while earlier rows are written)
     metrics: dict = field(default_factory=dict)
     params: dict = field(default_factory=dict)
     version: str | None = None
@@ -35,11 +39,6 @@ class TaskResult:
 def new_version(task: str, when: datetime | None = None) -> str:
     when = when or datetime.now(UTC)
     return f"{task}-{when.strftime('%Y%m%dT%H%M%S%fZ')}"
-
-
-def _chunks(rows: list[dict], size: int) -> Iterator[list[dict]]:
-    for start in range(0, len(rows), size):
-        yield rows[start : start + size]
 
 
 def publish(driver: neo4j.Driver, database: str, result: TaskResult, batch_size: int = 5000) -> str:
@@ -56,8 +55,18 @@ def publish(driver: neo4j.Driver, database: str, result: TaskResult, batch_size:
         params=json.dumps(result.params, sort_keys=True),
         model_file=result.model_file,
     )
-    for chunk in _chunks(result.rows, batch_size):
-        model_publishing.write_answers(driver, database, result.task, version, chunk)
+    try:
+        for chunk in batched(result.rows, batch_size):
+            model_publishing.write_answers(driver, database, result.task, version, chunk)
+    except BaseException:
+        # Rows that fail to come (a scoring error) or to be written leave no half version
+        # behind; the active version was never touched. Best effort: the first error is the one
+        # that matters, so one from the clean-up (Neo4j gone, say) is not raised over it.
+        try:
+            model_publishing.discard(driver, database, result.task, version)
+        except Exception:
+            log.warning("could not discard the unfinished model version", extra={"version": version}, exc_info=True)
+        raise
     model_publishing.activate(driver, database, result.task, version)
     model_publishing.delete_stale(driver, database, result.task, version)
     return version

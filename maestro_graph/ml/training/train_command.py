@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import neo4j
@@ -18,6 +18,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from maestro_graph.integrations.project_signals import FEATURE_NAMES, project_signals
+from maestro_graph.iterables import produced_ahead
 from maestro_graph.ml.evaluation.baselines import item_cosine, usage_matrix
 from maestro_graph.ml.serving.outcome_versions import fit_outcome_version
 from maestro_graph.ml.serving.publish import TaskResult, publish
@@ -77,14 +78,14 @@ def _because(cosine: sp.csr_matrix, uses: sp.csr_matrix, projects: np.ndarray, i
     return reasons
 
 
-def artifact_rows(graph: UsageGraph, model: ClassicLinkModel, k: int = TOP_K) -> list[dict]:
+def artifact_rows(graph: UsageGraph, model: ClassicLinkModel, k: int = TOP_K) -> Iterator[list[dict]]:
     """Top-k artifacts per project that uses at least one, with the used artifacts most
-    often co-used with each recommendation as its `because`."""
+    often co-used with each recommendation as its `because`; the rows of BATCH projects at a time."""
     uses = known_matrix(graph.uses, graph.num_projects, graph.num_artifacts).tocsr()
     cosine = item_cosine(usage_matrix(graph)).tocsr()
     active = np.flatnonzero(np.diff(uses.indptr) > 0)
-    rows = []
     for start in range(0, len(active), BATCH):
+        rows = []
         block = active[start : start + BATCH]
         scores = np.asarray(model.artifact_scores(block), dtype=np.float64)
         excluded = uses[block].toarray().astype(bool)
@@ -104,18 +105,19 @@ def artifact_rows(graph: UsageGraph, model: ClassicLinkModel, k: int = TOP_K) ->
                         "because": [graph.artifact_ids[b] for b in because],
                     }
                 )
-    return rows
+        yield rows
 
 
-def team_rows(graph: UsageGraph, model: ClassicLinkModel, k: int = TOP_K) -> list[dict]:
-    """Top-k people (kind person, not yet members) per project that has any member or use."""
+def team_rows(graph: UsageGraph, model: ClassicLinkModel, k: int = TOP_K) -> Iterator[list[dict]]:
+    """Top-k people (kind person, not yet members) per project that has any member or use; the
+    rows of BATCH projects at a time."""
     members = known_matrix(graph.members[:, ::-1], graph.num_projects, graph.num_people).tocsr()
     has_links = np.zeros(graph.num_projects, dtype=bool)
     has_links[graph.members[:, 1]] = True
     has_links[graph.uses[:, 0]] = True
     active = np.flatnonzero(has_links)
-    rows = []
     for start in range(0, len(active), BATCH):
+        rows = []
         block = active[start : start + BATCH]
         scores = np.asarray(model.person_scores(block), dtype=np.float64)
         excluded = members[block].toarray().astype(bool) | graph.person_is_team[None, :]
@@ -131,7 +133,13 @@ def team_rows(graph: UsageGraph, model: ClassicLinkModel, k: int = TOP_K) -> lis
                             "score": float(score),
                         }
                     )
-    return rows
+        yield rows
+
+
+def _streamed(blocks: Iterator[list[dict]]) -> Iterator[dict]:
+    """The rows of `blocks`, each block scored in a thread while the rows before it are written."""
+    for block in produced_ahead(blocks):
+        yield from block
 
 
 def train_and_publish(
@@ -200,32 +208,29 @@ def train_and_publish(
     }
     metrics = {"validation": report.validation, "timings": model.timings, "blend_weights": model.blend_weights()}
 
-    results = [
-        timed("score artifacts", lambda: TaskResult("artifacts", artifact_rows(graph, model), metrics, params)),
-        timed("score people", lambda: TaskResult("team", team_rows(graph, model), metrics, params)),
-    ]
-    # The served outcome model is the inductive one (`ml/inductive_outcome.py`): it needs no
-    # per-node parameters, so its file scores other graphs too (`predict`, `models export`).
-    # Its own change in each project's success when one artifact it uses is taken out is what
-    # `impactOfRemoving` answers with, and what the impact scores summarise.
+    # The outcome model is fit before anything is published, so a fit that fails leaves every
+    # task's active version as it was. The served outcome model is the inductive one
+    # (`ml/inductive_outcome.py`): it needs no per-node parameters, so its file scores other
+    # graphs too (`predict`, `models export`). Its own change in each project's success when one
+    # artifact it uses is taken out is what `impactOfRemoving` answers with, and what the impact
+    # scores summarise.
     named_process = {name: signals.features[:, i].astype(np.float64) for i, name in enumerate(FEATURE_NAMES)}
     outcome, changes = timed(
         "fit and score outcomes", lambda: fit_outcome_version(graph, named_process, seed, params, metrics)
     )
-    results.append(outcome)
     impact = timed("artifact impact", lambda: impact_from_changes(graph, -changes))
     order = np.argsort(-impact, kind="stable")
-    results.append(
-        TaskResult(
-            "impact",
-            [
-                {"item": graph.artifact_ids[i], "score": float(impact[i]), "rank": rank}
-                for rank, i in enumerate(order, start=1)
-            ],
-            metrics,
-            params,
-        )
-    )
+    impact_rows = [
+        {"item": graph.artifact_ids[i], "score": float(impact[i]), "rank": rank}
+        for rank, i in enumerate(order, start=1)
+    ]
+    # The ranked tasks' rows are written as they are scored: Neo4j stores one block while the
+    # next is scored. A version becomes active only once all of its rows are in.
+    ranked = {"artifacts": artifact_rows(graph, model), "team": team_rows(graph, model)}
+    for task, blocks in ranked.items():
+        result = TaskResult(task, _streamed(blocks), metrics, params)
+        report.versions[task] = timed(f"score and publish {task}", lambda r=result: publish(driver, database, r))
+    results = [outcome, TaskResult("impact", impact_rows, metrics, params)]
     for result in results:
         report.versions[result.task] = timed(f"publish {result.task}", lambda r=result: publish(driver, database, r))
     return report
