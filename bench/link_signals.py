@@ -1,6 +1,6 @@
 """What each classic signal of the served link blends earns, and what it costs.
 
-    python bench/link_signals.py [BUNDLE_DIR] [--seeds N] [--queries Q]
+    python bench/link_signals.py [BUNDLE_DIR] [--seeds N] [--queries Q] [--no-ablation]
 
 Per seed, the held-out protocol's artifact and team splits (as `evaluate` draws them) are hidden
 in one training graph; `ClassicLinkModel`, the blends `train` serves, is fit on it with every
@@ -39,7 +39,6 @@ ABLATIONS: tuple[frozenset[str], ...] = tuple(
         ("ease", "artifact_overlap"),
         ("rp3beta", "co_membership"),
         ("item_knn", "co_membership_per_member"),
-        ("project_knn",),
         ("peers_reuse",),
         ("section_popularity",),
         ("popularity",),
@@ -49,13 +48,15 @@ ABLATIONS: tuple[frozenset[str], ...] = tuple(
 FIGURES = {"artifacts": ("recall@10", "ndcg@10"), "team": ("hit@10", "mrr")}
 
 
-def measure(graph: UsageGraph, seed: int, queries: int, project_text, artifact_text) -> dict[str, dict]:
+def measure(
+    graph: UsageGraph, seed: int, queries: int, project_text, artifact_text, ablations: tuple[frozenset[str], ...]
+) -> dict[str, dict]:
     """{variant: {task: {metric: value}}} for the full blend ("all") and each ablation."""
     art = protocol.artifact_split(graph, seed, queries)
     team = protocol.team_split(graph, seed, queries)
     joint = graph.with_edges(uses=art.train.uses, members=team.train.members)
     figures: dict[str, dict] = {}
-    for without in (frozenset(), *ABLATIONS):
+    for without in (frozenset(), *ablations):
         started = time.perf_counter()
         model = ClassicLinkModel(seed, without=without).fit(joint, project_text, artifact_text)
         name = "all" if not without else "without " + " / ".join(sorted(without))
@@ -92,13 +93,15 @@ def main() -> None:
     parser.add_argument("bundle", nargs="?", default=str(REPO_ROOT.parent / "shared" / "datasets" / "debian-bullseye"))
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--queries", type=int, default=protocol.TEST_QUERIES)
+    parser.add_argument("--no-ablation", action="store_true", help="measure the full blends only")
     args = parser.parse_args()
     graph = UsageGraph.from_bundle(args.bundle)
     started = time.perf_counter()
     project_text, artifact_text = text_vectors(graph, MiniLMEmbedder())
     print(f"text vectors: {time.perf_counter() - started:.0f} s (cached after the first run)", flush=True)
 
-    runs = [measure(graph, seed, args.queries, project_text, artifact_text) for seed in range(args.seeds)]
+    ablations = () if args.no_ablation else ABLATIONS
+    runs = [measure(graph, seed, args.queries, project_text, artifact_text, ablations) for seed in range(args.seeds)]
     print(f"\n{args.seeds} seeds, mean ± sd; change: paired difference from the full blend, mean ± sd\n")
     print("| blend | artifacts Recall@10 | NDCG@10 | team HitRate@10 | MRR |")
     print("| --- | --- | --- | --- | --- |")
