@@ -13,11 +13,10 @@ Per size, in order:
 3. Through the API of the running `serve`: p50/p95 of the representative reads
    (bench/representative_queries.py, the full-text search among them) and of
    recommendArtifacts when the size was trained; one request in flight.
-4. Neo4j's own offline importer (`neo4j-admin database import full`, from the managed Neo4j's
-   install) into the empty store of another fresh data dir, then the server's first start and
-   the project's migrations (constraints and indexes built over the imported nodes): the
-   physical limit of a first import. The bundle is first rewritten as neo4j-admin's CSV (timed
-   apart). It writes nodes and plain edges only (no merging of repeated pairs, no first/last use).
+4. `import --initial` (maestro_graph/ingest/offline_import.py) into another fresh data dir: the
+   same graph written by Neo4j's own offline importer (`neo4j-admin database import full`), then
+   the server's first start, the migrations (constraints and indexes built over the imported
+   nodes) and the few writes the importer's CSV cannot hold; timed by phase, and end to end.
 
 Data under /tmp/maestro-scale-xF (wiped first), Bolt on 18687; grown bundles under
 /tmp/maestro-scale-bundles (kept: a seed makes the same bytes). NEO4J_URI is ignored.
@@ -26,14 +25,11 @@ Data under /tmp/maestro-scale-xF (wiped first), Bolt on 18687; grown bundles und
 from __future__ import annotations
 
 import argparse
-import csv
-import gzip
 import os
 import random
 import resource
 import statistics
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,9 +40,10 @@ from live_server import ServerProcess
 from load import percentile
 from representative_queries import CASES
 
-from maestro_graph.db import managed_neo4j, migrations
+from maestro_graph.config import Settings
+from maestro_graph.db import managed_neo4j
 from maestro_graph.db.connection import Neo4jTarget, open_driver
-from maestro_graph.ingest.bundle_files import bundle_file
+from maestro_graph.ingest.offline_import import import_initial
 from maestro_graph.ml.text_embedding import MiniLMEmbedder
 from maestro_graph.ml.training.train_command import train_and_publish
 
@@ -58,19 +55,6 @@ RECOMMEND = "query($id: ID!) { recommendArtifacts(projectId: $id, k: 10) { artif
 IMPORT_TARGET = 50_000  # rows/s, every size
 READ_GROWTH_TARGET = 1.2  # p95 at the largest size over p95 at 1x
 MEMORY_LIMIT_GIB = 24
-
-# neo4j-admin's CSV for each bundle file: label or type, the columns kept, each with its header.
-ADMIN_NODES = {
-    "projects": ("Project", {"project_id": "id:ID(Project)", "name": "name", "section": "section",
-                             "tags": "tags", "description": "description"}),
-    "artifacts": ("Artifact", {"artifact_id": "id:ID(Artifact)", "name": "name", "section": "section",
-                               "description": "description"}),
-    "people": ("Person", {"person_id": "id:ID(Person)", "kind": "kind"}),
-}  # fmt: skip
-ADMIN_EDGES = {
-    "uses": ("USES", {"project_id": ":START_ID(Project)", "artifact_id": ":END_ID(Artifact)", "kind": "kind"}),
-    "members": ("MEMBER_OF", {"person_id": ":START_ID(Person)", "project_id": ":END_ID(Project)", "role": "role"}),
-}
 
 
 @dataclass(frozen=True)
@@ -114,68 +98,22 @@ def bundle_for(factor: int, seed: int, place: Place) -> Path:
 # -- 1. the offline importer ------------------------------------------------------------
 
 
-def _records(bundle: Path, stem: str) -> Iterator[dict[str, str]]:
-    path = bundle_file(bundle, stem)
-    if path is None:
-        return
-    with gzip.open(path, "rt", encoding="utf-8", newline="") if path.suffix == ".gz" else open(path) as text:
-        yield from csv.DictReader(text)
-
-
-def admin_csv(bundle: Path, out: Path) -> list[str]:
-    """The bundle as neo4j-admin's CSV files in `out`; answers the import's arguments. Outcomes
-    join their projects as `success` (an integer, as the importer stores it)."""
-    out.mkdir(parents=True, exist_ok=True)
-    success = {row["project_id"]: int(row["survived_next_release"]) for row in _records(bundle, "outcomes")}
-    args = []
-    for stem, (label, columns) in ADMIN_NODES.items():
-        with open(out / f"{stem}.csv", "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            extra = ["success:int"] if stem == "projects" else []
-            writer.writerow([*columns.values(), *extra])
-            for row in _records(bundle, stem):
-                values = [row.get(column, "") for column in columns]
-                if extra:
-                    values.append(success.get(row["project_id"], ""))
-                writer.writerow(values)
-        args.append(f"--nodes={label}={out / f'{stem}.csv'}")
-    for stem, (rel_type, columns) in ADMIN_EDGES.items():
-        with open(out / f"{stem}.csv", "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(columns.values())
-            writer.writerows([row.get(column, "") for column in columns] for row in _records(bundle, stem))
-        args.append(f"--relationships={rel_type}={out / f'{stem}.csv'}")
-    return args
-
-
-def offline_import(bundle: Path, data_dir: Path, rows: int, place: Place) -> dict[str, str]:
+def offline_import(bundle: Path, data_dir: Path, place: Place) -> dict[str, str]:
+    """`import --initial` into a fresh data dir whose server has never started (the product's code
+    path, in this process); its figures by phase."""
     fresh(data_dir)
-    started = time.perf_counter()
-    files = admin_csv(bundle, data_dir / "admin-csv")
-    convert_s = time.perf_counter() - started
-    admin = managed_neo4j.admin_tool(data_dir)
-    started = time.perf_counter()
-    proc = admin.run(
-        ["database", "import", "full", "neo4j", "--overwrite-destination", "--skip-bad-relationships=true",
-         "--skip-duplicate-nodes=true", f"--report-file={data_dir / 'admin-import.report'}", *files]
-    )  # fmt: skip
-    admin_s = time.perf_counter() - started
-    if proc.returncode != 0:
-        raise RuntimeError(f"neo4j-admin import failed:\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
-    started = time.perf_counter()
-    conn = managed_neo4j.start(data_dir, place.bolt, place.http)
-    start_s = time.perf_counter() - started
-    started = time.perf_counter()
-    with open_driver(Neo4jTarget(conn.uri, conn.user, conn.password, "neo4j")) as driver:
-        migrations.migrate(driver, "neo4j")  # waits for every index to come online
-    migrate_s = time.perf_counter() - started
+    settings = Settings(data_dir=data_dir, neo4j_uri=None, neo4j_bolt_port=place.bolt, neo4j_http_port=place.http)
+    report = import_initial(settings, bundle)
     neo4j_peak = peak_rss_kib(neo4j_pid(data_dir))
     fresh(data_dir)
-    total = admin_s + start_s + migrate_s
+    phases, rows = report.phases, report.rows_read
+    admin_s = phases["neo4j-admin import"]
     return {
         "neo4j-admin import full (empty store)": f"{admin_s:.1f} s, {rows / admin_s:,.0f} rows/s",
-        "  + first start + migrations (index build)": f"{start_s:.1f} s + {migrate_s:.1f} s: "
-        f"{rows / total:,.0f} rows/s in all (bundle to admin CSV: {convert_s:.1f} s more)",
+        "  + first start + migrations (index build)": f"{phases['start']:.1f} s + {phases['migrations']:.1f} s",
+        "  import --initial in all (bundle checked, CSV, import, start, migrations)": f"{report.seconds:.1f} s, "
+        f"{report.rows_per_second:,.0f} rows/s (first pass + CSV {phases['first pass'] + phases['admin CSV']:.1f} s, "
+        f"writes after the start {phases['online writes']:.1f} s)",
         "  Neo4j peak RSS after index build": gib(neo4j_peak),
     }
 
@@ -278,7 +216,7 @@ def measure(factor: int, seed: int, train_it: bool, offline: bool, requests: int
     finally:
         fresh(data_dir)
     if offline:
-        result.figures.update(offline_import(bundle, data_dir, result.rows, place))
+        result.figures.update(offline_import(bundle, data_dir, place))
     return result
 
 
@@ -331,7 +269,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1,4,16", help="factors, comma-separated (1 is the original)")
     parser.add_argument("--train-sizes", default="1", help="factors to train at ('' for none)")
-    parser.add_argument("--no-offline", action="store_true", help="skip neo4j-admin's offline import")
+    parser.add_argument(
+        "--no-offline", action="store_true", help="skip `import --initial` (neo4j-admin's offline import)"
+    )
     parser.add_argument("--requests", type=int, default=200, help="requests per read, after 20 to warm up")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--bundle", type=Path, default=grow_bundle.DEFAULT_BUNDLE, help="the 1x bundle")

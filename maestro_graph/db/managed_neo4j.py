@@ -36,7 +36,7 @@ import string
 import subprocess
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -563,9 +563,15 @@ def admin_tool(data_dir: Path) -> AdminTool:
 
 
 @contextlib.contextmanager
-def offline(data_dir: Path, timeout_s: float = 60.0) -> Iterator[AdminTool]:
+def offline(
+    data_dir: Path, timeout_s: float = 60.0, before_stop: Callable[[Neo4jConnection | None], None] | None = None
+) -> Iterator[AdminTool]:
     """The admin tool with the store to itself: a running server is stopped for the while and
     started again on its ports afterwards, whatever happened meanwhile; a stopped one stays so.
+
+    `before_stop` is called first, with the lock held and the running server's connection (None
+    when none runs): a last look at the graph that no other command can stop or start the server
+    across. When it raises, nothing was stopped.
 
     Neo4j Community cannot take one database offline (STOP DATABASE is Enterprise), and dump and
     load refuse a database the server has mounted, so the whole server stops for that moment.
@@ -576,6 +582,9 @@ def offline(data_dir: Path, timeout_s: float = 60.0) -> Iterator[AdminTool]:
         tool = AdminTool(home, _java(), lib)
         state = _read_state(home)
         pid = _running_pid(home)
+        if before_stop is not None:
+            password = (home / _PASSWORD_FILE).read_text().strip() if pid is not None else ""
+            before_stop(_connection(state, password, browser=False) if pid is not None and state else None)
         if pid is not None:
             _stop(home, pid, timeout_s)
         _clear_state(home)

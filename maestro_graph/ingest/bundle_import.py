@@ -18,7 +18,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,18 @@ import neo4j
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from maestro_graph.domain import InvalidInput
-from maestro_graph.graph_model import CREATED, DERIVED_FROM, IN_TEAM, MEMBER_OF, USES, RelationshipType
+from maestro_graph.graph_model import (
+    ARTIFACT,
+    CREATED,
+    DERIVED_FROM,
+    IN_TEAM,
+    MEMBER_OF,
+    PERSON,
+    PROJECT,
+    TEAM,
+    USES,
+    RelationshipType,
+)
 from maestro_graph.ingest import rows
 from maestro_graph.ingest.bundle_files import BUNDLE_STEMS, BundleError, BundleFile, bundle_file
 from maestro_graph.iterables import batched, produced_ahead
@@ -72,7 +83,33 @@ class ImportReport:
 _Write = Callable[[neo4j.ManagedTransaction, list[dict[str, Any]]], list[int]]
 
 
-def _nodes(label: str) -> _Write:
+@dataclass(frozen=True)
+class Nodes:
+    """A file whose rows ({id, props, created_at}) are nodes of `label` (nodes.UPSERT)."""
+
+    label: str
+
+
+@dataclass(frozen=True)
+class Edges:
+    """A file whose rows are `rel` edges between the ids its endpoint keys name (edges.UPSERT)."""
+
+    rel: RelationshipType
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    """A file whose rows set the outcome of an existing project (edges.SET_OUTCOME)."""
+
+    label: str = PROJECT.label
+    key: str = "project_id"  # the row key of the project's id
+
+
+# What a bundle file's rows become in the graph.
+Target = Nodes | Edges | Outcomes
+
+
+def _write_nodes(label: str) -> _Write:
     def write(tx: neo4j.ManagedTransaction, batch: list[dict[str, Any]]) -> list[int]:
         nodes.upsert_rows(tx, label, batch)
         return []  # a node upsert (MERGE) writes every row it is given
@@ -80,7 +117,7 @@ def _nodes(label: str) -> _Write:
     return write
 
 
-def _edges(rel: RelationshipType) -> _Write:
+def _write_edges(rel: RelationshipType) -> _Write:
     def write(tx: neo4j.ManagedTransaction, batch: list[dict[str, Any]]) -> list[int]:
         return edges.upsert_rows(tx, rel, batch)
 
@@ -88,66 +125,52 @@ def _edges(rel: RelationshipType) -> _Write:
 
 
 @dataclass(frozen=True)
-class _Step:
+class Step:
     stem: str
     required: tuple[str, ...]
     parse: Callable[[dict[str, str]], dict[str, Any]]
-    write: _Write
-    # For edges: (id column, label) of each endpoint, to name the unknown one in a rejection.
-    endpoints: tuple[tuple[str, str], ...] = ()
+    target: Target
     # For files of one row per id: (column, key of the parsed row) of that id.
     unique: tuple[str, str] | None = None
+
+    @property
+    def write(self) -> _Write:
+        if isinstance(self.target, Nodes):
+            return _write_nodes(self.target.label)
+        if isinstance(self.target, Edges):
+            return _write_edges(self.target.rel)
+        return edges.set_outcomes
+
+    @property
+    def endpoints(self) -> tuple[tuple[str, str], ...]:
+        """(row key, label) of each node a row must find, to name the unknown one in a rejection."""
+        if isinstance(self.target, Edges):
+            rel = self.target.rel
+            start_key, end_key = edges.ENDPOINT_KEYS[rel.name]
+            return ((start_key, rel.start.label), (end_key, rel.end.label))
+        if isinstance(self.target, Outcomes):
+            return ((self.target.key, self.target.label),)
+        return ()
 
 
 # Nodes before the edges that join them; outcomes last, they annotate projects.
 # The node files write disjoint labels, so they run side by side; edge files lock the
 # nodes they join and would deadlock each other, so they run one after the other.
 STEPS = (
-    _Step("projects", ("project_id", "name"), rows.project, _nodes("Project"), unique=("project_id", "id")),
-    _Step("artifacts", ("artifact_id", "name"), rows.artifact, _nodes("Artifact"), unique=("artifact_id", "id")),
-    _Step("people", ("person_id",), rows.person, _nodes("Person"), unique=("person_id", "id")),
-    _Step("teams", ("team_id", "name"), rows.team, _nodes("Team"), unique=("team_id", "id")),
-    _Step(
-        "uses",
-        ("project_id", "artifact_id"),
-        rows.uses,
-        _edges(USES),
-        (("project_id", "Project"), ("artifact_id", "Artifact")),
-    ),
-    _Step(
-        "members",
-        ("person_id", "project_id"),
-        rows.member,
-        _edges(MEMBER_OF),
-        (("person_id", "Person"), ("project_id", "Project")),
-    ),
-    _Step(
-        "created",
-        ("person_id", "artifact_id"),
-        rows.created,
-        _edges(CREATED),
-        (("person_id", "Person"), ("artifact_id", "Artifact")),
-    ),
-    _Step(
-        "derived_from",
-        ("artifact_id", "source_id"),
-        rows.derived_from,
-        _edges(DERIVED_FROM),
-        (("artifact_id", "Artifact"), ("source_id", "Artifact")),
-    ),
-    _Step(
-        "team_members",
-        ("person_id", "team_id"),
-        rows.team_member,
-        _edges(IN_TEAM),
-        (("person_id", "Person"), ("team_id", "Team")),
-    ),
-    _Step(
+    Step("projects", ("project_id", "name"), rows.project, Nodes(PROJECT.label), unique=("project_id", "id")),
+    Step("artifacts", ("artifact_id", "name"), rows.artifact, Nodes(ARTIFACT.label), unique=("artifact_id", "id")),
+    Step("people", ("person_id",), rows.person, Nodes(PERSON.label), unique=("person_id", "id")),
+    Step("teams", ("team_id", "name"), rows.team, Nodes(TEAM.label), unique=("team_id", "id")),
+    Step("uses", ("project_id", "artifact_id"), rows.uses, Edges(USES)),
+    Step("members", ("person_id", "project_id"), rows.member, Edges(MEMBER_OF)),
+    Step("created", ("person_id", "artifact_id"), rows.created, Edges(CREATED)),
+    Step("derived_from", ("artifact_id", "source_id"), rows.derived_from, Edges(DERIVED_FROM)),
+    Step("team_members", ("person_id", "team_id"), rows.team_member, Edges(IN_TEAM)),
+    Step(
         "outcomes",
         ("project_id", "survived_next_release"),
         rows.outcome,
-        edges.set_outcomes,
-        (("project_id", "Project"),),
+        Outcomes(),
         unique=("project_id", "project_id"),
     ),
 )
@@ -156,56 +179,63 @@ PHASES = (STEPS[:4], *((step,) for step in STEPS[4:]))
 
 
 @dataclass
-class _Source:
+class Source:
     """A bundle file on its way through both passes."""
 
-    step: _Step
+    step: Step
     file: BundleFile
     report: FileReport
     left_out: set[int] = field(default_factory=set)  # lines the first pass rejected
 
 
-class _Importer:
-    def __init__(self, driver: neo4j.Driver, database: str, batch_size: int, progress: Progress | None):
-        self.driver = driver
-        self.database = database
-        self.batch_size = batch_size
+def unknown_endpoint(step: Step, row: dict, exists: Callable[[str, str], bool]) -> str:
+    """Why `row` wrote nothing: the first of its endpoints for which `exists(label, id)` is false."""
+    for column, label in step.endpoints:
+        if not exists(label, row[column]):
+            return f"unknown {column} {row[column]!r}"
+    return "not written"
+
+
+class BundleCheck:
+    """The first pass over a bundle, which writes nothing, and the report both passes fill in:
+    shared by `import` (below) and `import --initial` (`offline_import.py`), so a row is
+    accepted or rejected, with the same reason, whichever writes the graph."""
+
+    def __init__(self, progress: Progress | None):
         self.progress = progress
         self.report = ImportReport()
 
-    def _reject(self, source: _Source, line: int, reason: str) -> None:
+    def reject(self, source: Source, line: int, reason: str) -> None:
         if len(reason) > _MAX_REASON_CHARS:
             reason = reason[: _MAX_REASON_CHARS - 1] + "…"
         source.report.rejected += 1
         self.report.rejections.append(Rejection(source.file.name, line, reason))
 
-    def _task(self, description: str) -> TaskID | None:
+    def task(self, description: str) -> TaskID | None:
         return self.progress.add_task(description, total=None) if self.progress else None
 
-    def _advance(self, task: TaskID | None, completed: int, total: int | None = None) -> None:
+    def advance(self, task: TaskID | None, completed: int, total: int | None = None) -> None:
         if self.progress is not None and task is not None:
             self.progress.update(task, completed=completed, total=total)
 
-    # -- first pass: read and check, write nothing --------------------------------------
-
-    def check(self, source: _Source) -> None:
+    def check(self, source: Source) -> None:
         """Parse every row of the file; note the ones to leave out. Raises BundleError when
         the file cannot be read at all."""
         step = source.step
         first_line_of: dict[str, int] = {}
-        task = self._task(f"checking {source.file.name}")
+        task = self.task(f"checking {source.file.name}")
         for record in source.file.records(step.required):
             source.report.read += 1
             reason = record.problem or self._row_problem(step, record.values, record.line, first_line_of)
             if reason is not None:
                 source.left_out.add(record.line)
-                self._reject(source, record.line, reason)
+                self.reject(source, record.line, reason)
             if source.report.read % _PROGRESS_EVERY == 0:
-                self._advance(task, source.report.read)
-        self._advance(task, source.report.read, source.report.read)
+                self.advance(task, source.report.read)
+        self.advance(task, source.report.read, source.report.read)
 
     @staticmethod
-    def _row_problem(step: _Step, values: dict[str, str], line: int, first_line_of: dict[str, int]) -> str | None:
+    def _row_problem(step: Step, values: dict[str, str], line: int, first_line_of: dict[str, int]) -> str | None:
         try:
             parsed = step.parse(values)
         except InvalidInput as error:
@@ -218,43 +248,93 @@ class _Importer:
             return f"duplicate {column} {parsed[key]!r} (first on line {first}, which is kept)"
         return None
 
-    # -- second pass: write what the first accepted -----------------------------------
-
-    def _write(self, step: _Step, batch: list[dict]) -> set[int]:
-        """Lines of `batch` that were written."""
-        with self.driver.session(database=self.database) as session:
-            rejected = session.execute_write(step.write, batch)
-        return {row["line"] for row in batch} - set(rejected)
-
-    def _unknown_endpoint(self, step: _Step, row: dict) -> str:
-        with self.driver.session(database=self.database) as session:
-            for column, label in step.endpoints:
-                if not session.execute_read(nodes.exists, label, row[column]):
-                    return f"unknown {column} {row[column]!r}"
-        return "not written"
-
     @staticmethod
-    def _parsed(source: _Source) -> Iterator[dict]:
+    def accepted(source: Source) -> Iterator[dict]:
+        """The rows the first pass accepted, parsed, each with its `line`; keys whose value is
+        None are left out (a missing key reads as null in Cypher: absent values need not travel)."""
         for record in source.file.records(source.step.required):
             if record.line in source.left_out:
                 continue
             # The first pass parsed this row already; the file is unchanged since (BundleFile checks).
             parsed = source.step.parse(record.values)
             parsed["line"] = record.line
-            # A missing key reads as null in Cypher: absent values need not travel.
             yield {key: value for key, value in parsed.items() if value is not None}
 
-    def write(self, source: _Source) -> None:
+    def finish(self, sources: dict[str, Source], started: float) -> ImportReport:
+        """The report, its rejections in file order then line order, timed from `started`."""
+        order = {source.file.name: index for index, source in enumerate(sources.values())}
+        self.report.rejections.sort(key=lambda rejection: (order[rejection.file], rejection.line))
+        self.report.seconds = time.perf_counter() - started
+        return self.report
+
+
+@contextmanager
+def checked_bundle(bundle_dir: Path, show_progress: bool = False) -> Iterator[tuple[BundleCheck, dict[str, Source]]]:
+    """Open every bundle file present and run the first pass over each; yields the check (its
+    report holds the rows read and rejected so far) and the files by stem, in STEPS order, open
+    for the second pass. Raises BundleError when the folder holds no bundle file or one cannot
+    be read; then nothing was written."""
+    bundle_dir = Path(bundle_dir)
+    if not bundle_dir.is_dir():
+        raise BundleError(f"{bundle_dir} is not a folder")
+    present = [(step, path) for step in STEPS if (path := bundle_file(bundle_dir, step.stem)) is not None]
+    if not present:
+        raise BundleError(f"{bundle_dir} holds none of {', '.join(s + '.csv[.gz]' for s in BUNDLE_STEMS)}")
+    progress = (
+        Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        if show_progress
+        else None
+    )
+    bundle = BundleCheck(progress)
+    with ExitStack() as stack:
+        if progress:
+            stack.enter_context(progress)
+        try:
+            sources = {}
+            for step, path in present:
+                file = stack.enter_context(BundleFile(path))
+                sources[step.stem] = Source(step, file, bundle.report.files.setdefault(file.name, FileReport()))
+            for source in sources.values():
+                bundle.check(source)
+        except BundleError as error:
+            raise BundleError(f"{error}; nothing was imported") from None
+        yield bundle, sources
+
+
+class _Importer:
+    """The second pass of `import`: the accepted rows written in batched UNWIND transactions."""
+
+    def __init__(self, driver: neo4j.Driver, database: str, batch_size: int, bundle: BundleCheck):
+        self.driver = driver
+        self.database = database
+        self.batch_size = batch_size
+        self.bundle = bundle
+
+    def _write(self, step: Step, batch: list[dict]) -> set[int]:
+        """Lines of `batch` that were written."""
+        with self.driver.session(database=self.database) as session:
+            rejected = session.execute_write(step.write, batch)
+        return {row["line"] for row in batch} - set(rejected)
+
+    def _unknown_endpoint(self, step: Step, row: dict) -> str:
+        with self.driver.session(database=self.database) as session:
+
+            def exists(label: str, node_id: str) -> bool:
+                return session.execute_read(nodes.exists, label, node_id)
+
+            return unknown_endpoint(step, row, exists)
+
+    def write(self, source: Source) -> None:
         step, file_report = source.step, source.report
-        task = self._task(source.file.name)
-        for batch in produced_ahead(batched(self._parsed(source), self.batch_size)):
+        task = self.bundle.task(source.file.name)
+        for batch in produced_ahead(batched(self.bundle.accepted(source), self.batch_size)):
             written = self._write(step, batch)
             file_report.written += len(written)
             for row in batch:
                 if row["line"] not in written:
-                    self._reject(source, row["line"], self._unknown_endpoint(step, row))
-            self._advance(task, file_report.written + file_report.rejected)
-        self._advance(task, file_report.read, file_report.read)
+                    self.bundle.reject(source, row["line"], self._unknown_endpoint(step, row))
+            self.bundle.advance(task, file_report.written + file_report.rejected)
+        self.bundle.advance(task, file_report.read, file_report.read)
 
 
 def import_bundle(
@@ -269,32 +349,9 @@ def import_bundle(
     Raises BundleError when the folder holds no bundle file, or when one cannot be read;
     then nothing is written.
     """
-    bundle_dir = Path(bundle_dir)
-    if not bundle_dir.is_dir():
-        raise BundleError(f"{bundle_dir} is not a folder")
-    present = [(step, path) for step in STEPS if (path := bundle_file(bundle_dir, step.stem)) is not None]
-    if not present:
-        raise BundleError(f"{bundle_dir} holds none of {', '.join(s + '.csv[.gz]' for s in BUNDLE_STEMS)}")
-
     started = time.perf_counter()
-    progress = (
-        Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-        if show_progress
-        else None
-    )
-    importer = _Importer(driver, database, batch_size, progress)
-    with ExitStack() as stack:
-        if progress:
-            stack.enter_context(progress)
-        try:
-            sources = {}
-            for step, path in present:
-                file = stack.enter_context(BundleFile(path))
-                sources[step.stem] = _Source(step, file, importer.report.files.setdefault(file.name, FileReport()))
-            for source in sources.values():
-                importer.check(source)
-        except BundleError as error:
-            raise BundleError(f"{error}; nothing was imported") from None
+    with checked_bundle(bundle_dir, show_progress) as (bundle, sources):
+        importer = _Importer(driver, database, batch_size, bundle)
         try:
             with ThreadPoolExecutor(max_workers=len(PHASES[0])) as pool:
                 for phase in PHASES:
@@ -303,7 +360,4 @@ def import_bundle(
                     list(pool.map(importer.write, present_in_phase))
         except BundleError as error:  # only when a file changed after the first pass read it
             raise BundleError(f"{error}; rows written before this stay in the graph") from None
-    order = {source.file.name: index for index, source in enumerate(sources.values())}
-    importer.report.rejections.sort(key=lambda rejection: (order[rejection.file], rejection.line))
-    importer.report.seconds = time.perf_counter() - started
-    return importer.report
+    return bundle.finish(sources, started)

@@ -9,6 +9,7 @@ Repeating an upsert changes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import neo4j
@@ -76,18 +77,75 @@ _MEMBER_PROPERTIES = """
 _CREATED_PROPERTIES = """
   SET x.at = coalesce(x.at, row.at)"""
 
+
+# What the first row of a pair sets on its new edge: the ON CREATE branch (or the one SET) of
+# the properties above, evaluated in Python, for a writer that builds a new store outside Neo4j
+# (`ingest/offline_import.py`). Every later row of a pair goes through UPSERT itself, so only
+# the creating branch is restated here; tests/test_offline_import.py holds the two together.
+def _uses_created(row: dict[str, Any]) -> dict[str, Any]:
+    kind = row.get("kind")
+    count = row.get("count")
+    return {
+        "count": 1 if count is None else count,
+        "kinds": [] if kind is None else [kind],
+        "context": row.get("context"),
+        "first_used": row.get("used_at"),
+        "last_used": row.get("used_at"),
+    }
+
+
+def _member_created(row: dict[str, Any]) -> dict[str, Any]:
+    return {"roles": [row.get("role")], "since": row.get("since")}
+
+
+def _created_created(row: dict[str, Any]) -> dict[str, Any]:
+    return {"at": row.get("at")}
+
+
+def _no_properties(row: dict[str, Any]) -> dict[str, Any]:
+    return {}
+
+
+class _Shape(NamedTuple):
+    rel: RelationshipType
+    start_key: str  # the row key naming the start node's id
+    end_key: str  # and the end node's
+    properties: str  # what a write sets on the edge (Cypher)
+    created: Callable[[dict[str, Any]], dict[str, Any]]  # what the write that creates it sets (Python)
+
+
 # Each relationship: its row keys for the start and end node, and what a write sets on the edge.
-_SHAPES: dict[str, tuple[RelationshipType, str, str, str]] = {
-    USES.name: (USES, "project_id", "artifact_id", _USES_PROPERTIES),
-    MEMBER_OF.name: (MEMBER_OF, "person_id", "project_id", _MEMBER_PROPERTIES),
-    CREATED.name: (CREATED, "person_id", "artifact_id", _CREATED_PROPERTIES),
-    DERIVED_FROM.name: (DERIVED_FROM, "artifact_id", "source_id", ""),
-    IN_TEAM.name: (IN_TEAM, "person_id", "team_id", ""),
+_SHAPES: dict[str, _Shape] = {
+    USES.name: _Shape(USES, "project_id", "artifact_id", _USES_PROPERTIES, _uses_created),
+    MEMBER_OF.name: _Shape(MEMBER_OF, "person_id", "project_id", _MEMBER_PROPERTIES, _member_created),
+    CREATED.name: _Shape(CREATED, "person_id", "artifact_id", _CREATED_PROPERTIES, _created_created),
+    DERIVED_FROM.name: _Shape(DERIVED_FROM, "artifact_id", "source_id", "", _no_properties),
+    IN_TEAM.name: _Shape(IN_TEAM, "person_id", "team_id", "", _no_properties),
 }
 
-UPSERT = {name: _upsert(*shape) for name, shape in _SHAPES.items()}
+UPSERT = {name: _upsert(*shape[:4]) for name, shape in _SHAPES.items()}
 UPSERT_USES = UPSERT[USES.name]
-LINK = {name: _link(*shape) for name, shape in _SHAPES.items()}
+LINK = {name: _link(*shape[:4]) for name, shape in _SHAPES.items()}
+# The row keys of each relationship's start and end node ids.
+ENDPOINT_KEYS = {name: (shape.start_key, shape.end_key) for name, shape in _SHAPES.items()}
+
+# Properties set on an edge found by its endpoints' ids (`start`, `end`): what a new store's
+# writer could not put in the store itself (see `ingest/offline_import.py`).
+SET_PROPERTIES = {
+    name: f"""
+UNWIND $rows AS row
+MATCH (:{shape.rel.start.label} {{id: row.start}})-[x:{name}]->(:{shape.rel.end.label} {{id: row.end}})
+SET x += row.props
+"""
+    for name, shape in _SHAPES.items()
+}
+
+
+def created_properties(rel: RelationshipType, row: dict[str, Any]) -> dict[str, Any]:
+    """The properties UPSERT gives the edge that `row` (a parsed bundle row) creates; None
+    values are properties it leaves unset."""
+    return _SHAPES[rel.name].created(row)
+
 
 # Not an edge, but the same contract: set the outcome label where the project exists.
 SET_OUTCOME = """
@@ -96,6 +154,11 @@ OPTIONAL MATCH (p:Project {id: row.project_id})
 FOREACH (_ IN CASE WHEN p IS NULL THEN [] ELSE [1] END | SET p.success = row.success)
 RETURN collect(CASE WHEN p IS NULL THEN row.line END) AS rejected
 """
+
+
+def outcome_properties(row: dict[str, Any]) -> dict[str, Any]:
+    """What SET_OUTCOME sets on the project of `row`, for a writer outside Neo4j."""
+    return {"success": row["success"]}
 
 
 def _one_edge(rel: RelationshipType, then: str) -> str:
@@ -146,3 +209,8 @@ def upsert_rows(tx: neo4j.ManagedTransaction, rel: RelationshipType, rows: list[
 def set_outcomes(tx: neo4j.ManagedTransaction, rows: list[dict[str, Any]]) -> list[int]:
     """Each row's `success` on its project; the `line`s of rows whose project is missing."""
     return tx.run(SET_OUTCOME, rows=rows).single(strict=True)["rejected"]
+
+
+def set_properties_rows(tx: neo4j.ManagedTransaction, rel: RelationshipType, rows: list[dict[str, Any]]) -> None:
+    """`rows` of {start, end, props}: `props` set on the `rel` edge between those ids."""
+    tx.run(SET_PROPERTIES[rel.name], rows=rows).consume()

@@ -8,6 +8,7 @@ Writes take a list of rows and run one `UNWIND $rows` query, so the bulk importe
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 import neo4j
@@ -53,6 +54,19 @@ SET n += row.props
 
 
 UPSERT = {label: _upsert(label) for label in LABELS}
+
+
+def created_properties(row: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """The properties UPSERT gives the node that `row` ({id, props, created_at}) creates, with
+    `now` as the write's datetime(), for a writer that builds a new store outside Neo4j
+    (`ingest/offline_import.py`). None values are properties it leaves unset."""
+    created_at = row.get("created_at")
+    return {"created_at": now if created_at is None else created_at, **row["props"]}
+
+
+# Properties set on nodes found by id: what a new store's writer could not put in the store
+# itself (see `ingest/offline_import.py`).
+SET_PROPERTIES = {label: f"UNWIND $rows AS row MATCH (n:{label} {{id: row.id}}) SET n += row.props" for label in LABELS}
 
 # The API's upsert of one node answers with the node it wrote, in the same statement: a
 # second query to read it back was a round trip to Neo4j on every write. (The batch form
@@ -112,6 +126,11 @@ async def delete(tx: neo4j.AsyncManagedTransaction, label: str, node_id: str) ->
 def upsert_rows(tx: neo4j.ManagedTransaction, label: str, rows: list[dict[str, Any]]) -> None:
     """`rows` of {id, props, created_at} as `label` nodes: created, or their `props` set."""
     tx.run(UPSERT[label], rows=rows).consume()
+
+
+def set_properties_rows(tx: neo4j.ManagedTransaction, label: str, rows: list[dict[str, Any]]) -> None:
+    """`rows` of {id, props}: `props` set on the `label` node of that id."""
+    tx.run(SET_PROPERTIES[label], rows=rows).consume()
 
 
 def exists(tx: neo4j.ManagedTransaction, label: str, node_id: str) -> bool:

@@ -26,6 +26,7 @@ from maestro_graph.ingest.git.command import GitError
 from maestro_graph.ingest.git.ids import checked_id
 from maestro_graph.ingest.git.repository import Repository, is_ancestor, open_repository, project_id_for
 from maestro_graph.ingest.manifests import MAX_LIBRARIES_PER_MANIFEST, Dependency, manifest_kind, parse_manifest
+from maestro_graph.iterables import batched
 from maestro_graph.repositories import git_sources, metric_series
 
 # A commit touching more files than this (a vendoring or formatting sweep) keeps the first
@@ -68,11 +69,6 @@ class _Usage:
     datasets: int
     left_out: int
     problems: list[str]
-
-
-def _batches(rows: list[dict], size: int) -> Iterable[list[dict]]:
-    for start in range(0, len(rows), size):
-        yield rows[start : start + size]
 
 
 def _context(files: Iterable[str]) -> str:
@@ -247,7 +243,7 @@ class _Import:
         git_sources.upsert_project(
             self.driver, self.database, self.project_id, repo.key, repo.name, repo.remote, first_commit_at
         )
-        for batch in _batches(rows, self.batch_size):
+        for batch in batched(rows, self.batch_size):
             git_sources.upsert_commits(self.driver, self.database, repo.key, batch)
         if not incremental and old_head:
             git_sources.detach_unreachable(self.driver, self.database, repo.key, [row["sha"] for row in rows])
@@ -265,7 +261,7 @@ class _Import:
         known = git_sources.person_ids_by_email_hash(self.driver, self.database, hashes)
         ids = {key: (known.get(p.email_hash) if p.email_hash else None) or p.derived_id for key, p in found.items()}
         person_rows = [{"id": ids[key], "name": p.name, "email_hash": p.email_hash} for key, p in sorted(found.items())]
-        for batch in _batches(person_rows, self.batch_size):
+        for batch in batched(person_rows, self.batch_size):
             git_sources.upsert_people(self.driver, self.database, batch)
         self.report.people = len(found)
         resolved: dict[log.Identity, str | None] = {}
@@ -352,7 +348,7 @@ class _Import:
             {"id": p.metric_id(self.project_id), "name": p.name, "value": p.value, "at": p.at, "period": p.period}
             for p in points
         ]
-        for batch in _batches(rows, self.batch_size):
+        for batch in batched(rows, self.batch_size):
             metric_series.upsert(tx, self.project_id, batch, METRIC_SOURCE)
         if changed_since is None:
             metric_series.delete_others(tx, self.project_id, METRIC_SOURCE, keep=[row["id"] for row in rows])
