@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 import threading
 import time
 import uuid
@@ -19,9 +20,11 @@ from pathlib import Path
 import pytest
 import uvicorn
 from starlette.testclient import TestClient
+from typer.testing import CliRunner, Result
 
+from maestro_graph import cli
 from maestro_graph.app import create_app
-from maestro_graph.config import Settings
+from maestro_graph.config import Settings, get_settings
 from maestro_graph.db import managed_neo4j, migrations
 from maestro_graph.db.connection import Neo4jTarget, open_driver
 from maestro_graph.net import free_loopback_port
@@ -41,6 +44,46 @@ CHROMIUM_ARGS = [
 ]
 
 TEST_DATA_DIR = Path(os.environ.get("MAESTRO_TEST_DATA_DIR", Path.home() / ".cache" / "maestro-graph" / "test-data"))
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    try:
+        os.link(source, target)
+    except OSError:  # another file system
+        shutil.copy2(source, target)
+
+
+@contextlib.contextmanager
+def own_managed_neo4j(data_dir: Path) -> Iterator[Neo4jTarget]:
+    """A managed Neo4j under `data_dir` (for tests that stop, restore or overwrite its database),
+    on free ports, stopped at the end; its jars linked from the test server's install when there
+    is one, so Maven does not copy them again."""
+    # The test server's install: under the test data dir, or the data dir the run names.
+    installs = [TEST_DATA_DIR, Path(os.environ.get("MAESTRO_DATA_DIR", TEST_DATA_DIR))]
+    installed = next((d / "neo4j" / "lib" for d in installs if (d / "neo4j" / "lib" / ".stamp").is_file()), None)
+    if installed is not None:
+        (data_dir / "neo4j").mkdir(mode=0o700)
+        shutil.copytree(installed, data_dir / "neo4j" / "lib", copy_function=_link_or_copy)
+    os.chmod(data_dir, 0o700)
+    conn = managed_neo4j.start(data_dir, bolt_port=free_loopback_port(), http_port=free_loopback_port())
+    try:
+        yield Neo4jTarget(conn.uri, conn.user, conn.password, "neo4j", managed=True)
+    finally:
+        managed_neo4j.stop(data_dir)
+
+
+def cli_on(data_dir: Path, monkeypatch, *args: str, target: Neo4jTarget | None = None) -> Result:
+    """`maestro-graph ARGS` on the managed Neo4j of `data_dir` (on `target`'s Bolt port when given)."""
+    monkeypatch.delenv("NEO4J_URI", raising=False)
+    monkeypatch.delenv("NEO4J_PASSWORD", raising=False)
+    monkeypatch.setenv("MAESTRO_DATA_DIR", str(data_dir))
+    if target is not None:
+        monkeypatch.setenv("MAESTRO_NEO4J_BOLT_PORT", target.uri.rsplit(":", 1)[1])
+    get_settings.cache_clear()
+    try:
+        return CliRunner().invoke(cli.app, list(args))
+    finally:
+        get_settings.cache_clear()
 
 
 @pytest.fixture(scope="session")

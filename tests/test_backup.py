@@ -7,19 +7,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
-from pathlib import Path
 
 import pytest
-from conftest import TEST_DATA_DIR, wipe
-from typer.testing import CliRunner, Result
+from conftest import cli_on, own_managed_neo4j, wipe
+from typer.testing import CliRunner
 
 from maestro_graph import cli
 from maestro_graph.config import get_settings
 from maestro_graph.db import managed_neo4j, migrations
 from maestro_graph.db.connection import Neo4jTarget, open_driver
-from maestro_graph.net import free_loopback_port
 from maestro_graph.repositories.graph_summary import data_nodes
 
 _SEED = """
@@ -49,40 +45,11 @@ def graph_fingerprint(driver, database: str = "neo4j") -> tuple[int, int, str]:
     return len(nodes), len(rels), digest
 
 
-def _link_or_copy(source: str, target: str) -> None:
-    try:
-        os.link(source, target)
-    except OSError:  # another file system
-        shutil.copy2(source, target)
-
-
 @pytest.fixture(scope="module")
 def managed(tmp_path_factory):
-    """A managed Neo4j under a data dir of its own, on free ports; its jars linked from the test
-    server's install when there is one (so Maven does not copy them again)."""
     data_dir = tmp_path_factory.mktemp("backup-data")
-    installed = TEST_DATA_DIR / "neo4j" / "lib"
-    if (installed / ".stamp").is_file():
-        (data_dir / "neo4j").mkdir(mode=0o700)
-        shutil.copytree(installed, data_dir / "neo4j" / "lib", copy_function=_link_or_copy)
-    os.chmod(data_dir, 0o700)
-    conn = managed_neo4j.start(data_dir, bolt_port=free_loopback_port(), http_port=free_loopback_port())
-    target = Neo4jTarget(conn.uri, conn.user, conn.password, "neo4j", managed=True)
-    try:
+    with own_managed_neo4j(data_dir) as target:
         yield data_dir, target
-    finally:
-        managed_neo4j.stop(data_dir)
-
-
-def cli_run(data_dir: Path, monkeypatch, *args: str) -> Result:
-    monkeypatch.delenv("NEO4J_URI", raising=False)
-    monkeypatch.delenv("NEO4J_PASSWORD", raising=False)
-    monkeypatch.setenv("MAESTRO_DATA_DIR", str(data_dir))
-    get_settings.cache_clear()
-    try:
-        return CliRunner().invoke(cli.app, list(args))
-    finally:
-        get_settings.cache_clear()
 
 
 def seeded(target: Neo4jTarget) -> tuple[int, int, str]:
@@ -105,7 +72,7 @@ def backed_up(managed, tmp_path_factory):
     before = seeded(target)
     archive = tmp_path_factory.mktemp("archives") / "graph.dump"
     with pytest.MonkeyPatch.context() as monkeypatch:
-        result = cli_run(data_dir, monkeypatch, "backup", str(archive))
+        result = cli_on(data_dir, monkeypatch, "backup", str(archive))
     assert result.exit_code == 0, result.output
     return before, archive
 
@@ -116,7 +83,7 @@ def test_a_backup_is_a_private_new_file_and_the_server_runs_again(managed, backe
     assert archive.stat().st_size > 0 and archive.stat().st_mode & 0o077 == 0
     assert managed_neo4j.status(data_dir) is not None
     assert fingerprint(target) == before
-    again = cli_run(data_dir, monkeypatch, "backup", str(archive))
+    again = cli_on(data_dir, monkeypatch, "backup", str(archive))
     assert again.exit_code == 1 and "already exists" in again.output
 
 
@@ -132,12 +99,12 @@ def test_backup_then_wipe_then_restore_gives_the_same_graph(managed, backed_up, 
         assert data_nodes(driver, "neo4j") == 1
     changed = fingerprint(target)
 
-    refused = cli_run(data_dir, monkeypatch, "restore", str(archive))
+    refused = cli_on(data_dir, monkeypatch, "restore", str(archive))
     assert refused.exit_code == 2
     assert "not empty (1 nodes)" in refused.output and "--force" in refused.output
     assert fingerprint(target) == changed, "a refused restore leaves the graph as it was"
 
-    restored = cli_run(data_dir, monkeypatch, "restore", str(archive), "--force")
+    restored = cli_on(data_dir, monkeypatch, "restore", str(archive), "--force")
     assert restored.exit_code == 0, restored.output
     assert managed_neo4j.status(data_dir) is not None, "the server is running again after the restore"
     assert fingerprint(target) == before
@@ -157,7 +124,7 @@ def test_a_truncated_or_foreign_archive_is_refused_and_the_graph_left_as_it_was(
     foreign.write_text("not an archive\n")
 
     for bad in (cut, foreign):
-        result = cli_run(data_dir, monkeypatch, "restore", str(bad), "--force")
+        result = cli_on(data_dir, monkeypatch, "restore", str(bad), "--force")
         assert result.exit_code == 2, result.output
         assert "not a complete Neo4j dump" in result.output
         assert "nothing was changed" in result.output

@@ -9,23 +9,20 @@ from __future__ import annotations
 
 import csv
 import gzip
-import os
-import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import neo4j.time
 import pytest
-from conftest import TEST_DATA_DIR, wipe
-from typer.testing import CliRunner, Result
+from conftest import cli_on, own_managed_neo4j, wipe
+from typer.testing import CliRunner
 
 from maestro_graph import cli
 from maestro_graph.config import get_settings
-from maestro_graph.db import managed_neo4j, migrations
-from maestro_graph.db.connection import Neo4jTarget, open_driver
+from maestro_graph.db import migrations
+from maestro_graph.db.connection import open_driver
 from maestro_graph.ingest.admin_csv import ARRAY_DELIMITER
 from maestro_graph.ingest.bundle_import import import_bundle
-from maestro_graph.net import free_loopback_port
 from maestro_graph.observability import batch
 
 # Every timestamp a write of this module sets is later than this; every one in the bundle is earlier.
@@ -116,44 +113,12 @@ def write_bundle(folder: Path) -> Path:
     return folder
 
 
-def _link_or_copy(source: str, target: str) -> None:
-    try:
-        os.link(source, target)
-    except OSError:  # another file system
-        shutil.copy2(source, target)
-
-
 @pytest.fixture(scope="module")
 def managed(tmp_path_factory):
-    """A managed Neo4j under a data dir of its own, on free ports, its database empty; its jars
-    linked from the test server's install when there is one."""
+    """A managed Neo4j under a data dir of its own, its database empty."""
     data_dir = tmp_path_factory.mktemp("initial-import-data")
-    # The test server's install: under the test data dir, or the data dir the run names.
-    installs = [TEST_DATA_DIR, Path(os.environ.get("MAESTRO_DATA_DIR", TEST_DATA_DIR))]
-    installed = next((d / "neo4j" / "lib" for d in installs if (d / "neo4j" / "lib" / ".stamp").is_file()), None)
-    if installed is not None:
-        (data_dir / "neo4j").mkdir(mode=0o700)
-        shutil.copytree(installed, data_dir / "neo4j" / "lib", copy_function=_link_or_copy)
-    os.chmod(data_dir, 0o700)
-    conn = managed_neo4j.start(data_dir, bolt_port=free_loopback_port(), http_port=free_loopback_port())
-    target = Neo4jTarget(conn.uri, conn.user, conn.password, "neo4j", managed=True)
-    try:
+    with own_managed_neo4j(data_dir) as target:
         yield data_dir, target
-    finally:
-        managed_neo4j.stop(data_dir)
-
-
-def cli_run(data_dir: Path, target: Neo4jTarget, monkeypatch, *args: str) -> Result:
-    monkeypatch.delenv("NEO4J_URI", raising=False)
-    monkeypatch.delenv("NEO4J_PASSWORD", raising=False)
-    monkeypatch.setenv("MAESTRO_DATA_DIR", str(data_dir))
-    bolt_port = target.uri.rsplit(":", 1)[1]
-    monkeypatch.setenv("MAESTRO_NEO4J_BOLT_PORT", bolt_port)
-    get_settings.cache_clear()
-    try:
-        return CliRunner().invoke(cli.app, list(args))
-    finally:
-        get_settings.cache_clear()
 
 
 def _server_pid(data_dir: Path) -> int:
@@ -205,7 +170,7 @@ def test_an_unreadable_bundle_is_refused_before_the_server_stops(managed, monkey
     pid = _server_pid(data_dir)
     bundle = write_bundle(tmp_path / "bundle")
     (bundle / "members.csv").write_bytes(b"person_id,project_id,role\nu1,p1,\xff\xfeowner\n")
-    result = cli_run(data_dir, target, monkeypatch, "import", "--initial", str(bundle))
+    result = cli_on(data_dir, monkeypatch, "import", "--initial", str(bundle), target=target)
     assert result.exit_code == 2, result.output
     assert "members.csv:2: is not UTF-8 text; nothing was imported" in result.output
     assert _server_pid(data_dir) == pid, "the server was never stopped"
@@ -221,7 +186,7 @@ def test_initial_import_writes_the_graph_import_writes(managed, graph, neo4j_tar
     expected = import_bundle(graph, neo4j_target.database, bundle, batch_size=2)
     before = _rows_counted()
     rejects = tmp_path / "rejects.csv"
-    result = cli_run(data_dir, target, monkeypatch, "import", "--initial", str(bundle), "--rejects", str(rejects))
+    result = cli_on(data_dir, monkeypatch, "import", "--initial", str(bundle), "--rejects", str(rejects), target=target)
     assert result.exit_code == 0, result.output
     assert f"{expected.rows_read} rows in" in result.output
 
@@ -268,7 +233,7 @@ def test_a_graph_that_holds_data_is_refused_and_left_as_it_was(managed, monkeypa
         before = graph_dump(driver, WRITTEN_AFTER)
     pid = _server_pid(data_dir)
     bundle = write_bundle(tmp_path / "bundle")
-    result = cli_run(data_dir, target, monkeypatch, "import", "--initial", str(bundle))
+    result = cli_on(data_dir, monkeypatch, "import", "--initial", str(bundle), target=target)
     assert result.exit_code == 2, result.output
     assert "not empty (1 nodes)" in result.output
     assert _server_pid(data_dir) == pid
