@@ -25,7 +25,7 @@ from typer.testing import CliRunner, Result
 from maestro_graph import cli
 from maestro_graph.app import create_app
 from maestro_graph.config import Settings, get_settings
-from maestro_graph.db import managed_neo4j, migrations
+from maestro_graph.db import class_archive, managed_neo4j, migrations
 from maestro_graph.db.connection import Neo4jTarget, open_driver
 from maestro_graph.net import free_loopback_port
 
@@ -44,6 +44,9 @@ CHROMIUM_ARGS = [
 ]
 
 TEST_DATA_DIR = Path(os.environ.get("MAESTRO_TEST_DATA_DIR", Path.home() / ".cache" / "maestro-graph" / "test-data"))
+# The test server's install records the class archive when `bin/dev test` starts it; the servers
+# tests start link its jars, archive included, and record none of their own.
+os.environ.setdefault(class_archive.RECORD_ENV, "0")
 
 
 def _link_or_copy(source: str, target: str) -> None:
@@ -70,6 +73,23 @@ def own_managed_neo4j(data_dir: Path) -> Iterator[Neo4jTarget]:
         yield Neo4jTarget(conn.uri, conn.user, conn.password, "neo4j", managed=True)
     finally:
         managed_neo4j.stop(data_dir)
+
+
+@pytest.fixture(scope="session")
+def spare_neo4j(tmp_path_factory) -> Iterator[tuple[Path, Neo4jTarget]]:
+    """One managed Neo4j of the tests' own beside the shared test server, for the modules that
+    stop it, restore its database or import over it: started once for all of them. Each such
+    module empties it first (`spare_graph`)."""
+    data_dir = tmp_path_factory.mktemp("spare-neo4j")
+    with own_managed_neo4j(data_dir) as target:
+        yield data_dir, target
+
+
+def spare_graph(spare: tuple[Path, Neo4jTarget]) -> tuple[Path, Neo4jTarget]:
+    """The spare Neo4j with its database emptied of nodes and relationships."""
+    with open_driver(spare[1]) as driver:
+        wipe(driver)
+    return spare
 
 
 def cli_on(data_dir: Path, monkeypatch, *args: str, target: Neo4jTarget | None = None) -> Result:

@@ -9,7 +9,7 @@ import hashlib
 import json
 
 import pytest
-from conftest import cli_on, own_managed_neo4j, wipe
+from conftest import cli_on, spare_graph, wipe
 from typer.testing import CliRunner
 
 from maestro_graph import cli
@@ -46,10 +46,9 @@ def graph_fingerprint(driver, database: str = "neo4j") -> tuple[int, int, str]:
 
 
 @pytest.fixture(scope="module")
-def managed(tmp_path_factory):
-    data_dir = tmp_path_factory.mktemp("backup-data")
-    with own_managed_neo4j(data_dir) as target:
-        yield data_dir, target
+def managed(spare_neo4j):
+    """The spare managed Neo4j, its database empty."""
+    return spare_graph(spare_neo4j)
 
 
 def seeded(target: Neo4jTarget) -> tuple[int, int, str]:

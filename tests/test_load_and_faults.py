@@ -1,7 +1,7 @@
 """Load, a Neo4j outage, and shutdown, against a live uvicorn over loopback HTTP.
 
-The module runs a Neo4j of its own (the shared test server cannot be stopped under the
-other modules' feet), started once. The server runs in the dev profile, where loopback
+The module runs on the spare Neo4j of the tests (the shared test server cannot be stopped under the
+other modules' feet). The server runs in the dev profile, where loopback
 callers without a token get full rights: that lets 50 clients write without setting up
 OAuth clients and project roles, which other modules test.
 
@@ -20,17 +20,19 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import json
 import shutil
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import neo4j
 import pytest
 import uvicorn
-from conftest import TEST_DATA_DIR
+from conftest import spare_graph
 
 from maestro_graph.app import create_app
 from maestro_graph.config import Settings
@@ -62,39 +64,29 @@ FAIL_FAST_SECONDS = REQUEST_DEADLINE_SECONDS / 2
 
 
 class OwnNeo4j:
-    def __init__(self, data_dir: Path):
-        self.data_dir = data_dir
-        self.bolt_port, self.http_port = free_loopback_port(), free_loopback_port()
-        self.target: Neo4jTarget | None = None
+    """The spare managed Neo4j (conftest), which the outage test stops and starts again on its ports."""
+
+    def __init__(self, data_dir: Path, target: Neo4jTarget):
+        self.data_dir, self.target = data_dir, target
+        self.bolt_port = int(target.uri.rsplit(":", 1)[1])
+        self.http_port = int(json.loads((data_dir / "neo4j" / "state.json").read_text())["http_port"])
 
     def start(self) -> None:
-        # Small memory: this server holds a few thousand nodes, beside the shared test server.
-        with pytest.MonkeyPatch.context() as env:
-            env.setenv("NEO4J_HEAP", "512m")
-            env.setenv("NEO4J_PAGECACHE", "128m")
-            conn = managed_neo4j.start(self.data_dir, bolt_port=self.bolt_port, http_port=self.http_port)
-        self.target = Neo4jTarget(conn.uri, conn.user, conn.password, "neo4j")
+        managed_neo4j.start(self.data_dir, bolt_port=self.bolt_port, http_port=self.http_port)
 
     def stop(self) -> None:
         managed_neo4j.stop(self.data_dir)
 
 
 @pytest.fixture(scope="module")
-def neo4j_of_our_own(tmp_path_factory) -> OwnNeo4j:
-    data_dir = tmp_path_factory.mktemp("outage")
-    shared_lib = TEST_DATA_DIR / "neo4j" / "lib"
-    if (shared_lib / ".stamp").is_file():
-        # The jars of the shared test server, so this one starts without copying 140 MB.
-        (data_dir / "neo4j").mkdir(parents=True)
-        (data_dir / "neo4j" / "lib").symlink_to(shared_lib)
-    server = OwnNeo4j(data_dir)
-    server.start()
+def neo4j_of_our_own(spare_neo4j) -> Iterator[OwnNeo4j]:
+    server = OwnNeo4j(*spare_graph(spare_neo4j))
     try:
         with open_driver(server.target) as driver:
             migrations.migrate(driver, "neo4j")
         yield server
     finally:
-        server.stop()
+        server.start()  # running again for the next module, whatever a test left
 
 
 class LiveServer:

@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 import shutil
 import stat
+import sys
 import urllib.request
 from pathlib import Path
 
 import neo4j
 import pytest
+from conftest import TEST_DATA_DIR
 from neo4j.exceptions import AuthError
 
-from maestro_graph.db import managed_neo4j
+from maestro_graph.db import class_archive, managed_neo4j
 from maestro_graph.net import free_loopback_port
 
 pytestmark = pytest.mark.skipif(
@@ -97,3 +99,46 @@ def test_failed_start_reports_log_tail(tmp_path: Path, monkeypatch: pytest.Monke
         managed_neo4j.start(tmp_path, bolt_port=free_loopback_port(), http_port=free_loopback_port(), timeout_s=60)
     assert managed_neo4j.status(tmp_path) is None
     assert not (tmp_path / "neo4j" / "state.json").exists()
+
+
+def test_the_test_server_maps_the_class_archive_its_install_recorded(neo4j_target) -> None:
+    """`bin/dev test` starts the test server on its install, whose first start records the
+    archive; the running JVM then has the file mapped (how class data sharing reads it)."""
+    home = TEST_DATA_DIR / "neo4j"
+    state = json.loads((home / "state.json").read_text()) if (home / "state.json").is_file() else {}
+    if not neo4j_target.uri.endswith(f":{state.get('bolt_port')}"):
+        pytest.skip("the test server is not the managed one under the test data dir")
+    archive = class_archive.archive_path(home / "lib", managed_neo4j._java())
+    assert archive.is_file(), "the install's first start recorded no class archive"
+    maps = Path(f"/proc/{_pid(TEST_DATA_DIR)}/maps").read_text()
+    assert str(archive) in maps
+
+
+def test_only_a_recording_that_ended_in_a_clean_exit_becomes_the_archive(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv(class_archive.RECORD_ENV, "1")
+    lib, java = tmp_path / "lib", sys.executable  # any file stands for the Java binary's identity
+    lib.mkdir()
+    assert class_archive.should_record(lib, java)
+    flags = class_archive.jvm_flags(lib, java, record=True)
+    recording = Path(flags[-1].split("=", 1)[1])
+    assert recording.parent == lib and not recording.exists()
+
+    recording.write_bytes(b"classes")  # what the JVM writes at its exit
+    assert class_archive.finish_recording(lib, java, exited_cleanly=True)
+    assert class_archive.archive_path(lib, java).read_bytes() == b"classes"
+    assert f"-XX:SharedArchiveFile={class_archive.archive_path(lib, java)}" in class_archive.jvm_flags(lib, java)
+    assert not class_archive.should_record(lib, java)
+
+    # A killed JVM may leave a cut-short file: dropped, and never tried again on this install.
+    other = tmp_path / "other-lib"
+    other.mkdir()
+    class_archive.jvm_flags(other, java, record=True)
+    recording = other / recording.name
+    recording.write_bytes(b"cla")
+    assert not class_archive.finish_recording(other, java, exited_cleanly=False)
+    assert not recording.exists() and not class_archive.archive_path(other, java).exists()
+    assert not class_archive.should_record(other, java)
+    assert not any(flag.startswith("-XX:SharedArchiveFile") for flag in class_archive.jvm_flags(other, java))
+
+    monkeypatch.setenv(class_archive.RECORD_ENV, "0")
+    assert not class_archive.should_record(tmp_path / "third", java)

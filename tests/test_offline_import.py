@@ -14,7 +14,7 @@ from pathlib import Path
 
 import neo4j.time
 import pytest
-from conftest import cli_on, own_managed_neo4j, wipe
+from conftest import cli_on, spare_graph, wipe
 from typer.testing import CliRunner
 
 from maestro_graph import cli
@@ -114,11 +114,9 @@ def write_bundle(folder: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def managed(tmp_path_factory):
-    """A managed Neo4j under a data dir of its own, its database empty."""
-    data_dir = tmp_path_factory.mktemp("initial-import-data")
-    with own_managed_neo4j(data_dir) as target:
-        yield data_dir, target
+def managed(spare_neo4j):
+    """The spare managed Neo4j, its database empty."""
+    return spare_graph(spare_neo4j)
 
 
 def _server_pid(data_dir: Path) -> int:

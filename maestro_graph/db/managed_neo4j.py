@@ -45,11 +45,14 @@ import neo4j
 from neo4j.exceptions import AuthError
 
 from maestro_graph.data_dir import DataDirError, ensure_private
+from maestro_graph.db import class_archive
 
 if TYPE_CHECKING:
     import rich.console
 
 USER = "neo4j"
+# Writing the class archive (class_archive.py) makes the first stop of a fresh install ~10 s longer.
+_RECORDING_STOP_TIMEOUT_S = 120.0
 ENTRY_POINT = "org.neo4j.server.CommunityEntryPoint"
 # Works in a source checkout and in an editable install, where __file__ stays in the tree.
 POM_PATH = Path(__file__).resolve().parents[2] / "neo4j" / "pom.xml"
@@ -378,7 +381,7 @@ def _run_admin(
     Output goes to `stdout` when given (a file descriptor), else it is captured."""
     env = dict(os.environ, NEO4J_HOME=str(home), NEO4J_CONF=str(home / "conf"))
     return subprocess.run(
-        [java, "-cp", f"{lib}/*", "org.neo4j.cli.AdminTool", *args],
+        [java, *class_archive.jvm_flags(lib, java), "-cp", f"{lib}/*", "org.neo4j.cli.AdminTool", *args],
         stdin=stdin if stdin is not None else subprocess.DEVNULL,
         stdout=stdout if stdout is not None else subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -436,7 +439,21 @@ def _start(home: Path, bolt_port: int, http_port: int, timeout_s: float) -> Neo4
     java = _java()
     _write_conf(home, bolt_port, http_port)
     _ensure_password(home, java, lib)
+    if class_archive.should_record(lib, java):
+        # A fresh install: one start and stop records the classes every later start maps.
+        pid, state = _launch(home, lib, java, bolt_port, http_port, record_classes=True)
+        _wait_ready(home, pid, state, timeout_s, launched=True)
+        exited_cleanly = _stop(home, pid, _RECORDING_STOP_TIMEOUT_S)
+        _clear_state(home)
+        class_archive.finish_recording(lib, java, exited_cleanly)
+    pid, state = _launch(home, lib, java, bolt_port, http_port)
+    return _wait_ready(home, pid, state, timeout_s, launched=True)
 
+
+def _launch(
+    home: Path, lib: Path, java: str, bolt_port: int, http_port: int, record_classes: bool = False
+) -> tuple[int, dict]:
+    """Start the JVM in a session of its own; answers its pid and the state written for it."""
     heap = _size_env("NEO4J_HEAP", "2g")
     # An explicit initial heap silences Neo4j's startup warning; kept small so an idle
     # server stays light, the heap grows on demand up to NEO4J_HEAP.
@@ -446,6 +463,7 @@ def _start(home: Path, bolt_port: int, http_port: int, timeout_s: float) -> Neo4
         f"-Xms{initial}",
         f"-Xmx{heap}",
         *_JVM_FLAGS,
+        *class_archive.jvm_flags(lib, java, record=record_classes),
         "-cp",
         f"{lib}/*",
         ENTRY_POINT,
@@ -473,7 +491,7 @@ def _start(home: Path, bolt_port: int, http_port: int, timeout_s: float) -> Neo4
     _children[proc.pid] = proc
     state = {"pid": proc.pid, "bolt_port": bolt_port, "http_port": http_port, "started_at": time.time()}
     _write_state(home, state)
-    return _wait_ready(home, proc.pid, state, timeout_s, launched=True)
+    return proc.pid, state
 
 
 def _wait_ready(home: Path, pid: int, state: dict, timeout_s: float, launched: bool) -> Neo4jConnection:
@@ -515,7 +533,8 @@ def stop(data_dir: Path, timeout_s: float = 60.0) -> bool:
         return pid is not None
 
 
-def _stop(home: Path, pid: int, timeout_s: float) -> None:
+def _stop(home: Path, pid: int, timeout_s: float) -> bool:
+    """SIGTERM, then SIGKILL after `timeout_s`; answers whether the server exited on SIGTERM."""
     for sig, wait_s in ((signal.SIGTERM, timeout_s), (signal.SIGKILL, 10.0)):
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, sig)
@@ -523,7 +542,7 @@ def _stop(home: Path, pid: int, timeout_s: float) -> None:
         while time.monotonic() < deadline:
             if not _is_our_server(pid, home):
                 _children.pop(pid, None)
-                return
+                return sig == signal.SIGTERM
             time.sleep(0.2)
     raise Neo4jServerError(f"Neo4j (pid {pid}) did not exit after SIGKILL")
 

@@ -15,6 +15,7 @@ any other type.
 
 from __future__ import annotations
 
+import csv
 import math
 import os
 from datetime import datetime
@@ -25,14 +26,9 @@ from typing import Any, TextIO
 # hold it is handed back by `add`. Passed to the importer as `--array-delimiter=U+001F`.
 ARRAY_DELIMITER = "\x1f"
 ARRAY_DELIMITER_ARGUMENT = f"U+{ord(ARRAY_DELIMITER):04X}"
-# Characters that make a field need quotes (RFC 4180, the importer's default quoting).
-_SPECIAL = (",", '"', "\r", "\n")
-
-
-def _quoted(text: str) -> str:
-    if any(char in text for char in _SPECIAL) or text != text.strip():
-        return '"' + text.replace('"', '""') + '"'
-    return text
+# Rows end in CRLF, which the importer reads as it reads LF: the csv writer quotes a field holding
+# any character of its line terminator, so a lone carriage return in a value is quoted too.
+_LINE_END = "\r\n"
 
 
 def _typed(value: Any) -> tuple[str, str] | None:
@@ -71,6 +67,7 @@ class AdminCsvTable:
         self.rows = 0
         fd = os.open(self.data_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         self._data: TextIO = open(fd, "w", encoding="utf-8", newline="", buffering=1 << 20)  # noqa: SIM115
+        self._writer = csv.writer(self._data, lineterminator=_LINE_END)
 
     @property
     def argument(self) -> str:
@@ -79,7 +76,7 @@ class AdminCsvTable:
 
     def add(self, ids: tuple[str, ...], properties: dict[str, Any]) -> dict[str, Any]:
         """Write one row; answers the properties it could not write (None values are no property)."""
-        fields = [_quoted(value) for value in ids]
+        fields = list(ids)
         values: dict[str, str] = {}
         left: dict[str, Any] = {}
         for key, value in properties.items():
@@ -89,15 +86,14 @@ class AdminCsvTable:
             if typed is None or self._columns.setdefault(key, typed[0]) != typed[0]:
                 left[key] = value
                 continue
-            values[key] = _quoted(typed[1])
+            values[key] = typed[1]
         if values:
             fields += [values.get(key, "") for key in self._columns]
             while fields[-1] == "":  # short rows: the columns after the last value are empty
                 fields.pop()
-        line = ",".join(fields)
-        if "\n" in line or "\r" in line:
+        if not self.multiline and any("\n" in field or "\r" in field for field in fields):
             self.multiline = True
-        self._data.write(line + "\n")
+        self._writer.writerow(fields)
         self.rows += 1
         return left
 
@@ -106,4 +102,4 @@ class AdminCsvTable:
         header = [*self._id_columns, *(f"{key}:{kind}" for key, kind in self._columns.items())]
         fd = os.open(self.header_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with open(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(",".join(_quoted(field) for field in header) + "\n")
+            csv.writer(handle, lineterminator=_LINE_END).writerow(header)
