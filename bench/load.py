@@ -4,6 +4,7 @@ write was lost.
     python bench/load.py --url http://127.0.0.1:8000/graphql [--clients 50] [--seconds 30]
                          [--write-share 0.3] [--token TOKEN]
     python bench/load.py --writes-only [--sequential 100] [--concurrent 200] [--clients 20]
+                         [--floor-data-dir DIR]
 
 Each client loops for the given time: reads (a project with its uses and members, a
 filtered page, a full-text search) and writes (a new project, a usage of a seed artifact by
@@ -14,7 +15,13 @@ that gets 503 waits briefly before its next request, as a client honouring Retry
 --writes-only measures single-item mutations alone: `--sequential` upsertProject calls one
 after another, then `--concurrent` more from `--clients` clients at once; each phase prints
 p50/p95 and writes/s, and afterwards every acknowledged project and its audit event are
-looked up through the API (the audit check needs the admin scope).
+looked up through the API (the audit check needs the admin scope). With `--floor-data-dir`
+(the data dir of the managed Neo4j the server runs on; `serve --dev` uses
+~/.local/share/maestro-graph) both phases are also run, interleaved with the API's, as the
+floors: the same number of transactions through the Python driver from as many concurrent
+clients, first the API's own transaction (the upsert and its audit event, by the same repository
+functions, without HTTP or GraphQL), then one creating a single node with no index (what the
+driver, Bolt and a commit cost on this machine, removed after; the projects stay, as the API's do).
 
 Without --token the server must run in the dev profile (loopback callers get full rights);
 with one, the token needs the write scope and a role on the projects it writes.
@@ -30,6 +37,7 @@ import statistics
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 
@@ -253,6 +261,7 @@ class WritePhase:
     seconds: float = 0.0
     latencies_ms: list[float] = field(default_factory=list)
     failures: Counter = field(default_factory=Counter)  # HTTP status or transport error of each failed write
+    through_api: bool = True  # False for the driver floor
 
     @property
     def writes_per_second(self) -> float:
@@ -292,7 +301,7 @@ async def write_phase(
 
 
 def writes_markdown(phases: list[WritePhase], lost: int, unaudited: int) -> str:
-    acknowledged = sum(len(phase.latencies_ms) for phase in phases)
+    acknowledged = sum(len(phase.latencies_ms) for phase in phases if phase.through_api)
     lines = [
         f"{acknowledged} acknowledged upsertProject writes, {lost} lost, {unaudited} without an audit event\n",
         "| phase | clients | writes | failed | seconds | writes/s | p50 ms | p95 ms |",
@@ -308,16 +317,87 @@ def writes_markdown(phases: list[WritePhase], lost: int, unaudited: int) -> str:
     return "\n".join(lines)
 
 
+FLOOR_WRITE = "CREATE (:LoadBenchFloor {number: $number})"
+
+
+async def bare_write(tx, prefix: str, number: int) -> None:
+    """The floor: one node with no index, in one transaction."""
+    await (await tx.run(FLOOR_WRITE, number=number)).consume()
+
+
+async def api_transaction(tx, prefix: str, number: int) -> None:
+    """What the API's upsertProject runs in its transaction, by the same repository functions:
+    the upsert answering with the node, then the audit event (its live-event outbox row)."""
+    from maestro_graph.repositories import audit, nodes
+
+    project_id = f"{prefix}-driver-{number}"
+    props = {"name": f"write {number}", "section": "load", "tags": ["load"]}
+    await nodes.upsert(tx, "Project", project_id, props)
+    event = audit.Event(
+        action="upsertProject",
+        actor="bench",
+        client_id=None,
+        person_id=None,
+        targets=[project_id],
+        changed=sorted(props),
+        project_ids=[project_id],
+        artifact_ids=[],
+    )
+    await audit.record_many(tx, [event])
+
+
+async def floor_phase(driver, name: str, work, prefix: str, writes: int, clients: int) -> WritePhase:
+    """`writes` write transactions of `work`, from `clients` concurrent clients, through the driver."""
+    phase = WritePhase(name, clients, through_api=False)
+    todo = iter(range(writes))
+
+    async def client_loop() -> None:
+        for number in todo:
+            started = time.perf_counter()
+            async with driver.session() as session:
+                await session.execute_write(work, prefix, number)
+            phase.latencies_ms.append((time.perf_counter() - started) * 1000)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client_loop() for _ in range(clients)))
+    phase.seconds = time.perf_counter() - started
+    return phase
+
+
 async def _writes_only(args: argparse.Namespace, headers: dict) -> int:
     prefix = f"writes{int(time.time())}"
     acknowledged: list[str] = []
     async with httpx.AsyncClient(timeout=30, headers=headers) as client:
         # One write first, so that neither phase pays for the first connection or query plan.
         await _must(client, args.url, NEW_PROJECT, {"input": {"id": f"{prefix}-warm", "name": "warm-up"}})
-    phases = [
-        await write_phase(args.url, prefix, "sequential", args.sequential, 1, headers, acknowledged),
-        await write_phase(args.url, prefix, "concurrent", args.concurrent, args.clients, headers, acknowledged),
-    ]
+    driver = None
+    if args.floor_data_dir is not None:
+        from neo4j import AsyncGraphDatabase
+
+        from maestro_graph.db import managed_neo4j
+
+        conn = managed_neo4j.status(args.floor_data_dir)
+        if conn is None:
+            raise SystemExit(f"no managed Neo4j runs for {args.floor_data_dir}")
+        driver = AsyncGraphDatabase.driver(conn.uri, auth=(conn.user, conn.password))
+        for work in (bare_write, api_transaction):  # connection and plans, outside the timing
+            async with driver.session() as session:
+                await session.execute_write(work, f"{prefix}-warm", 0)
+    phases = []
+    for name, writes, clients in (("sequential", args.sequential, 1), ("concurrent", args.concurrent, args.clients)):
+        phases.append(await write_phase(args.url, prefix, name, writes, clients, headers, acknowledged))
+        if driver is not None:
+            phases.append(
+                await floor_phase(
+                    driver, f"{name}: driver, the API's transaction", api_transaction, prefix, writes, clients
+                )
+            )
+            phases.append(
+                await floor_phase(driver, f"{name}: driver, one bare node", bare_write, prefix, writes, clients)
+            )
+    if driver is not None:
+        await driver.execute_query("MATCH (n:LoadBenchFloor) DELETE n")
+        await driver.close()
     async with httpx.AsyncClient(timeout=30, headers=headers) as client:
         missing, _ = await missing_through_api(client, args.url, LoadReport(projects=acknowledged))
         unaudited = await unaudited_through_api(client, args.url, acknowledged)
@@ -373,6 +453,9 @@ def main() -> None:
     parser.add_argument("--writes-only", action="store_true", help="single-item mutations only, no reads")
     parser.add_argument("--sequential", type=int, default=100, help="with --writes-only: writes one at a time")
     parser.add_argument("--concurrent", type=int, default=200, help="with --writes-only: writes from --clients")
+    parser.add_argument(
+        "--floor-data-dir", type=Path, help="with --writes-only: the server's managed Neo4j, for the driver floor"
+    )
     args = parser.parse_args()
     if args.clients is None:
         args.clients = 20 if args.writes_only else 50
