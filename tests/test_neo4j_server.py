@@ -92,13 +92,18 @@ def test_failed_start_reports_log_tail(tmp_path: Path, monkeypatch: pytest.Monke
     with pytest.raises(managed_neo4j.Neo4jServerError, match="NEO4J_HEAP"):
         managed_neo4j.start(tmp_path, bolt_port=free_loopback_port(), http_port=free_loopback_port())
 
-    # A JVM that dies at once surfaces its output and leaves no state behind.
+    # A JVM that dies at once surfaces its output and leaves no state behind: first the start
+    # that would record the class archive (given up on for this install), then the plain one.
     monkeypatch.delenv("NEO4J_HEAP")
+    monkeypatch.setenv(class_archive.RECORD_ENV, "1")
     monkeypatch.setattr(managed_neo4j, "_JVM_FLAGS", ["-XX:+NoSuchJvmOption"])
     with pytest.raises(managed_neo4j.Neo4jServerError, match="NoSuchJvmOption"):
         managed_neo4j.start(tmp_path, bolt_port=free_loopback_port(), http_port=free_loopback_port(), timeout_s=60)
     assert managed_neo4j.status(tmp_path) is None
     assert not (tmp_path / "neo4j" / "state.json").exists()
+    lib = tmp_path / "neo4j" / "lib"
+    assert class_archive.given_up_marker(lib, managed_neo4j._java()).exists()
+    assert not class_archive.should_record(lib, managed_neo4j._java())
 
 
 def test_the_test_server_maps_the_class_archive_its_install_recorded(neo4j_target) -> None:

@@ -2,7 +2,7 @@
 parsed and verified once, then mapped from one file by every later start and admin run.
 
 Neo4j spends about 40 % of a start loading its classes: a start on 2 cores took 10.7 s without
-the archive and 6.5 s with it (`python bench/neo4j_start.py`). The JVM writes the archive itself,
+the archive and 6.7 s with it (`python bench/neo4j_start.py`). The JVM writes the archive itself,
 at the exit of a run started with `-XX:ArchiveClassesAtExit` (a "dynamic" archive, Java 13 and
 later), so the first start of a fresh install runs the server once to record it.
 

@@ -442,10 +442,16 @@ def _start(home: Path, bolt_port: int, http_port: int, timeout_s: float) -> Neo4
     if class_archive.should_record(lib, java):
         # A fresh install: one start and stop records the classes every later start maps.
         pid, state = _launch(home, lib, java, bolt_port, http_port, record_classes=True)
-        _wait_ready(home, pid, state, timeout_s, launched=True)
-        exited_cleanly = _stop(home, pid, _RECORDING_STOP_TIMEOUT_S)
-        _clear_state(home)
-        class_archive.finish_recording(lib, java, exited_cleanly)
+        try:
+            _wait_ready(home, pid, state, timeout_s, launched=True)
+        except Neo4jServerError:
+            # Not started while recording (stopped again by _wait_ready): no archive on this
+            # install, and the plain start below says what is wrong if it was not the recording.
+            class_archive.finish_recording(lib, java, exited_cleanly=False)
+        else:
+            exited_cleanly = _stop(home, pid, _RECORDING_STOP_TIMEOUT_S)
+            _clear_state(home)
+            class_archive.finish_recording(lib, java, exited_cleanly)
     pid, state = _launch(home, lib, java, bolt_port, http_port)
     return _wait_ready(home, pid, state, timeout_s, launched=True)
 
