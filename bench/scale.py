@@ -134,10 +134,12 @@ def train(driver, result: SizeResult) -> None:
     report = train_and_publish(driver, "neo4j", MiniLMEmbedder(), progress=on_step)
     result.train_seconds = time.perf_counter() - started
     result.train_peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    ends = [peak for _, peak in stages[1:]] + [result.train_peak_kib]
+    # Only the timed stages: the progress within a stage (embedding's "N of M") is no stage.
+    timed = [(step, peak) for step, peak in stages if step in report.timings]
+    ends = [peak for _, peak in timed[1:]] + [result.train_peak_kib]
     result.figures["train, all stages"] = f"{result.train_seconds:.0f} s"
-    for (step, _), peak in zip(stages, ends, strict=True):
-        result.figures[f"  {step}"] = f"{report.timings.get(step, float('nan')):.1f} s, peak RSS {gib(peak)}"
+    for (step, _), peak in zip(timed, ends, strict=True):
+        result.figures[f"  {step}"] = f"{report.timings[step]:.1f} s, peak RSS {gib(peak)}"
 
 
 # -- 4. reads through the API -----------------------------------------------------------
