@@ -51,7 +51,7 @@ def main() -> None:
             if jar.suffix == ".jar" or jar.name == ".stamp":
                 os.link(jar, lib / jar.name)
         os.chmod(data_dir, 0o700)
-        java = managed_neo4j._java()
+        java = managed_neo4j.java_binary()
         archive = class_archive.archive_path(lib, java)
 
         first_start, first_stop = timed_start(data_dir)

@@ -102,8 +102,8 @@ def test_failed_start_reports_log_tail(tmp_path: Path, monkeypatch: pytest.Monke
     assert managed_neo4j.status(tmp_path) is None
     assert not (tmp_path / "neo4j" / "state.json").exists()
     lib = tmp_path / "neo4j" / "lib"
-    assert class_archive.given_up_marker(lib, managed_neo4j._java()).exists()
-    assert not class_archive.should_record(lib, managed_neo4j._java())
+    assert class_archive.given_up_marker(lib, managed_neo4j.java_binary()).exists()
+    assert not class_archive.should_record(lib, managed_neo4j.java_binary())
 
 
 def test_the_test_server_maps_the_class_archive_its_install_recorded(neo4j_target) -> None:
@@ -113,7 +113,7 @@ def test_the_test_server_maps_the_class_archive_its_install_recorded(neo4j_targe
     state = json.loads((home / "state.json").read_text()) if (home / "state.json").is_file() else {}
     if not neo4j_target.uri.endswith(f":{state.get('bolt_port')}"):
         pytest.skip("the test server is not the managed one under the test data dir")
-    archive = class_archive.archive_path(home / "lib", managed_neo4j._java())
+    archive = class_archive.archive_path(home / "lib", managed_neo4j.java_binary())
     assert archive.is_file(), "the install's first start recorded no class archive"
     maps = Path(f"/proc/{_pid(TEST_DATA_DIR)}/maps").read_text()
     assert str(archive) in maps

@@ -46,20 +46,17 @@ def given_up_marker(lib: Path, java: str) -> Path:
     return archive_path(lib, java).with_suffix(".failed")
 
 
-def usable(lib: Path, java: str) -> bool:
-    return archive_path(lib, java).is_file()
-
-
 def should_record(lib: Path, java: str) -> bool:
     """No archive yet, no earlier recording failed (which would fail every start again), and
     recording is not turned off."""
     if os.environ.get(RECORD_ENV, "1") == "0":
         return False
-    return not usable(lib, java) and not given_up_marker(lib, java).exists()
+    return not archive_path(lib, java).is_file() and not given_up_marker(lib, java).exists()
 
 
 def jvm_flags(lib: Path, java: str, record: bool = False) -> list[str]:
-    """The flags that map the archive, or (`record`) that write it when this JVM exits."""
+    """The flags that map the archive, or (`record`) that write it when this JVM exits (an
+    earlier, unfinished recording is removed first)."""
     if record:
         recording = _recording_path(lib, java)
         recording.unlink(missing_ok=True)
@@ -75,7 +72,9 @@ def finish_recording(lib: Path, java: str, exited_cleanly: bool) -> bool:
     if exited_cleanly and recording.is_file() and recording.stat().st_size > 0:
         os.replace(recording, archive_path(lib, java))
         return True
+    # Each step on its own: a recording that cannot be removed must still be given up on.
     with contextlib.suppress(OSError):
         recording.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
         given_up_marker(lib, java).touch()
     return False

@@ -291,7 +291,8 @@ def _log_tail(home: Path, lines: int = 40) -> str:
     return "\n".join(text.splitlines()[-lines:])
 
 
-def _java() -> str:
+def java_binary() -> str:
+    """The Java that runs the server and its admin tool: $JAVA_HOME's, else the one on PATH."""
     java_home = os.environ.get("JAVA_HOME")
     if java_home and (Path(java_home) / "bin" / "java").is_file():
         return str(Path(java_home) / "bin" / "java")
@@ -436,7 +437,7 @@ def _start(home: Path, bolt_port: int, http_port: int, timeout_s: float) -> Neo4
             )
 
     lib = _install(home, None)
-    java = _java()
+    java = java_binary()
     _write_conf(home, bolt_port, http_port)
     _ensure_password(home, java, lib)
     if class_archive.should_record(lib, java):
@@ -584,7 +585,7 @@ def admin_tool(data_dir: Path) -> AdminTool:
     need no exclusive use of the store."""
     home = _home(data_dir)
     with _locked(home):
-        return AdminTool(home, _java(), _install(home, None))
+        return AdminTool(home, java_binary(), _install(home, None))
 
 
 @contextlib.contextmanager
@@ -604,7 +605,7 @@ def offline(
     home = _home(data_dir)
     with _locked(home):
         lib = _install(home, None)
-        tool = AdminTool(home, _java(), lib)
+        tool = AdminTool(home, java_binary(), lib)
         state = _read_state(home)
         pid = _running_pid(home)
         if before_stop is not None:

@@ -123,9 +123,9 @@ _SHAPES: dict[str, _Shape] = {
     IN_TEAM.name: _Shape(IN_TEAM, "person_id", "team_id", "", _no_properties),
 }
 
-UPSERT = {name: _upsert(*shape[:4]) for name, shape in _SHAPES.items()}
+UPSERT = {name: _upsert(s.rel, s.start_key, s.end_key, s.properties) for name, s in _SHAPES.items()}
 UPSERT_USES = UPSERT[USES.name]
-LINK = {name: _link(*shape[:4]) for name, shape in _SHAPES.items()}
+LINK = {name: _link(s.rel, s.start_key, s.end_key, s.properties) for name, s in _SHAPES.items()}
 # The row keys of each relationship's start and end node ids.
 ENDPOINT_KEYS = {name: (shape.start_key, shape.end_key) for name, shape in _SHAPES.items()}
 
