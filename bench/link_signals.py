@@ -1,6 +1,6 @@
 """What each classic signal of the served link blends earns, and what it costs.
 
-    python bench/link_signals.py [BUNDLE_DIR] [--seeds N] [--queries Q] [--no-ablation]
+    python bench/link_signals.py [BUNDLE_DIR] [--seeds N] [--queries Q] [--no-ablation] [--catalogue N ...]
 
 Per seed, the held-out protocol's artifact and team splits (as `evaluate` draws them) are hidden
 in one training graph; `ClassicLinkModel`, the blends `train` serves, is fit on it with every
@@ -28,6 +28,7 @@ from maestro_graph.ml.evaluation import protocol
 from maestro_graph.ml.text_embedding import MiniLMEmbedder
 from maestro_graph.ml.training.features import text_vectors
 from maestro_graph.ml.training.link_blends import ClassicLinkModel, classic_signals
+from maestro_graph.ml.training.signals import ARTIFACT_CATALOGUE
 from maestro_graph.ml.training.train_command import BATCH
 from maestro_graph.ml.usage_graph import UsageGraph
 
@@ -49,23 +50,40 @@ FIGURES = {"artifacts": ("recall@10", "ndcg@10"), "team": ("hit@10", "mrr")}
 
 
 def measure(
-    graph: UsageGraph, seed: int, queries: int, project_text, artifact_text, ablations: tuple[frozenset[str], ...]
+    graph: UsageGraph,
+    seed: int,
+    queries: int,
+    project_text,
+    artifact_text,
+    ablations: tuple[frozenset[str], ...],
+    catalogues: list[int],
 ) -> dict[str, dict]:
-    """{variant: {task: {metric: value}}} for the full blend ("all") and each ablation."""
+    """{variant: {task: {metric: value}}} for the full blend ("all") and each ablation, or, with
+    several catalogue sizes, the full blend at each ("catalogue N")."""
     art = protocol.artifact_split(graph, seed, queries)
     team = protocol.team_split(graph, seed, queries)
     joint = graph.with_edges(uses=art.train.uses, members=team.train.members)
     figures: dict[str, dict] = {}
-    for without in (frozenset(), *ablations):
+    if len(catalogues) > 1:
+        variants = [(_catalogue_name(size, graph), frozenset(), size) for size in catalogues]
+    else:
+        variants = [
+            ("all" if not w else "without " + " / ".join(sorted(w)), w, catalogues[0])
+            for w in (frozenset(), *ablations)
+        ]
+    for name, without, size in variants:
         started = time.perf_counter()
-        model = ClassicLinkModel(seed, without=without).fit(joint, project_text, artifact_text)
-        name = "all" if not without else "without " + " / ".join(sorted(without))
+        model = ClassicLinkModel(seed, without=without, catalogue_size=size).fit(joint, project_text, artifact_text)
         figures[name] = {
             "artifacts": protocol.measure_artifacts(art, model.artifact_scores),
             "team": protocol.measure_team(team, model.person_scores),
         }
         print(f"  seed {seed} {name}: {_row(figures[name])} ({time.perf_counter() - started:.0f} s)", flush=True)
     return figures
+
+
+def _catalogue_name(size: int, graph: UsageGraph) -> str:
+    return f"catalogue {size}" if size < graph.num_artifacts else "every artifact"
 
 
 def _row(variant: dict) -> str:
@@ -94,25 +112,36 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--queries", type=int, default=protocol.TEST_QUERIES)
     parser.add_argument("--no-ablation", action="store_true", help="measure the full blends only")
+    parser.add_argument("--catalogue", type=int, nargs="+", default=[ARTIFACT_CATALOGUE], help="catalogue sizes")
     args = parser.parse_args()
     graph = UsageGraph.from_bundle(args.bundle)
+    counts = np.sort(np.bincount(graph.uses[:, 1], minlength=graph.num_artifacts))[::-1]
+    for size in args.catalogue:
+        share = counts[:size].sum() / counts.sum()
+        print(
+            f"{_catalogue_name(size, graph)}: {share:.1%} of {counts.sum():,} uses, {graph.num_artifacts:,} artifacts"
+        )
     started = time.perf_counter()
     project_text, artifact_text = text_vectors(graph, MiniLMEmbedder())
     print(f"text vectors: {time.perf_counter() - started:.0f} s (cached after the first run)", flush=True)
 
-    ablations = () if args.no_ablation else ABLATIONS
-    runs = [measure(graph, seed, args.queries, project_text, artifact_text, ablations) for seed in range(args.seeds)]
+    ablations = () if args.no_ablation or len(args.catalogue) > 1 else ABLATIONS
+    runs = [
+        measure(graph, seed, args.queries, project_text, artifact_text, ablations, args.catalogue)
+        for seed in range(args.seeds)
+    ]
     print(f"\n{args.seeds} seeds, mean ± sd; change: paired difference from the full blend, mean ± sd\n")
     print("| blend | artifacts Recall@10 | NDCG@10 | team HitRate@10 | MRR |")
     print("| --- | --- | --- | --- | --- |")
+    reference = next(iter(runs[0]))  # the full blend, or the first catalogue size
     for name in runs[0]:
         cells = []
         for task, metrics in FIGURES.items():
             for metric in metrics:
                 values = np.array([run[name][task][metric] for run in runs])
-                change = values - np.array([run["all"][task][metric] for run in runs])
+                change = values - np.array([run[reference][task][metric] for run in runs])
                 cell = f"{values.mean():.3f} ± {values.std():.3f}"
-                if name != "all":
+                if name != reference:
                     cell += f" ({change.mean():+.3f} ± {change.std():.3f})"
                 cells.append(cell)
         print(f"| {name} | " + " | ".join(cells) + " |")

@@ -137,8 +137,10 @@ def test_evaluate_seeds_reports_mean_and_spread_of_every_method():
 
 def test_ease_signal_puts_unmodelled_artifacts_at_each_rows_lowest_modelled_score():
     graph, _ = planted_graph(seed=0)
-    signal = EaseSignal(graph, max_items=50)  # a cap below the artifact count leaves a tail
+    catalogue = np.arange(graph.num_artifacts)
+    signal = EaseSignal(graph, catalogue, max_items=50)  # a cap below the catalogue's size leaves a tail
     assert signal.unmodelled.any()
     scores = signal(np.arange(10))
     floor = scores[:, signal.ease.items].min(axis=1)
     assert np.isfinite(scores).all() and (scores[:, signal.unmodelled] == floor[:, None]).all()
+    assert np.allclose(scores[:, signal.ease.items], signal.ease(np.arange(10))[:, signal.ease.items])

@@ -13,6 +13,7 @@ from maestro_graph.ml.text_embedding import HashingEmbedder
 from maestro_graph.ml.training.features import text_vectors
 from maestro_graph.ml.training.link_blends import ClassicLinkModel
 from maestro_graph.ml.training.maestro_model import MaestroModel, ModelConfig
+from maestro_graph.ml.training.signals import artifact_catalogue, artifact_signals
 from maestro_graph.ml.training.training_loop import TrainConfig
 from maestro_graph.ml.usage_graph import known_matrix
 
@@ -77,3 +78,31 @@ def test_a_model_answers_only_after_fit():
             ask(np.arange(3))
     with pytest.raises(RuntimeError, match="fit"):
         model.validation_figures()
+
+
+def test_every_artifact_signal_scores_a_catalogue_as_it_scores_those_artifacts_among_all(planted):
+    graph, project_text, artifact_text = planted
+    everything = np.arange(graph.num_artifacts)
+    catalogue = artifact_catalogue(graph, 40)
+    assert len(catalogue) == 40
+    counts = np.bincount(graph.uses[:, 1], minlength=graph.num_artifacts)
+    assert counts[catalogue].min() >= np.delete(counts, catalogue).max()  # the most used
+    full = artifact_signals(graph, project_text, artifact_text, everything)
+    sub = artifact_signals(graph, project_text, artifact_text, catalogue)
+    rows = np.arange(0, graph.num_projects, 7)
+    for name, signal in sub.items():
+        expected = np.broadcast_to(full[name](rows), (len(rows), graph.num_artifacts))[:, catalogue]
+        assert np.allclose(np.broadcast_to(signal(rows), expected.shape), expected), name
+
+
+def test_the_artifact_ranker_ranks_only_its_catalogue_of_the_most_used(planted):
+    graph, project_text, artifact_text = planted
+    model = ClassicLinkModel(seed=0, validation_queries=QUERIES, catalogue_size=30).fit(*planted)
+    assert np.array_equal(model.catalogue, artifact_catalogue(graph, 30))
+    rows = np.arange(50)
+    inside = model.catalogue_scores(rows)
+    widened = model.artifact_scores(rows)
+    assert inside.shape == (50, 30) and np.isfinite(inside).all()
+    outside = np.setdiff1d(np.arange(graph.num_artifacts), model.catalogue)
+    assert np.isneginf(widened[:, outside]).all()
+    assert np.array_equal(widened[:, model.catalogue], inside)

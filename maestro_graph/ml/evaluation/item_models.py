@@ -19,6 +19,14 @@ EASE_MAX_ITEMS = 6000  # the dense inverse is (items x items): 6k items is ~0.3 
 UNMODELLED_SCORE = -1e9  # below every modelled artifact, above the protocol's -inf for known ones
 
 
+def most_used_artifacts(usage: sp.csr_matrix, limit: int) -> np.ndarray:
+    """Indices, ascending, of the `limit` artifacts used by most projects (ties: lower index
+    first); never one that no project uses."""
+    counts = np.asarray(usage.sum(axis=0)).ravel()
+    used = int((counts > 0).sum())
+    return np.sort(np.argsort(-counts, kind="stable")[: min(limit, used)])
+
+
 class EASE:
     """Steck (2019), "Embarrassingly shallow autoencoders": W = I - P / diag(P), P = (XᵀX + λI)⁻¹.
 
@@ -29,9 +37,7 @@ class EASE:
 
     def __init__(self, graph: UsageGraph, l2: float = 200.0, max_items: int = EASE_MAX_ITEMS):
         usage = usage_matrix(graph).astype(np.float64)
-        counts = np.asarray(usage.sum(axis=0)).ravel()
-        used = int((counts > 0).sum())
-        self.items = np.sort(np.argsort(-counts, kind="stable")[: min(max_items, used)])
+        self.items = most_used_artifacts(usage, max_items)
         self.usage = usage[:, self.items].tocsr()
         self.num_artifacts = graph.num_artifacts
         gram = (self.usage.T @ self.usage).toarray()

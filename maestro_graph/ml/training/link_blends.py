@@ -6,6 +6,10 @@ measurable lift to either blend (`evaluate` prints the blends with and without i
 seeds), so the served rankers leave the network out and `train` fits no encoder.
 `MaestroModel` fits the same blends with the network's score as one more signal, for that
 comparison.
+
+The artifact blend ranks a catalogue of the most used artifacts (`signals.ARTIFACT_CATALOGUE`),
+a fixed number: scoring every project then costs in proportion to the projects, where ranking
+every artifact cost projects x artifacts.
 """
 
 from __future__ import annotations
@@ -15,10 +19,11 @@ from dataclasses import dataclass
 from typing import Self
 
 import numpy as np
+import scipy.sparse as sp
 
 from maestro_graph.ml.evaluation import protocol
 from maestro_graph.ml.training.blend import LinearBlend, Signal, fit_blend
-from maestro_graph.ml.training.signals import artifact_signals, team_signals
+from maestro_graph.ml.training.signals import ARTIFACT_CATALOGUE, artifact_catalogue, artifact_signals, team_signals
 from maestro_graph.ml.training.validation_split import Validation, carve_validation
 from maestro_graph.ml.usage_graph import UsageGraph, known_matrix
 
@@ -27,36 +32,69 @@ ARTIFACTS, TEAM = "artifacts", "team"
 
 @dataclass(frozen=True)
 class LinkSignals:
-    """The ranking signals of each link task, by name, computed from one graph."""
+    """The ranking signals of each link task, by name, computed from one graph. The artifact
+    signals score the artifacts of `catalogue` (its columns, in its order); the team signals
+    score every person."""
 
     artifacts: dict[str, Signal]
     team: dict[str, Signal]
+    catalogue: np.ndarray
 
     def with_extra(self, artifacts: dict[str, Signal], team: dict[str, Signal]) -> LinkSignals:
-        """These signals with others put first (the network's score, say)."""
-        return LinkSignals({**artifacts, **self.artifacts}, {**team, **self.team})
+        """These signals with others put first (the network's score, say), which must score
+        the same catalogue."""
+        return LinkSignals({**artifacts, **self.artifacts}, {**team, **self.team}, self.catalogue)
 
 
 def classic_signals(
-    graph: UsageGraph, project_text: np.ndarray, artifact_text: np.ndarray, without: frozenset[str] = frozenset()
+    graph: UsageGraph,
+    project_text: np.ndarray,
+    artifact_text: np.ndarray,
+    without: frozenset[str] = frozenset(),
+    catalogue_size: int = ARTIFACT_CATALOGUE,
 ) -> LinkSignals:
     """Every classic signal of both tasks, but those named in `without` (an ablation's)."""
-    artifacts = artifact_signals(graph, project_text, artifact_text)
+    catalogue = artifact_catalogue(graph, catalogue_size)
+    artifacts = artifact_signals(graph, project_text, artifact_text, catalogue)
     team = team_signals(graph, project_text)
     return LinkSignals(
         {name: signal for name, signal in artifacts.items() if name not in without},
         {name: signal for name, signal in team.items() if name not in without},
+        catalogue,
     )
+
+
+def catalogue_uses(graph: UsageGraph, catalogue: np.ndarray) -> sp.csr_matrix:
+    """Projects x catalogue artifacts, 1 where the project uses the artifact."""
+    uses = known_matrix(graph.uses, graph.num_projects, graph.num_artifacts)
+    return sp.csr_matrix(sp.csc_matrix(uses)[:, catalogue])
+
+
+def widened(scorer: Signal, catalogue: np.ndarray, num_artifacts: int) -> Signal:
+    """`scorer` of the catalogue's columns as a scorer of every artifact: those outside the
+    catalogue score -inf, below every ranked one."""
+
+    def score(rows: np.ndarray) -> np.ndarray:
+        inner = scorer(rows)
+        scores = np.full((inner.shape[0], num_artifacts), -np.inf)
+        scores[:, catalogue] = inner
+        return scores
+
+    return score
 
 
 def fit_link_blends(val: Validation, signals: LinkSignals, seed: int) -> dict[str, LinearBlend]:
     """Both tasks' blend weights, fit on the validation queries of `val`; `signals` must come
-    from `val.fit_graph`, the graph with those queries' edges hidden."""
+    from `val.fit_graph`, the graph with those queries' edges hidden. A hidden artifact outside
+    the catalogue is no positive: it cannot be ranked."""
     graph = val.fit_graph
-    uses = known_matrix(graph.uses, graph.num_projects, graph.num_artifacts)
+    column = np.full(graph.num_artifacts, -1, dtype=np.int64)
+    column[signals.catalogue] = np.arange(len(signals.catalogue))
+    hidden = [column[items][column[items] >= 0] for items in val.artifacts.hidden]
+    uses = catalogue_uses(graph, signals.catalogue)
     members = known_matrix(graph.members[:, ::-1], graph.num_projects, graph.num_people)
     return {
-        ARTIFACTS: fit_blend(signals.artifacts, val.artifacts.projects, val.artifacts.hidden, uses, seed=seed),
+        ARTIFACTS: fit_blend(signals.artifacts, val.artifacts.projects, hidden, uses, seed=seed),
         TEAM: fit_blend(
             signals.team,
             val.team.projects,
@@ -69,9 +107,10 @@ def fit_link_blends(val: Validation, signals: LinkSignals, seed: int) -> dict[st
 
 
 def link_scorers(blends: dict[str, LinearBlend], signals: LinkSignals, graph: UsageGraph) -> tuple[Signal, Signal]:
-    """(artifact scorer, person scorer) of the blends over `signals` of `graph`. Known links
-    (and people of kind team) score exactly 0.0, so callers that rank must mask them."""
-    uses = known_matrix(graph.uses, graph.num_projects, graph.num_artifacts)
+    """(artifact scorer, person scorer) of the blends over `signals` of `graph`; the artifact
+    scorer scores the catalogue's columns. Known links (and people of kind team) score exactly
+    0.0, so callers that rank must mask them."""
+    uses = catalogue_uses(graph, signals.catalogue)
     members = known_matrix(graph.members[:, ::-1], graph.num_projects, graph.num_people)
     return (
         blends[ARTIFACTS].scorer(signals.artifacts, uses),
@@ -84,18 +123,28 @@ class ClassicLinkModel:
 
         model = ClassicLinkModel(seed=0).fit(graph, project_text, artifact_text)
 
-    and ask it `artifact_scores(projects)` and `person_scores(projects)`.
+    and ask it `catalogue_scores(projects)` (or `artifact_scores`) and `person_scores(projects)`.
     """
 
     blends: dict[str, LinearBlend]
+    catalogue: np.ndarray  # the artifacts ranked, as the columns of `catalogue_scores`
+    _num_artifacts: int
     _artifact_scorer: Signal
     _person_scorer: Signal
 
-    def __init__(self, seed: int = 0, validation_queries: int = 1000, without: frozenset[str] = frozenset()):
-        """`without`: signals left out of the blends, for an ablation (`bench/link_signals.py`)."""
+    def __init__(
+        self,
+        seed: int = 0,
+        validation_queries: int = 1000,
+        without: frozenset[str] = frozenset(),
+        catalogue_size: int = ARTIFACT_CATALOGUE,
+    ):
+        """`without`: signals left out of the blends, for an ablation (`bench/link_signals.py`);
+        `catalogue_size`: how many of the most used artifacts are ranked."""
         self.seed = seed
         self.validation_queries = validation_queries
         self.without = frozenset(without)
+        self.catalogue_size = catalogue_size
         self.timings: dict[str, float] = {}
         self._validation: dict[str, float] = {}
         self._is_fitted = False
@@ -108,12 +157,13 @@ class ClassicLinkModel:
         self._is_fitted = False
         started = time.perf_counter()
         val = carve_validation(graph, self.seed, self.validation_queries)
-        fit_signals = classic_signals(val.fit_graph, project_text, artifact_text, self.without)
+        fit_signals = classic_signals(val.fit_graph, project_text, artifact_text, self.without, self.catalogue_size)
         self.blends = fit_link_blends(val, fit_signals, self.seed)
         self.timings["blend_s"] = time.perf_counter() - started
 
         t = time.perf_counter()
         fit_artifacts, fit_people = link_scorers(self.blends, fit_signals, val.fit_graph)
+        fit_artifacts = widened(fit_artifacts, fit_signals.catalogue, val.fit_graph.num_artifacts)
         self._validation = {
             **protocol.measure_artifacts(val.artifacts, fit_artifacts),
             **protocol.measure_team(val.team, fit_people),
@@ -123,9 +173,10 @@ class ClassicLinkModel:
         self.timings["validation_s"] = time.perf_counter() - t
 
         t = time.perf_counter()
-        self._artifact_scorer, self._person_scorer = link_scorers(
-            self.blends, classic_signals(graph, project_text, artifact_text, self.without), graph
-        )
+        signals = classic_signals(graph, project_text, artifact_text, self.without, self.catalogue_size)
+        self.catalogue = signals.catalogue
+        self._num_artifacts = graph.num_artifacts
+        self._artifact_scorer, self._person_scorer = link_scorers(self.blends, signals, graph)
         self.timings["signals_s"] = time.perf_counter() - t
         self.timings["total_s"] = time.perf_counter() - started
         self._is_fitted = True
@@ -146,12 +197,18 @@ class ClassicLinkModel:
         if not self._is_fitted:
             raise RuntimeError("the model is not fitted yet: call fit() first")
 
-    def artifact_scores(self, rows: np.ndarray) -> np.ndarray:
-        """(len(rows), n_artifacts) scores for the projects `rows`; higher ranks first. Artifacts
-        a row already uses score exactly 0.0 (the neutral value of a standardised signal), so
-        callers that rank must mask them."""
+    def catalogue_scores(self, rows: np.ndarray) -> np.ndarray:
+        """(len(rows), len(catalogue)) scores of the catalogue's artifacts for the projects
+        `rows`; higher ranks first. Artifacts a row already uses score exactly 0.0 (the neutral
+        value of a standardised signal), so callers that rank must mask them."""
         self._require_fitted()
         return self._artifact_scorer(np.asarray(rows))
+
+    def artifact_scores(self, rows: np.ndarray) -> np.ndarray:
+        """(len(rows), n_artifacts): `catalogue_scores` widened to every artifact, those outside
+        the catalogue at -inf (never ranked); for the protocol's measures."""
+        self._require_fitted()
+        return widened(self._artifact_scorer, self.catalogue, self._num_artifacts)(np.asarray(rows))
 
     def person_scores(self, rows: np.ndarray) -> np.ndarray:
         """(len(rows), n_people) scores; existing members and people of kind team score 0.0."""

@@ -22,7 +22,14 @@ from maestro_graph.ml.training import blend as blending
 from maestro_graph.ml.training.blend import Signal
 from maestro_graph.ml.training.features import NodeFeatures, node_features
 from maestro_graph.ml.training.gnn import GraphTensors, build_graph_tensors
-from maestro_graph.ml.training.link_blends import ARTIFACTS, TEAM, classic_signals, fit_link_blends, link_scorers
+from maestro_graph.ml.training.link_blends import (
+    ARTIFACTS,
+    TEAM,
+    classic_signals,
+    fit_link_blends,
+    link_scorers,
+    widened,
+)
 from maestro_graph.ml.training.outcome_features import (
     dependency_structure_features,
     member_structure_features,
@@ -56,10 +63,15 @@ class ModelConfig:
 _WITHOUT_NETWORK = "_without_gnn"
 
 
-def _gnn_artifact_signal(trained: TrainedModel, z: dict[str, torch.Tensor]) -> Signal:
+def _gnn_artifact_signal(
+    trained: TrainedModel, z: dict[str, torch.Tensor], catalogue: np.ndarray | None = None
+) -> Signal:
+    """The network's score of every artifact, or of the `catalogue`'s (its columns, for a blend)."""
+
     def score(rows: np.ndarray) -> np.ndarray:
         with torch.no_grad(), deterministic_torch(trained.config.threads):
-            return trained.model.uses_scores(z, torch.from_numpy(np.asarray(rows))).numpy().astype(np.float64)
+            scores = trained.model.uses_scores(z, torch.from_numpy(np.asarray(rows))).numpy().astype(np.float64)
+        return scores if catalogue is None else scores[:, catalogue]
 
     return score
 
@@ -144,11 +156,15 @@ class MaestroModel:
         self._artifact_scorer, self._person_scorer = self.gnn_artifacts, self.gnn_people
         if self.config.blend:
             signals = classic_signals(graph, project_text, artifact_text)
-            network = signals.with_extra({"gnn": self.gnn_artifacts}, {"gnn": self.gnn_people})
-            self._artifact_scorer, self._person_scorer = link_scorers(self.blends, network, graph)
+            network = signals.with_extra(
+                {"gnn": _gnn_artifact_signal(self.trained, self.z, signals.catalogue)}, {"gnn": self.gnn_people}
+            )
+            blended, self._person_scorer = link_scorers(self.blends, network, graph)
+            self._artifact_scorer = widened(blended, signals.catalogue, graph.num_artifacts)
             if self.config.ablate_network:
                 without = {task: self.blends[f"{task}{_WITHOUT_NETWORK}"] for task in (ARTIFACTS, TEAM)}
-                self.classic_artifact_scores, self.classic_person_scores = link_scorers(without, signals, graph)
+                classic, self.classic_person_scores = link_scorers(without, signals, graph)
+                self.classic_artifact_scores = widened(classic, signals.catalogue, graph.num_artifacts)
 
         text_dim = project_text.shape[1]
         structure = np.hstack(
@@ -176,7 +192,8 @@ class MaestroModel:
         z_fit = self.trained.embed(build_graph_tensors(val.fit_graph, fit_features))
         classic = classic_signals(val.fit_graph, project_text, artifact_text)
         network = classic.with_extra(
-            {"gnn": _gnn_artifact_signal(self.trained, z_fit)}, {"gnn": _gnn_person_signal(self.trained, z_fit)}
+            {"gnn": _gnn_artifact_signal(self.trained, z_fit, classic.catalogue)},
+            {"gnn": _gnn_person_signal(self.trained, z_fit)},
         )
         self.blends.update(fit_link_blends(val, network, self.config.seed))
         if self.config.ablate_network:

@@ -6,13 +6,25 @@ import numpy as np
 import scipy.sparse as sp
 
 from maestro_graph.ml.evaluation import co_membership
-from maestro_graph.ml.evaluation.baselines import ArtifactOverlap, ItemKNN, dense_array, membership_matrix, usage_matrix
-from maestro_graph.ml.evaluation.item_models import EASE, EASE_MAX_ITEMS, RP3beta
+from maestro_graph.ml.evaluation.baselines import (
+    ArtifactOverlap,
+    dense_array,
+    item_cosine,
+    membership_matrix,
+    usage_matrix,
+)
+from maestro_graph.ml.evaluation.item_models import EASE, EASE_MAX_ITEMS, RP3beta, most_used_artifacts
 
 # Settings the validation grids of `evaluation.tuning` chose on debian-bullseye (λ 20-50;
 # α 0.8-1.0, β 0.2): fixed here so that `train` runs no grid of its own.
 EASE_L2 = 50.0
 RP3BETA_ALPHA, RP3BETA_BETA = 1.0, 0.2
+
+# How many artifacts the artifact blend ranks: the most used ones. A fixed number, so that
+# scoring every project grows with the projects, not with projects x artifacts; past it an
+# artifact has at most a few users (bench/RESULTS.md: the share of uses it covers, and the
+# blend's recall against ranking every artifact).
+ARTIFACT_CATALOGUE = 6000
 
 
 class TextCosine:
@@ -48,10 +60,10 @@ class PeersReuse:
     tens of thousands a dense (batch x projects) intermediate would hold.
     """
 
-    def __init__(self, graph):
+    def __init__(self, graph, catalogue: np.ndarray):
         self.membership = membership_matrix(graph)
         self.membership_t = self.membership.T.tocsr()
-        self.usage = usage_matrix(graph).astype(np.float64).tocsr()
+        self.usage = _columns(usage_matrix(graph).astype(np.float64), catalogue)
 
     def __call__(self, projects: np.ndarray) -> np.ndarray:
         projects = np.asarray(projects)
@@ -65,7 +77,7 @@ class PeersReuse:
 class SectionPopularity:
     """Score(p, a) = share of the projects in p's section that use a (popularity within the section)."""
 
-    def __init__(self, graph):
+    def __init__(self, graph, catalogue: np.ndarray):
         sections = sorted(set(graph.project_section))
         index = {name: i for i, name in enumerate(sections)}
         self.section_of = np.array([index[name] for name in graph.project_section], dtype=np.int64)
@@ -75,29 +87,54 @@ class SectionPopularity:
         )
         counts = np.asarray(onehot.sum(axis=1)).ravel()
         # Kept sparse: data with many small sections would make a dense table large.
-        self.share = sp.diags(1.0 / np.maximum(counts, 1)) @ (onehot @ usage_matrix(graph)).astype(np.float64)
-        self.share = self.share.tocsr()
+        share = sp.diags(1.0 / np.maximum(counts, 1)) @ (onehot @ usage_matrix(graph)).astype(np.float64)
+        self.share = _columns(share, catalogue)
 
     def __call__(self, projects: np.ndarray) -> np.ndarray:
         return dense_array(self.share[self.section_of[np.asarray(projects)]])
 
 
-class EaseSignal:
-    """EASE scores, with the artifacts it does not model (the long tail past its item cap) at
-    each row's lowest modelled score rather than its far-below sentinel, so that per-row
-    standardisation measures the spread of the modelled scores, not the distance to -1e9."""
+class ItemToItem:
+    """Score(p, a) = sum over the artifacts a' that p uses of W[a', a], for an artifact x artifact
+    weight matrix W (item kNN's cosine, RP3beta's walk), over the catalogue's columns only."""
 
-    def __init__(self, graph, max_items: int = EASE_MAX_ITEMS):
-        self.ease = EASE(graph, l2=EASE_L2, max_items=max_items)
-        self.unmodelled = np.ones(graph.num_artifacts, dtype=bool)
-        self.unmodelled[self.ease.items] = False
+    def __init__(self, usage: sp.csr_matrix, weights: sp.spmatrix, catalogue: np.ndarray):
+        self.usage = usage.astype(np.float64).tocsr()
+        self.weights = _columns(weights, catalogue)
 
     def __call__(self, projects: np.ndarray) -> np.ndarray:
-        scores = self.ease(np.asarray(projects))
-        if self.unmodelled.any() and len(self.ease.items):
-            floor = scores[:, self.ease.items].min(axis=1)
+        return dense_array(self.usage[np.asarray(projects)] @ self.weights)
+
+
+class EaseSignal:
+    """EASE scores over the catalogue. EASE models at most `max_items` artifacts (its inverse is
+    dense); a catalogue artifact past those gets each row's lowest modelled score rather than a
+    far-below sentinel, so that per-row standardisation measures the spread of the modelled
+    scores, not the distance to -1e9."""
+
+    def __init__(self, graph, catalogue: np.ndarray, max_items: int = EASE_MAX_ITEMS):
+        self.ease = EASE(graph, l2=EASE_L2, max_items=max_items)
+        column = np.full(graph.num_artifacts, -1, dtype=np.int64)
+        column[catalogue] = np.arange(len(catalogue))
+        modelled_column = column[self.ease.items]
+        self.source = np.flatnonzero(modelled_column >= 0)  # positions among EASE's items
+        self.target = modelled_column[self.source]  # their catalogue columns
+        self.unmodelled = np.ones(len(catalogue), dtype=bool)
+        self.unmodelled[self.target] = False
+
+    def __call__(self, projects: np.ndarray) -> np.ndarray:
+        modelled = np.asarray(self.ease.usage[np.asarray(projects)] @ self.ease.weights)
+        scores = np.empty((len(projects), len(self.unmodelled)))
+        scores[:, self.target] = modelled[:, self.source]
+        if self.unmodelled.any():
+            floor = modelled.min(axis=1) if modelled.shape[1] else np.zeros(len(projects))
             scores[:, self.unmodelled] = floor[:, None]
         return scores
+
+
+def _columns(matrix: sp.spmatrix, columns: np.ndarray) -> sp.csr_matrix:
+    """`matrix[:, columns]` as CSR (sliced in CSC, where taking columns is cheap)."""
+    return sp.csr_matrix(sp.csc_matrix(matrix)[:, columns])
 
 
 def _unit(matrix: np.ndarray) -> np.ndarray:
@@ -107,27 +144,32 @@ def _unit(matrix: np.ndarray) -> np.ndarray:
     return matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-9)
 
 
-def artifact_signals(graph, project_text: np.ndarray, artifact_text: np.ndarray) -> dict:
-    """Signals for artifact ranking; log1p tames the long tail of co-use counts.
+def artifact_catalogue(graph, size: int = ARTIFACT_CATALOGUE) -> np.ndarray:
+    """The artifacts the artifact blend ranks, ascending: the `size` most used."""
+    return most_used_artifacts(usage_matrix(graph), size)
+
+
+def artifact_signals(graph, project_text: np.ndarray, artifact_text: np.ndarray, catalogue: np.ndarray) -> dict:
+    """Signals for artifact ranking, each a (batch, len(catalogue)) score of the catalogue's
+    artifacts; log1p tames the long tail of co-use counts.
 
     `bench/link_signals.py` measures each one's lift over three seeds (bench/RESULTS.md).
     Project co-use (user-based kNN, the costliest to score) is left out: without it the blend
     lost 0.001 Recall@10 and NDCG@10, within the seeds' spread.
     """
-    knn = ItemKNN(graph)
-    peers = PeersReuse(graph)
-    section = SectionPopularity(graph)
-    popularity = np.log1p(np.bincount(graph.uses[:, 1], minlength=graph.num_artifacts)).astype(np.float64)
-    ease = EaseSignal(graph)
+    usage = usage_matrix(graph)
+    knn = ItemToItem(usage, item_cosine(usage), catalogue)
     rp3beta = RP3beta(graph, alpha=RP3BETA_ALPHA, beta=RP3BETA_BETA)
+    peers = PeersReuse(graph, catalogue)
+    popularity = np.log1p(np.bincount(graph.uses[:, 1], minlength=graph.num_artifacts)).astype(np.float64)
     return {
-        "ease": ease,
-        "rp3beta": rp3beta,
+        "ease": EaseSignal(graph, catalogue),
+        "rp3beta": ItemToItem(rp3beta.usage, rp3beta.weights, catalogue),
         "item_knn": lambda rows: np.log1p(knn(rows)),
         "peers_reuse": lambda rows: np.log1p(peers(rows)),
-        "section_popularity": section,
-        "popularity": lambda rows: popularity[None, :],  # the same on every row
-        "text": TextCosine(project_text, artifact_text),
+        "section_popularity": SectionPopularity(graph, catalogue),
+        "popularity": lambda rows: popularity[None, catalogue],  # the same on every row
+        "text": TextCosine(project_text, artifact_text[catalogue]),
     }
 
 

@@ -25,7 +25,7 @@ from maestro_graph.ml.serving.publish import TaskResult, publish
 from maestro_graph.ml.text_embedding import CachingEmbedder, Embedder
 from maestro_graph.ml.training.features import text_vectors
 from maestro_graph.ml.training.graph_export import export_usage_graph
-from maestro_graph.ml.training.link_blends import ClassicLinkModel
+from maestro_graph.ml.training.link_blends import ClassicLinkModel, catalogue_uses
 from maestro_graph.ml.training.node_embeddings import embed_nodes
 from maestro_graph.ml.training.success import impact_from_changes
 from maestro_graph.ml.usage_graph import UsageGraph, known_matrix
@@ -82,14 +82,16 @@ def artifact_rows(graph: UsageGraph, model: ClassicLinkModel, k: int = TOP_K) ->
     """Top-k artifacts per project that uses at least one, with the used artifacts most
     often co-used with each recommendation as its `because`; the rows of BATCH projects at a time."""
     uses = known_matrix(graph.uses, graph.num_projects, graph.num_artifacts).tocsr()
+    used_in_catalogue = catalogue_uses(graph, model.catalogue)
     cosine = item_cosine(usage_matrix(graph)).tocsr()
     active = np.flatnonzero(np.diff(uses.indptr) > 0)
     for start in range(0, len(active), BATCH):
         rows = []
         block = active[start : start + BATCH]
-        scores = np.asarray(model.artifact_scores(block), dtype=np.float64)
-        excluded = uses[block].toarray().astype(bool)
-        top, top_scores = _top_k(scores, excluded, k)
+        scores = np.asarray(model.catalogue_scores(block), dtype=np.float64)
+        excluded = used_in_catalogue[block].toarray().astype(bool)
+        columns, top_scores = _top_k(scores, excluded, k)
+        top = model.catalogue[columns]
         reasons = iter(_because(cosine, uses, block, top))
         for project, items, item_scores in zip(block, top, top_scores, strict=True):
             for rank, (item, score) in enumerate(zip(items, item_scores, strict=True), start=1):
