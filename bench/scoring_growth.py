@@ -1,0 +1,128 @@
+"""How the cost of the link rankers grows with the graph, every size in one process and one run.
+
+    python bench/scoring_growth.py [--sizes 1,2,4,16] [--every-artifact-sizes 1,2,4] [--rounds 1]
+
+Per size (debian-bullseye, grown by bench/grow_bundle.py as bench/scale.py grows it) and per
+round: fit `ClassicLinkModel` as `train` does, then build every project's top artifacts and
+people exactly as `train` builds the rows it publishes (`artifact_rows`, `team_rows`: scoring,
+top-k, the `because` of each recommendation), timed apart. That is the part of `train` whose
+growth was measured superlinear; writing the rows to Neo4j costs per row, and `bench/scale.py`
+times it with the rest.
+
+The artifact ranker runs with the catalogue `train` uses (`signals.ARTIFACT_CATALOGUE` most used
+artifacts) and, on the sizes of --every-artifact-sizes, ranking every artifact (what `train` did
+before the catalogue), so both growths come from the same run. Sizes are measured in the order
+given, round after round; a machine that changes speed shows as rounds that disagree.
+
+No Neo4j and no sentence encoder: the text vectors are seeded random unit vectors of the
+encoder's width. What a signal costs follows the graph's structure and the vectors' width, not
+their values, so the timings are those of real vectors; the rankings are not meaningful.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))
+
+from scale import Place, bundle_for
+
+from maestro_graph.ml.training.link_blends import ClassicLinkModel
+from maestro_graph.ml.training.signals import ARTIFACT_CATALOGUE
+from maestro_graph.ml.training.train_command import artifact_rows, team_rows
+from maestro_graph.ml.usage_graph import UsageGraph
+
+SEED = 0
+TEXT_WIDTH = 384  # all-MiniLM-L6-v2's vectors (cypher/migrations/0003_vector_indexes.cypher)
+EVERY_ARTIFACT = 10**9  # a catalogue size no graph reaches: every artifact is ranked
+
+
+def random_text(count: int, width: int, rng: np.random.Generator) -> np.ndarray:
+    vectors = rng.standard_normal((count, width)).astype(np.float32)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def measure(graph: UsageGraph, catalogue: int) -> dict[str, float]:
+    """Seconds to fit the rankers and to build every project's artifact and team rows."""
+    rng = np.random.default_rng(SEED)
+    project_text = random_text(graph.num_projects, TEXT_WIDTH, rng)
+    artifact_text = random_text(graph.num_artifacts, TEXT_WIDTH, rng)
+    figures = {}
+    started = time.perf_counter()
+    model = ClassicLinkModel(SEED, catalogue_size=catalogue).fit(graph, project_text, artifact_text)
+    figures["fit"] = time.perf_counter() - started
+    for name, rows in (("artifacts", artifact_rows), ("team", team_rows)):
+        started = time.perf_counter()
+        published = sum(len(block) for block in rows(graph, model))
+        figures[name] = time.perf_counter() - started
+        figures[f"{name} rows"] = published
+    return figures
+
+
+def peak_gib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="1,2,4,16", help="growth factors, measured in this order")
+    parser.add_argument("--every-artifact-sizes", default="1,2,4", help="sizes also measured ranking every artifact")
+    parser.add_argument("--rounds", type=int, default=1)
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    every = {int(s) for s in args.every_artifact_sizes.split(",") if s}
+    place = Place()
+    graphs = {}
+    for factor in sizes:
+        graphs[factor] = UsageGraph.from_bundle(bundle_for(factor, SEED, place))
+    results: dict[tuple[int, str], list[dict[str, float]]] = {}
+    for round_ in range(args.rounds):
+        for factor in sizes:
+            graph = graphs[factor]
+            for variant, catalogue in (("catalogue", ARTIFACT_CATALOGUE), ("every artifact", EVERY_ARTIFACT)):
+                if variant == "every artifact" and factor not in every:
+                    continue
+                figures = measure(graph, catalogue)
+                results.setdefault((factor, variant), []).append(figures)
+                print(
+                    f"round {round_ + 1} {factor}x {variant}: fit {figures['fit']:.1f} s, artifacts "
+                    f"{figures['artifacts']:.1f} s, team {figures['team']:.1f} s (peak RSS {peak_gib():.2f} GiB)",
+                    flush=True,
+                )
+    base = graphs[sizes[0]]
+    print(f"\nmedian of {args.rounds} round(s); growth against {sizes[0]}x in brackets\n")
+    print("| size | projects | artifacts | people | edges | ranking | fit s | artifacts s | team s | total s |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for (factor, variant), runs in results.items():
+        graph = graphs[factor]
+        reference = results.get((sizes[0], variant))
+        edges = len(graph.uses) + len(graph.members)
+        cells = []
+        for name in ("fit", "artifacts", "team", "total"):
+            value = _median(runs, name)
+            growth = value / _median(reference, name) if reference else float("nan")
+            cells.append(f"{value:.1f} ({growth:.2f}x)")
+        print(
+            f"| {factor}x | {graph.num_projects:,} | {graph.num_artifacts:,} | {graph.num_people:,} "
+            f"| {edges:,} ({edges / (len(base.uses) + len(base.members)):.2f}x) | {variant} | "
+            + " | ".join(cells)
+            + " |"
+        )
+    print(f"\npeak RSS of this process: {peak_gib():.2f} GiB")
+
+
+def _median(runs: list[dict[str, float]], name: str) -> float:
+    if name == "total":
+        return float(np.median([run["fit"] + run["artifacts"] + run["team"] for run in runs]))
+    return float(np.median([run[name] for run in runs]))
+
+
+if __name__ == "__main__":
+    main()
