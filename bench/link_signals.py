@@ -1,6 +1,7 @@
 """What each classic signal of the served link blends earns, and what it costs.
 
-    python bench/link_signals.py [BUNDLE_DIR] [--seeds N] [--queries Q] [--no-ablation] [--catalogue N ...]
+    python bench/link_signals.py [BUNDLE_DIR] [--seeds N] [--queries Q] [--no-ablation]
+                                 [--catalogue N ...] [--people N ...]
 
 Per seed, the held-out protocol's artifact and team splits (as `evaluate` draws them) are hidden
 in one training graph; `ClassicLinkModel`, the blends `train` serves, is fit on it with every
@@ -10,6 +11,12 @@ measured on the test queries. Printed: the full blend and each ablation, mean ±
 seeds, with the paired change (ablation minus full blend; a signal earns its place where
 leaving it out loses more than the seeds' spread), and each signal's scoring cost per batch of
 projects on the whole graph, which is what `train` pays for it.
+
+`--catalogue` and `--people` size the blends' catalogues (the most used artifacts and the people
+in the most projects that they rank; `signals.ARTIFACT_CATALOGUE` and `PERSON_CATALOGUE` by
+default). Several pairs of sizes are each measured on the same splits, full blends only, with
+the share of the graph's uses and memberships each catalogue holds; a size past the graph's
+count ranks every artifact or person.
 """
 
 from __future__ import annotations
@@ -28,7 +35,12 @@ from maestro_graph.ml.evaluation import protocol
 from maestro_graph.ml.text_embedding import MiniLMEmbedder
 from maestro_graph.ml.training.features import text_vectors
 from maestro_graph.ml.training.link_blends import ClassicLinkModel, classic_signals
-from maestro_graph.ml.training.signals import ARTIFACT_CATALOGUE
+from maestro_graph.ml.training.signals import (
+    ARTIFACT_CATALOGUE,
+    PERSON_CATALOGUE,
+    artifact_catalogue,
+    person_catalogue,
+)
 from maestro_graph.ml.training.train_command import BATCH
 from maestro_graph.ml.usage_graph import UsageGraph
 
@@ -56,24 +68,25 @@ def measure(
     project_text,
     artifact_text,
     ablations: tuple[frozenset[str], ...],
-    catalogues: list[int],
+    catalogues: list[tuple[int, int]],
 ) -> dict[str, dict]:
     """{variant: {task: {metric: value}}} for the full blend ("all") and each ablation, or, with
-    several catalogue sizes, the full blend at each ("catalogue N")."""
+    several catalogue sizes (artifacts, people), the full blend at each."""
     art = protocol.artifact_split(graph, seed, queries)
     team = protocol.team_split(graph, seed, queries)
     joint = graph.with_edges(uses=art.train.uses, members=team.train.members)
     figures: dict[str, dict] = {}
     if len(catalogues) > 1:
-        variants = [(_catalogue_name(size, graph), frozenset(), size) for size in catalogues]
+        variants = [(_catalogue_name(sizes, graph), frozenset(), sizes) for sizes in catalogues]
     else:
         variants = [
             ("all" if not w else "without " + " / ".join(sorted(w)), w, catalogues[0])
             for w in (frozenset(), *ablations)
         ]
-    for name, without, size in variants:
+    for name, without, (artifacts, people) in variants:
         started = time.perf_counter()
-        model = ClassicLinkModel(seed, without=without, catalogue_size=size).fit(joint, project_text, artifact_text)
+        model = ClassicLinkModel(seed, without=without, catalogue_size=artifacts, people_size=people)
+        model.fit(joint, project_text, artifact_text)
         figures[name] = {
             "artifacts": protocol.measure_artifacts(art, model.artifact_scores),
             "team": protocol.measure_team(team, model.person_scores),
@@ -82,8 +95,13 @@ def measure(
     return figures
 
 
-def _catalogue_name(size: int, graph: UsageGraph) -> str:
-    return f"catalogue {size}" if size < graph.num_artifacts else "every artifact"
+def _catalogue_name(sizes: tuple[int, int], graph: UsageGraph) -> str:
+    artifacts, people = sizes
+    return (
+        (f"{artifacts} artifacts" if artifacts < graph.num_artifacts else "every artifact")
+        + " / "
+        + (f"{people} people" if people < graph.num_people else "every person")
+    )
 
 
 def _row(variant: dict) -> str:
@@ -112,22 +130,30 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--queries", type=int, default=protocol.TEST_QUERIES)
     parser.add_argument("--no-ablation", action="store_true", help="measure the full blends only")
-    parser.add_argument("--catalogue", type=int, nargs="+", default=[ARTIFACT_CATALOGUE], help="catalogue sizes")
+    parser.add_argument("--catalogue", type=int, nargs="+", default=[ARTIFACT_CATALOGUE], help="artifact catalogues")
+    parser.add_argument("--people", type=int, nargs="+", help="people catalogues, one per --catalogue")
     args = parser.parse_args()
+    people = args.people or [PERSON_CATALOGUE] * len(args.catalogue)
+    if len(people) != len(args.catalogue):
+        parser.error("--people takes one size per --catalogue size")
+    catalogues = list(zip(args.catalogue, people, strict=True))
     graph = UsageGraph.from_bundle(args.bundle)
-    counts = np.sort(np.bincount(graph.uses[:, 1], minlength=graph.num_artifacts))[::-1]
-    for size in args.catalogue:
-        share = counts[:size].sum() / counts.sum()
+    uses = np.bincount(graph.uses[:, 1], minlength=graph.num_artifacts)
+    memberships = np.bincount(graph.members[:, 0], minlength=graph.num_people)
+    for artifacts, persons in catalogues:
         print(
-            f"{_catalogue_name(size, graph)}: {share:.1%} of {counts.sum():,} uses, {graph.num_artifacts:,} artifacts"
+            f"{_catalogue_name((artifacts, persons), graph)}: "
+            f"{uses[artifact_catalogue(graph, artifacts)].sum() / uses.sum():.1%} of {uses.sum():,} uses, "
+            f"{memberships[person_catalogue(graph, persons)].sum() / memberships.sum():.1%} of "
+            f"{memberships.sum():,} memberships ({graph.num_artifacts:,} artifacts, {graph.num_people:,} people)"
         )
     started = time.perf_counter()
     project_text, artifact_text = text_vectors(graph, MiniLMEmbedder())
     print(f"text vectors: {time.perf_counter() - started:.0f} s (cached after the first run)", flush=True)
 
-    ablations = () if args.no_ablation or len(args.catalogue) > 1 else ABLATIONS
+    ablations = () if args.no_ablation or len(catalogues) > 1 else ABLATIONS
     runs = [
-        measure(graph, seed, args.queries, project_text, artifact_text, ablations, args.catalogue)
+        measure(graph, seed, args.queries, project_text, artifact_text, ablations, catalogues)
         for seed in range(args.seeds)
     ]
     print(f"\n{args.seeds} seeds, mean ± sd; change: paired difference from the full blend, mean ± sd\n")

@@ -1,6 +1,6 @@
 """How the cost of the link rankers grows with the graph, every size in one process and one run.
 
-    python bench/scoring_growth.py [--sizes 1,2,4,16] [--every-artifact-sizes 1,2,4] [--rounds 1]
+    python bench/scoring_growth.py [--sizes 1,2,4,16] [--every-item-sizes 1,2] [--rounds 1] [--coverage-only]
 
 Per size (debian-bullseye, grown by bench/grow_bundle.py as bench/scale.py grows it) and per
 round: fit `ClassicLinkModel` as `train` does, then build every project's top artifacts and
@@ -9,14 +9,17 @@ top-k, the `because` of each recommendation), timed apart. That is the part of `
 growth was measured superlinear; writing the rows to Neo4j costs per row, and `bench/scale.py`
 times it with the rest.
 
-The artifact ranker runs with the catalogue `train` uses (`signals.ARTIFACT_CATALOGUE` most used
-artifacts) and, on the sizes of --every-artifact-sizes, ranking every artifact (what `train` did
-before the catalogue), so both growths come from the same run. Sizes are measured in the order
+The rankers run with the catalogues `train` uses (the `signals.ARTIFACT_CATALOGUE` most used
+artifacts, the `PERSON_CATALOGUE` people in the most projects) and, on the sizes of
+--every-item-sizes, ranking every artifact and every person (what `train` did before the
+catalogues), so both growths come from the same run. Sizes are measured in the order
 given, round after round; a machine that changes speed shows as rounds that disagree.
 
 No Neo4j and no sentence encoder: the text vectors are seeded random unit vectors of the
 encoder's width. What a signal costs follows the graph's structure and the vectors' width, not
 their values, so the timings are those of real vectors; the rankings are not meaningful.
+`--coverage-only` prints, per size, what the catalogues hold (the share of the graph's uses on
+the artifact catalogue, the people of the people catalogue), and measures nothing.
 """
 
 from __future__ import annotations
@@ -35,13 +38,14 @@ sys.path.insert(0, str(REPO_ROOT))
 from scale import Place, bundle_for
 
 from maestro_graph.ml.training.link_blends import ClassicLinkModel
-from maestro_graph.ml.training.signals import ARTIFACT_CATALOGUE
+from maestro_graph.ml.training.signals import ARTIFACT_CATALOGUE, PERSON_CATALOGUE, artifact_catalogue, person_catalogue
 from maestro_graph.ml.training.train_command import artifact_rows, team_rows
 from maestro_graph.ml.usage_graph import UsageGraph
 
 SEED = 0
+CATALOGUES = (ARTIFACT_CATALOGUE, PERSON_CATALOGUE)
 TEXT_WIDTH = 384  # all-MiniLM-L6-v2's vectors (cypher/migrations/0003_vector_indexes.cypher)
-EVERY_ARTIFACT = 10**9  # a catalogue size no graph reaches: every artifact is ranked
+EVERY_ITEM = 10**9  # a catalogue size no graph reaches: every artifact, every person is ranked
 
 
 def random_text(count: int, width: int, rng: np.random.Generator) -> np.ndarray:
@@ -49,14 +53,15 @@ def random_text(count: int, width: int, rng: np.random.Generator) -> np.ndarray:
     return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
 
-def measure(graph: UsageGraph, catalogue: int) -> dict[str, float]:
+def measure(graph: UsageGraph, catalogue: int, people: int) -> dict[str, float]:
     """Seconds to fit the rankers and to build every project's artifact and team rows."""
     rng = np.random.default_rng(SEED)
     project_text = random_text(graph.num_projects, TEXT_WIDTH, rng)
     artifact_text = random_text(graph.num_artifacts, TEXT_WIDTH, rng)
     figures = {}
     started = time.perf_counter()
-    model = ClassicLinkModel(SEED, catalogue_size=catalogue).fit(graph, project_text, artifact_text)
+    model = ClassicLinkModel(SEED, catalogue_size=catalogue, people_size=people)
+    model.fit(graph, project_text, artifact_text)
     figures["fit"] = time.perf_counter() - started
     for name, rows in (("artifacts", artifact_rows), ("team", team_rows)):
         started = time.perf_counter()
@@ -66,6 +71,12 @@ def measure(graph: UsageGraph, catalogue: int) -> dict[str, float]:
     return figures
 
 
+def catalogue_coverage(graph: UsageGraph) -> float:
+    """Share of the graph's uses whose artifact is in the ranked catalogue."""
+    counts = np.bincount(graph.uses[:, 1], minlength=graph.num_artifacts)
+    return float(counts[artifact_catalogue(graph)].sum() / max(counts.sum(), 1))
+
+
 def peak_gib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
 
@@ -73,23 +84,32 @@ def peak_gib() -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="1,2,4,16", help="growth factors, measured in this order")
-    parser.add_argument("--every-artifact-sizes", default="1,2,4", help="sizes also measured ranking every artifact")
+    parser.add_argument("--every-item-sizes", default="1,2", help="sizes also measured ranking every item")
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--coverage-only", action="store_true", help="print what the catalogues hold, only")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
-    every = {int(s) for s in args.every_artifact_sizes.split(",") if s}
+    every = {int(s) for s in args.every_item_sizes.split(",") if s}
     place = Place()
     graphs = {}
     for factor in sizes:
         graphs[factor] = UsageGraph.from_bundle(bundle_for(factor, SEED, place))
+        print(
+            f"{factor}x: the catalogue of {ARTIFACT_CATALOGUE:,} artifacts (of {graphs[factor].num_artifacts:,}) "
+            f"holds {catalogue_coverage(graphs[factor]):.1%} of the uses; the people catalogue "
+            f"{len(person_catalogue(graphs[factor])):,} of {int((~graphs[factor].person_is_team).sum()):,} persons",
+            flush=True,
+        )
+    if args.coverage_only:
+        return
     results: dict[tuple[int, str], list[dict[str, float]]] = {}
     for round_ in range(args.rounds):
         for factor in sizes:
             graph = graphs[factor]
-            for variant, catalogue in (("catalogue", ARTIFACT_CATALOGUE), ("every artifact", EVERY_ARTIFACT)):
-                if variant == "every artifact" and factor not in every:
+            for variant, sizes in (("catalogues", CATALOGUES), ("every item", (EVERY_ITEM, EVERY_ITEM))):
+                if variant == "every item" and factor not in every:
                     continue
-                figures = measure(graph, catalogue)
+                figures = measure(graph, *sizes)
                 results.setdefault((factor, variant), []).append(figures)
                 print(
                     f"round {round_ + 1} {factor}x {variant}: fit {figures['fit']:.1f} s, artifacts "

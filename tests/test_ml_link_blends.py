@@ -13,7 +13,12 @@ from maestro_graph.ml.text_embedding import HashingEmbedder
 from maestro_graph.ml.training.features import text_vectors
 from maestro_graph.ml.training.link_blends import ClassicLinkModel
 from maestro_graph.ml.training.maestro_model import MaestroModel, ModelConfig
-from maestro_graph.ml.training.signals import artifact_catalogue, artifact_signals
+from maestro_graph.ml.training.signals import (
+    artifact_catalogue,
+    artifact_signals,
+    person_catalogue,
+    team_signals,
+)
 from maestro_graph.ml.training.training_loop import TrainConfig
 from maestro_graph.ml.usage_graph import known_matrix
 
@@ -95,14 +100,31 @@ def test_every_artifact_signal_scores_a_catalogue_as_it_scores_those_artifacts_a
         assert np.allclose(np.broadcast_to(signal(rows), expected.shape), expected), name
 
 
-def test_the_artifact_ranker_ranks_only_its_catalogue_of_the_most_used(planted):
-    graph, project_text, artifact_text = planted
-    model = ClassicLinkModel(seed=0, validation_queries=QUERIES, catalogue_size=30).fit(*planted)
+def test_every_team_signal_scores_a_catalogue_as_it_scores_those_people_among_all(planted):
+    graph, project_text, _ = planted
+    people = person_catalogue(graph, 20)
+    projects = np.bincount(graph.members[:, 0], minlength=graph.num_people)
+    assert len(people) == 20 and not graph.person_is_team[people].any()
+    others = np.setdiff1d(np.flatnonzero(~graph.person_is_team), people)
+    assert projects[people].min() >= projects[others].max()  # the persons in the most projects
+    full = team_signals(graph, project_text, np.arange(graph.num_people))
+    sub = team_signals(graph, project_text, people)
+    rows = np.arange(0, graph.num_projects, 7)
+    for name, signal in sub.items():
+        expected = np.broadcast_to(full[name](rows), (len(rows), graph.num_people))[:, people]
+        assert np.allclose(np.broadcast_to(signal(rows), expected.shape), expected), name
+
+
+def test_the_rankers_rank_only_their_catalogues(planted):
+    graph = planted[0]
+    model = ClassicLinkModel(seed=0, validation_queries=QUERIES, catalogue_size=30, people_size=25).fit(*planted)
     assert np.array_equal(model.catalogue, artifact_catalogue(graph, 30))
+    assert np.array_equal(model.people, person_catalogue(graph, 25))
     rows = np.arange(50)
-    inside = model.catalogue_scores(rows)
-    widened = model.artifact_scores(rows)
-    assert inside.shape == (50, 30) and np.isfinite(inside).all()
-    outside = np.setdiff1d(np.arange(graph.num_artifacts), model.catalogue)
-    assert np.isneginf(widened[:, outside]).all()
-    assert np.array_equal(widened[:, model.catalogue], inside)
+    for inside, widened, catalogue, total in (
+        (model.catalogue_scores(rows), model.artifact_scores(rows), model.catalogue, graph.num_artifacts),
+        (model.people_catalogue_scores(rows), model.person_scores(rows), model.people, graph.num_people),
+    ):
+        assert inside.shape == (50, len(catalogue)) and np.isfinite(inside).all()
+        assert np.isneginf(widened[:, np.setdiff1d(np.arange(total), catalogue)]).all()
+        assert np.array_equal(widened[:, catalogue], inside)

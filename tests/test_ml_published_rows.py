@@ -1,6 +1,7 @@
-"""The rows `train` publishes for the artifact task (`artifact_rows`): ranked from the model's
-catalogue, never an artifact the project uses, each with its `because` (the project's used
-artifacts most co-used with the recommendation), checked here against a plain reference."""
+"""The rows `train` publishes for the link tasks: artifacts (`artifact_rows`) ranked from the
+model's catalogue, never one the project uses, each with its `because` (the project's used
+artifacts most co-used with the recommendation), checked against a plain reference; people
+(`team_rows`) from the model's people, never a member already, never a team."""
 
 from __future__ import annotations
 
@@ -12,14 +13,15 @@ from maestro_graph.ml.evaluation.synthetic import planted_graph
 from maestro_graph.ml.text_embedding import HashingEmbedder
 from maestro_graph.ml.training.features import text_vectors
 from maestro_graph.ml.training.link_blends import ClassicLinkModel
-from maestro_graph.ml.training.train_command import BECAUSE, artifact_rows
+from maestro_graph.ml.training.train_command import BECAUSE, artifact_rows, team_rows
 
 
 @pytest.fixture(scope="module")
 def published():
     graph, _ = planted_graph(seed=1, n_projects=250, n_artifacts=100, n_people=40)
     project_text, artifact_text = text_vectors(graph, HashingEmbedder(16), cache_dir="")
-    model = ClassicLinkModel(seed=0, validation_queries=50, catalogue_size=60).fit(graph, project_text, artifact_text)
+    model = ClassicLinkModel(seed=0, validation_queries=50, catalogue_size=60, people_size=30)
+    model.fit(graph, project_text, artifact_text)
     rows = [row for block in artifact_rows(graph, model, k=8) for row in block]
     return graph, model, rows
 
@@ -66,3 +68,17 @@ def test_each_because_is_the_projects_most_co_used_artifacts(published):
     for row in rows[:300]:
         expected = _reference_because(graph, cosine, project_of[row["project"]], artifact_of[row["item"]])
         assert [artifact_of[a] for a in row["because"]] == expected
+
+
+def test_suggested_people_come_from_the_catalogue_and_are_never_members_or_teams(published):
+    graph, model, _ = published
+    rows = [row for block in team_rows(graph, model, k=5) for row in block]
+    project_of = {pid: i for i, pid in enumerate(graph.project_ids)}
+    person_of = {hid: i for i, hid in enumerate(graph.person_ids)}
+    members = set(map(tuple, graph.members[:, ::-1].tolist()))
+    people = set(model.people.tolist())
+    assert len(people) == 30 < graph.num_people and rows
+    for row in rows:
+        person = person_of[row["item"]]
+        assert person in people and not graph.person_is_team[person]
+        assert (project_of[row["project"]], person) not in members

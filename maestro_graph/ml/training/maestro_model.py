@@ -76,10 +76,13 @@ def _gnn_artifact_signal(
     return score
 
 
-def _gnn_person_signal(trained: TrainedModel, z: dict[str, torch.Tensor]) -> Signal:
+def _gnn_person_signal(trained: TrainedModel, z: dict[str, torch.Tensor], people: np.ndarray | None = None) -> Signal:
+    """The network's score of every person, or of the `people` catalogue's (for a blend)."""
+
     def score(rows: np.ndarray) -> np.ndarray:
         with torch.no_grad(), deterministic_torch(trained.config.threads):
-            return trained.model.member_scores(z, torch.from_numpy(np.asarray(rows))).numpy().astype(np.float64)
+            scores = trained.model.member_scores(z, torch.from_numpy(np.asarray(rows))).numpy().astype(np.float64)
+        return scores if people is None else scores[:, people]
 
     return score
 
@@ -157,14 +160,17 @@ class MaestroModel:
         if self.config.blend:
             signals = classic_signals(graph, project_text, artifact_text)
             network = signals.with_extra(
-                {"gnn": _gnn_artifact_signal(self.trained, self.z, signals.catalogue)}, {"gnn": self.gnn_people}
+                {"gnn": _gnn_artifact_signal(self.trained, self.z, signals.catalogue)},
+                {"gnn": _gnn_person_signal(self.trained, self.z, signals.people)},
             )
-            blended, self._person_scorer = link_scorers(self.blends, network, graph)
-            self._artifact_scorer = widened(blended, signals.catalogue, graph.num_artifacts)
+            artifacts, people = link_scorers(self.blends, network, graph)
+            self._artifact_scorer = widened(artifacts, signals.catalogue, graph.num_artifacts)
+            self._person_scorer = widened(people, signals.people, graph.num_people)
             if self.config.ablate_network:
                 without = {task: self.blends[f"{task}{_WITHOUT_NETWORK}"] for task in (ARTIFACTS, TEAM)}
-                classic, self.classic_person_scores = link_scorers(without, signals, graph)
-                self.classic_artifact_scores = widened(classic, signals.catalogue, graph.num_artifacts)
+                artifacts, people = link_scorers(without, signals, graph)
+                self.classic_artifact_scores = widened(artifacts, signals.catalogue, graph.num_artifacts)
+                self.classic_person_scores = widened(people, signals.people, graph.num_people)
 
         text_dim = project_text.shape[1]
         structure = np.hstack(
@@ -193,7 +199,7 @@ class MaestroModel:
         classic = classic_signals(val.fit_graph, project_text, artifact_text)
         network = classic.with_extra(
             {"gnn": _gnn_artifact_signal(self.trained, z_fit, classic.catalogue)},
-            {"gnn": _gnn_person_signal(self.trained, z_fit)},
+            {"gnn": _gnn_person_signal(self.trained, z_fit, classic.people)},
         )
         self.blends.update(fit_link_blends(val, network, self.config.seed))
         if self.config.ablate_network:

@@ -25,6 +25,10 @@ RP3BETA_ALPHA, RP3BETA_BETA = 1.0, 0.2
 # artifact has at most a few users (bench/RESULTS.md: the share of uses it covers, and the
 # blend's recall against ranking every artifact).
 ARTIFACT_CATALOGUE = 6000
+# The same for the team blend: the people (of kind person) in the most projects. It holds every
+# person of debian-bullseye (3,206 of kind person); smaller catalogues cost team HitRate@10 there (3,000: -0.003,
+# 2,000: -0.007, 1,000: -0.031; bench/RESULTS.md), what a graph with more people pays past it.
+PERSON_CATALOGUE = 4000
 
 
 class TextCosine:
@@ -36,20 +40,6 @@ class TextCosine:
 
     def __call__(self, projects: np.ndarray) -> np.ndarray:
         return self.project[projects] @ self.items.T
-
-
-class CoMembership:
-    """Score(p, h) = projects h shares with p's current members (people who already work together)."""
-
-    def __init__(self, graph):
-        membership = membership_matrix(graph)
-        self.membership = membership
-        self.together = (membership.T @ membership).tocsr()  # person x person shared projects
-        self.together.setdiag(0.0)
-        self.together.eliminate_zeros()
-
-    def __call__(self, projects: np.ndarray) -> np.ndarray:
-        return dense_array(self.membership[projects] @ self.together)
 
 
 class PeersReuse:
@@ -94,16 +84,17 @@ class SectionPopularity:
         return dense_array(self.share[self.section_of[np.asarray(projects)]])
 
 
-class ItemToItem:
-    """Score(p, a) = sum over the artifacts a' that p uses of W[a', a], for an artifact x artifact
-    weight matrix W (item kNN's cosine, RP3beta's walk), over the catalogue's columns only."""
+class ThroughLinks:
+    """Score(p, c) = sum over the nodes n that p links to of W[n, c], for the catalogue's columns c
+    only: item kNN's cosine and RP3beta's walk through the artifacts p uses, co-membership through
+    its members, artifact overlap through the artifacts it uses to the people who use them."""
 
-    def __init__(self, usage: sp.csr_matrix, weights: sp.spmatrix, catalogue: np.ndarray):
-        self.usage = usage.astype(np.float64).tocsr()
+    def __init__(self, links: sp.spmatrix, weights: sp.spmatrix, catalogue: np.ndarray):
+        self.links = sp.csr_matrix(links, dtype=np.float64)
         self.weights = _columns(weights, catalogue)
 
     def __call__(self, projects: np.ndarray) -> np.ndarray:
-        return dense_array(self.usage[np.asarray(projects)] @ self.weights)
+        return dense_array(self.links[np.asarray(projects)] @ self.weights)
 
 
 class EaseSignal:
@@ -158,13 +149,13 @@ def artifact_signals(graph, project_text: np.ndarray, artifact_text: np.ndarray,
     lost 0.001 Recall@10 and NDCG@10, within the seeds' spread.
     """
     usage = usage_matrix(graph)
-    knn = ItemToItem(usage, item_cosine(usage), catalogue)
+    knn = ThroughLinks(usage, item_cosine(usage), catalogue)
     rp3beta = RP3beta(graph, alpha=RP3BETA_ALPHA, beta=RP3BETA_BETA)
     peers = PeersReuse(graph, catalogue)
     popularity = np.log1p(np.bincount(graph.uses[:, 1], minlength=graph.num_artifacts)).astype(np.float64)
     return {
         "ease": EaseSignal(graph, catalogue),
-        "rp3beta": ItemToItem(rp3beta.usage, rp3beta.weights, catalogue),
+        "rp3beta": ThroughLinks(rp3beta.usage, rp3beta.weights, catalogue),
         "item_knn": lambda rows: np.log1p(knn(rows)),
         "peers_reuse": lambda rows: np.log1p(peers(rows)),
         "section_popularity": SectionPopularity(graph, catalogue),
@@ -180,19 +171,36 @@ def person_text_vectors(graph, project_text: np.ndarray) -> np.ndarray:
     return np.asarray(membership.T @ project_text) / np.maximum(counts, 1)[:, None]
 
 
-def team_signals(graph, project_text: np.ndarray) -> dict:
+def person_catalogue(graph, size: int = PERSON_CATALOGUE) -> np.ndarray:
+    """The people the team blend ranks, ascending: the `size` of kind person in the most projects
+    (ties: lower index first). People of kind team are never suggested, so never in it."""
+    projects = np.bincount(graph.members[:, 0], minlength=graph.num_people).astype(np.float64)
+    projects[graph.person_is_team] = -1.0
+    persons = int((~graph.person_is_team).sum())
+    return np.sort(np.argsort(-projects, kind="stable")[: min(size, persons)])
+
+
+def team_signals(graph, project_text: np.ndarray, people: np.ndarray) -> dict:
+    """Signals for team ranking, each a (batch, len(people)) score of the catalogue's people."""
     overlap = ArtifactOverlap(graph)
-    together = CoMembership(graph)
-    popularity = np.log1p(np.bincount(graph.members[:, 0], minlength=graph.num_people)).astype(np.float64)
+    membership = membership_matrix(graph)
+    together = (membership.T @ membership).tocsr()  # person x person: projects kept together
+    together.setdiag(0.0)
+    together.eliminate_zeros()
     # Two views of working together: the log of all projects shared with the current members,
     # and the sum over members of the log of each one's shared projects (the co-membership
     # baseline), where one prolific pair of co-maintainers cannot drown the other members.
     # The second lifted the blend's HitRate@10 by 0.02-0.04 on three seeds (bench/RESULTS.md).
     per_member = co_membership.CoMembership(graph, overlap_weight=0.0, overlap=overlap)
+    shared_total = ThroughLinks(membership, together, people)
+    shared_per_member = ThroughLinks(per_member.membership, per_member.shared, people)
+    overlap_counts = ThroughLinks(overlap.usage, overlap.through_people, people)
+    tie_break = overlap.tie_break[people]
+    popularity = np.log1p(np.bincount(graph.members[:, 0], minlength=graph.num_people)).astype(np.float64)
     return {
-        "artifact_overlap": lambda rows: np.log1p(np.maximum(overlap(rows), 0.0)),
-        "co_membership": lambda rows: np.log1p(together(rows)),
-        "co_membership_per_member": per_member,
-        "popularity": lambda rows: popularity[None, :],  # the same on every row
-        "text": TextCosine(project_text, person_text_vectors(graph, project_text)),
+        "artifact_overlap": lambda rows: np.log1p(np.maximum(overlap_counts(rows) + tie_break, 0.0)),
+        "co_membership": lambda rows: np.log1p(shared_total(rows)),
+        "co_membership_per_member": lambda rows: shared_per_member(rows) + tie_break,
+        "popularity": lambda rows: popularity[None, people],  # the same on every row
+        "text": TextCosine(project_text, person_text_vectors(graph, project_text)[people]),
     }

@@ -25,7 +25,7 @@ from maestro_graph.ml.serving.publish import TaskResult, publish
 from maestro_graph.ml.text_embedding import CachingEmbedder, Embedder
 from maestro_graph.ml.training.features import text_vectors
 from maestro_graph.ml.training.graph_export import export_usage_graph
-from maestro_graph.ml.training.link_blends import ClassicLinkModel, catalogue_uses
+from maestro_graph.ml.training.link_blends import ClassicLinkModel, catalogue_members, catalogue_uses
 from maestro_graph.ml.training.node_embeddings import embed_nodes
 from maestro_graph.ml.training.success import impact_from_changes
 from maestro_graph.ml.usage_graph import UsageGraph, known_matrix
@@ -121,7 +121,7 @@ def artifact_rows(graph: UsageGraph, model: ClassicLinkModel, k: int = TOP_K) ->
 def team_rows(graph: UsageGraph, model: ClassicLinkModel, k: int = TOP_K) -> Iterator[list[dict]]:
     """Top-k people (kind person, not yet members) per project that has any member or use; the
     rows of BATCH projects at a time."""
-    members = known_matrix(graph.members[:, ::-1], graph.num_projects, graph.num_people).tocsr()
+    members = catalogue_members(graph, model.people)
     has_links = np.zeros(graph.num_projects, dtype=bool)
     has_links[graph.members[:, 1]] = True
     has_links[graph.uses[:, 0]] = True
@@ -129,9 +129,10 @@ def team_rows(graph: UsageGraph, model: ClassicLinkModel, k: int = TOP_K) -> Ite
     for start in range(0, len(active), BATCH):
         rows = []
         block = active[start : start + BATCH]
-        scores = np.asarray(model.person_scores(block), dtype=np.float64)
-        excluded = members[block].toarray().astype(bool) | graph.person_is_team[None, :]
-        top, top_scores = _top_k(scores, excluded, k)
+        scores = np.asarray(model.people_catalogue_scores(block), dtype=np.float64)
+        excluded = members[block].toarray().astype(bool)
+        columns, top_scores = _top_k(scores, excluded, k)
+        top = model.people[columns]
         for project, items, item_scores in zip(block, top, top_scores, strict=True):
             for rank, (item, score) in enumerate(zip(items, item_scores, strict=True), start=1):
                 if np.isfinite(score):
