@@ -8,9 +8,11 @@ Per size, in order:
 1. A newcomer's first import: a fresh data dir, `maestro-graph serve --dev` running, then
    `maestro-graph import BUNDLE` in a process of its own: its rows/s (as it prints it, and by
    the wall clock of the whole command), its peak RSS, Neo4j's peak RSS.
-2. `train` (train_and_publish, in this process) on sizes named by --train-sizes: seconds per
+2. `train` (train_and_publish, in this process) on sizes named by --train-sizes, each with an
+   empty text-vector cache of its own (every text embedded, as on a fresh machine): seconds per
    stage (TrainReport timings) and this process's peak RSS at the end of each stage.
-3. Through the API of the running `serve`: p50/p95 of the representative reads
+3. Once Neo4j has settled (indexes online, the full-text index refreshed),
+   through the API of the running `serve`: p50/p95 of the representative reads
    (bench/representative_queries.py, the full-text search among them) and of
    recommendArtifacts when the size was trained; one request in flight.
 4. `import --initial` (maestro_graph/ingest/offline_import.py) into another fresh data dir: the
@@ -29,6 +31,7 @@ import os
 import random
 import resource
 import statistics
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,7 +47,7 @@ from maestro_graph.config import Settings
 from maestro_graph.db import managed_neo4j
 from maestro_graph.db.connection import Neo4jTarget, open_driver
 from maestro_graph.ingest.offline_import import import_initial
-from maestro_graph.ml.text_embedding import MiniLMEmbedder
+from maestro_graph.ml.text_embedding import CACHE_DIR_ENV, MiniLMEmbedder
 from maestro_graph.ml.training.train_command import train_and_publish
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -131,7 +134,14 @@ def train(driver, result: SizeResult) -> None:
         stages.append((step, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
 
     started = time.perf_counter()
-    report = train_and_publish(driver, "neo4j", MiniLMEmbedder(), progress=on_step)
+    # Every size embeds its texts into an empty cache of its own, as on a fresh machine: the grown
+    # graphs keep world 0's texts, which a cache shared across sizes would already hold.
+    with tempfile.TemporaryDirectory(prefix="maestro-scale-embed-") as cache:
+        os.environ[CACHE_DIR_ENV] = cache
+        try:
+            report = train_and_publish(driver, "neo4j", MiniLMEmbedder(), progress=on_step)
+        finally:
+            del os.environ[CACHE_DIR_ENV]
     result.train_seconds = time.perf_counter() - started
     result.train_peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     # Only the timed stages: the progress within a stage (embedding's "N of M") is no stage.
@@ -160,6 +170,14 @@ def variables(driver, rng: random.Random, n: int) -> dict[str, list[dict]]:
         "section": [{"section": rng.choice(sections)} for _ in range(n)],
         "text": [{"text": rng.choice(words)} for _ in range(n)],
     }
+
+
+def settle(driver) -> None:
+    """Let Neo4j finish what the import (and training) left behind before reads are timed: the
+    population of every index and the full-text index's refresh (eventually consistent,
+    migration 0007), which a search would otherwise wait for."""
+    for query in ("CALL db.awaitIndexes(600)", "CALL db.index.fulltext.awaitEventuallyConsistentIndexRefresh()"):
+        driver.execute_query(query, database_="neo4j")
 
 
 def latencies(client: httpx.Client, url: str, query: str, variable_sets: list[dict]) -> list[float]:
@@ -210,6 +228,7 @@ def measure(factor: int, seed: int, train_it: bool, offline: bool, requests: int
                 if train_it:
                     train(driver, result)
                 pool = variables(driver, random.Random(seed), requests)
+                settle(driver)
             reads(f"{server.url}/graphql", pool, train_it, result)
         neo4j_peak = peak_rss_kib(neo4j_pid(data_dir))
         result.figures["Neo4j peak RSS, whole run"] = gib(neo4j_peak)

@@ -49,15 +49,34 @@ ORDER_EXPRESSIONS = {
 }
 
 
+# The equality filters that lead a composite index with the name (migration 0009), per label.
+# Under one of them a page ordered by name is read in that index's order, its first rows only,
+# instead of reading and sorting every matching node. Two things let Neo4j see that order: the
+# filter's property goes first in ORDER BY (it is constant among the matches, so the order is
+# the same), and `n.name IS NOT NULL` (the index holds only nodes with both properties; every
+# Project and Artifact has a name, required on every write and import).
+NAME_ORDER_INDEXES = {
+    "Project": ("section", "status"),
+    "Artifact": ("section",),
+}
+
+
 @dataclass(frozen=True)
 class PageRequest:
     skip: int
     limit: int
 
 
-def _where(label: str, given: tuple[str, ...]) -> str:
-    clauses = [_PREDICATES[label][name] for name in given]
+def _where(label: str, given: tuple[str, ...], extra: tuple[str, ...] = ()) -> str:
+    clauses = [_PREDICATES[label][name] for name in given] + list(extra)
     return f"WHERE {' AND '.join(clauses)}" if clauses else ""
+
+
+def _index_ordered_by(label: str, given: tuple[str, ...], order: str) -> str | None:
+    """The given filter whose composite index with the name provides a page's order, if any."""
+    if order != "NAME":
+        return None
+    return next((name for name in NAME_ORDER_INDEXES.get(label, ()) if name in given), None)
 
 
 @cache
@@ -68,11 +87,18 @@ def page_query(
     filters and order, each node with `properties` (None: all public ones); all parts are ours."""
     direction = "DESC" if descending else "ASC"
     where = _where(label, given)
+    keys = [ORDER_EXPRESSIONS[order], "n.id"]
+    page_where = where
+    leading = _index_ordered_by(label, given, order)
+    if leading is not None:
+        keys.insert(0, f"n.{leading}")
+        page_where = _where(label, given, ("n.name IS NOT NULL",))
+    ordering = ", ".join(f"{key} {direction}" for key in keys)
     return f"""
 CALL () {{ MATCH (n:{label}) {where} RETURN count(n) AS total }}
 CALL () {{
-  MATCH (n:{label}) {where}
-  WITH n ORDER BY {ORDER_EXPRESSIONS[order]} {direction}, n.id {direction}
+  MATCH (n:{label}) {page_where}
+  WITH n ORDER BY {ordering}
   SKIP $skip LIMIT $limit
   RETURN collect({node_map("n", properties)}) AS nodes
 }}
