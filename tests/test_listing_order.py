@@ -1,13 +1,13 @@
-"""Pages filtered by section or status and ordered by name are read in a composite index's order
-(migration 0009, `listing.NAME_ORDER_INDEXES`): the same pages, in the same order, as sorting
-every match, and Neo4j reads only the rows a page needs."""
+"""Pages read in an index's order (`listing.INDEX_ORDERED_PROPERTIES`, and under a section or
+status filter the composite indexes of migration 0009, `listing.NAME_ORDER_INDEXES`): the same
+pages, in the same order, as sorting every match, and Neo4j reads only the rows a page needs."""
 
 from __future__ import annotations
 
 import pytest
 from conftest import data
 
-from maestro_graph.repositories.listing import NAME_ORDER_INDEXES, page_query
+from maestro_graph.repositories.listing import INDEX_ORDERED_PROPERTIES, NAME_ORDER_INDEXES, page_query
 
 # Names repeat (ties are broken by id) and ids are not in name order.
 SEED = """
@@ -21,8 +21,8 @@ CREATE (:Artifact {id: 'a' + toString((i * 7) % 30), name: 'art ' + toString(i %
 """
 
 PAGE = """
-query($first: Int!, $after: String, $filter: ProjectFilter, $direction: Direction!) {
-  projects(first: $first, after: $after, filter: $filter, orderBy: {field: NAME, direction: $direction}) {
+query($first: Int!, $after: String, $filter: ProjectFilter, $field: OrderField!, $direction: Direction!) {
+  projects(first: $first, after: $after, filter: $filter, orderBy: {field: $field, direction: $direction}) {
     totalCount edges { node { id } } pageInfo { hasNextPage endCursor } } }
 """
 ARTIFACT_PAGE = PAGE.replace("ProjectFilter", "ArtifactFilter").replace("projects(", "artifacts(")
@@ -34,15 +34,19 @@ def seeded(graph, client):
     return client
 
 
-def expected_ids(graph, label: str, where: str, params: dict, descending: bool) -> list[str]:
-    records = graph.execute_query(f"MATCH (n:{label}) WHERE {where} RETURN n.id AS id, n.name AS name", params).records
-    return [r["id"] for r in sorted(records, key=lambda r: (r["name"], r["id"]), reverse=descending)]
+def expected_ids(graph, label: str, where: str, field: str, descending: bool) -> list[str]:
+    records = graph.execute_query(f"MATCH (n:{label}) WHERE {where} RETURN n.id AS id, n.name AS name").records
+    key = (lambda r: (r["name"], r["id"])) if field == "NAME" else (lambda r: r["id"])
+    return [r["id"] for r in sorted(records, key=key, reverse=descending)]
 
 
-def walked_ids(client, document: str, filters: dict, direction: str, first: int = 7) -> tuple[list[str], set[int]]:
+def walked_ids(
+    client, document: str, filters: dict, field: str, direction: str, first: int = 7
+) -> tuple[list[str], set[int]]:
     ids, totals, after = [], set(), None
     while True:
-        page = data(client, document, {"first": first, "after": after, "filter": filters, "direction": direction})
+        variables = {"first": first, "after": after, "filter": filters, "field": field, "direction": direction}
+        page = data(client, document, variables)
         connection = page["projects" if "projects(" in document else "artifacts"]
         totals.add(connection["totalCount"])
         ids += [edge["node"]["id"] for edge in connection["edges"]]
@@ -53,48 +57,73 @@ def walked_ids(client, document: str, filters: dict, direction: str, first: int 
 
 @pytest.mark.parametrize("direction", ["ASC", "DESC"])
 @pytest.mark.parametrize(
-    ("document", "label", "filters", "where"),
+    ("document", "label", "filters", "field", "where"),
     [
-        (PAGE, "Project", {"section": "big"}, "n.section = 'big'"),
-        (PAGE, "Project", {"status": "ARCHIVED"}, "n.status = 'archived'"),
-        (PAGE, "Project", {"section": "big", "status": "ACTIVE"}, "n.section = 'big' AND n.status = 'active'"),
-        (PAGE, "Project", {"section": "small", "text": "NAME 3"}, "n.section = 'small' AND n.name = 'name 3'"),
-        (ARTIFACT_PAGE, "Artifact", {"section": "big"}, "n.section = 'big'"),
+        (PAGE, "Project", {}, "NAME", "true"),
+        (PAGE, "Project", {}, "ID", "true"),
+        (PAGE, "Project", {"section": "big"}, "NAME", "n.section = 'big'"),
+        (PAGE, "Project", {"section": "big"}, "ID", "n.section = 'big'"),
+        (PAGE, "Project", {"status": "ARCHIVED"}, "NAME", "n.status = 'archived'"),
+        (PAGE, "Project", {"section": "big", "status": "ACTIVE"}, "NAME", "n.section = 'big' AND n.status = 'active'"),
+        (PAGE, "Project", {"section": "small", "text": "NAME 3"}, "NAME", "n.section = 'small' AND n.name = 'name 3'"),
+        (ARTIFACT_PAGE, "Artifact", {}, "NAME", "true"),
+        (ARTIFACT_PAGE, "Artifact", {"section": "big"}, "NAME", "n.section = 'big'"),
     ],
 )
-def test_index_ordered_pages_are_the_pages_of_a_full_sort(seeded, graph, document, label, filters, where, direction):
-    expected = expected_ids(graph, label, where, {}, direction == "DESC")
-    ids, totals = walked_ids(seeded, document, filters, direction)
+def test_index_ordered_pages_are_the_pages_of_a_full_sort(
+    seeded, graph, document, label, filters, field, where, direction
+):
+    expected = expected_ids(graph, label, where, field, direction == "DESC")
+    ids, totals = walked_ids(seeded, document, filters, field, direction)
     assert ids == expected
     assert totals == {len(expected)}
 
 
 def _operators(plan) -> list[tuple[str, int]]:
+    """(operator, rows) of the plan and everything under it, depth first."""
     found = [(plan["operatorType"].split("@")[0], plan.get("rows", 0))]
     for child in plan.get("children", []):
         found += _operators(child)
     return found
 
 
-def test_a_page_reads_only_the_rows_it_needs(seeded, graph):
-    """The 40 projects of 'big' are counted, but the page of 5 is read in the index's order:
-    no sort of every match, and the seek that feeds the page stops after the page's rows and
-    their ties (names repeat up to 6 times here)."""
-    query = page_query("Project", ("section",), "NAME", True, ("id", "name"))
-    plan = graph.execute_query("PROFILE " + query, section="big", skip=0, limit=5).summary.profile
+def _subplan(plan, operator: str):
+    if plan["operatorType"].split("@")[0] == operator:
+        return plan
+    return next((found for child in plan.get("children", []) if (found := _subplan(child, operator))), None)
+
+
+@pytest.mark.parametrize(
+    ("given", "params", "order", "reader"),
+    [
+        (("section",), {"section": "big"}, "NAME", "NodeIndexSeek"),  # (section, name)
+        ((), {}, "NAME", "NodeIndexScan"),  # (name)
+        ((), {}, "ID", "NodeIndexScan"),  # the id's uniqueness constraint
+    ],
+)
+def test_a_page_reads_only_the_rows_it_needs(seeded, graph, given, params, order, reader):
+    """A page of 5 is read in an index's order: no sort of every match, and the index read that
+    feeds the page stops after the page's rows and their ties (names repeat up to 9 times here;
+    ids never). The total still counts every match."""
+    query = page_query("Project", given, order, True, ("id", "name"))
+    plan = graph.execute_query("PROFILE " + query, params, skip=0, limit=5).summary.profile
     operators = _operators(plan)
     names = [name for name, _ in operators]
-    assert "PartialTop" in names and "Top" not in names and "Sort" not in names
-    seeks = [rows for name, rows in operators if name == "NodeIndexSeek"]
-    assert len(seeks) == 2 and max(seeks) == 40  # the count reads every match
-    assert min(seeks) <= 5 + 6  # the page: its rows and their ties
+    assert "Top" not in names and "Sort" not in names
+    page = _subplan(plan, "Skip")  # the page's branch
+    assert page is not None, str(operators)
+    page_reads = [rows for name, rows in _operators(page) if name == reader]
+    assert page_reads and max(page_reads) <= 5 + 9, str(operators)
 
 
-def test_every_name_ordered_filter_has_its_composite_index(graph):
+def test_every_index_order_has_its_index(graph):
     indexes = {
         (r["labelsOrTypes"][0], tuple(r["properties"]))
         for r in graph.execute_query("SHOW RANGE INDEXES YIELD labelsOrTypes, properties").records
     }
+    for label, properties in INDEX_ORDERED_PROPERTIES.items():
+        for name in properties:
+            assert (label, (name,)) in indexes
     for label, filters in NAME_ORDER_INDEXES.items():
         for name in filters:
             assert (label, (name, "name")) in indexes

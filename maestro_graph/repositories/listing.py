@@ -49,16 +49,25 @@ ORDER_EXPRESSIONS = {
 }
 
 
-# The equality filters that lead a composite index with the name (migration 0009), per label.
-# Under one of them a page ordered by name is read in that index's order, its first rows only,
-# instead of reading and sorting every matching node. Two things let Neo4j see that order: the
-# filter's property goes first in ORDER BY (it is constant among the matches, so the order is
-# the same), and `n.name IS NOT NULL` (the index holds only nodes with both properties; every
-# Project and Artifact has a name, required on every write and import).
+# A page is read in a range index's order, its first rows only, instead of Neo4j reading and
+# sorting every matching node, when the query lets the planner see that order:
+# - Unfiltered, the sort property is one every node of the label has (required on every write
+#   and import) and the query says so (`n.name IS NOT NULL`): a range index holds only the nodes
+#   that have its properties, so without that predicate Neo4j cannot read a page from it.
+# - Under an equality filter that leads a composite index with the name (migration 0009), the
+#   filter's property goes first in ORDER BY: constant among the matches, it changes no order.
+# People's names are optional, so people are read in name order only by sorting.
+INDEX_ORDERED_PROPERTIES = {
+    "Project": ("name", "id"),
+    "Artifact": ("name", "id"),
+    "Person": ("id",),
+    "Team": ("name", "id"),
+}
 NAME_ORDER_INDEXES = {
     "Project": ("section", "status"),
     "Artifact": ("section",),
 }
+_ORDER_PROPERTIES = {"NAME": "name", "ID": "id"}
 
 
 @dataclass(frozen=True)
@@ -72,11 +81,21 @@ def _where(label: str, given: tuple[str, ...], extra: tuple[str, ...] = ()) -> s
     return f"WHERE {' AND '.join(clauses)}" if clauses else ""
 
 
-def _index_ordered_by(label: str, given: tuple[str, ...], order: str) -> str | None:
-    """The given filter whose composite index with the name provides a page's order, if any."""
-    if order != "NAME":
-        return None
-    return next((name for name in NAME_ORDER_INDEXES.get(label, ()) if name in given), None)
+def _page_order(label: str, given: tuple[str, ...], order: str) -> tuple[list[str], tuple[str, ...]]:
+    """A page's ORDER BY keys (without direction) and the predicates that let an index provide
+    that order; the order itself is always ORDER_EXPRESSIONS[order], then id. Under other
+    filters the matches are found through the filter's own index and sorted: reading
+    a sort index in order and filtering as it goes could read every node for a rare value."""
+    keys = list(dict.fromkeys([ORDER_EXPRESSIONS[order], "n.id"]))
+    prop = _ORDER_PROPERTIES.get(order)
+    if prop not in INDEX_ORDERED_PROPERTIES[label]:
+        return keys, ()
+    if not given:
+        return keys, (f"n.{prop} IS NOT NULL",)
+    leading = next((name for name in NAME_ORDER_INDEXES.get(label, ()) if name in given), None)
+    if prop == "name" and leading is not None:
+        return [f"n.{leading}", *keys], ("n.name IS NOT NULL",)
+    return keys, ()
 
 
 @cache
@@ -87,12 +106,8 @@ def page_query(
     filters and order, each node with `properties` (None: all public ones); all parts are ours."""
     direction = "DESC" if descending else "ASC"
     where = _where(label, given)
-    keys = [ORDER_EXPRESSIONS[order], "n.id"]
-    page_where = where
-    leading = _index_ordered_by(label, given, order)
-    if leading is not None:
-        keys.insert(0, f"n.{leading}")
-        page_where = _where(label, given, ("n.name IS NOT NULL",))
+    keys, present = _page_order(label, given, order)
+    page_where = _where(label, given, present)
     ordering = ", ".join(f"{key} {direction}" for key in keys)
     return f"""
 CALL () {{ MATCH (n:{label}) {where} RETURN count(n) AS total }}
