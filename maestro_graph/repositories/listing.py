@@ -105,12 +105,15 @@ def page_query(
     """The page and the number of matching nodes in one query, for this label, set of given
     filters and order, each node with `properties` (None: all public ones); all parts are ours."""
     direction = "DESC" if descending else "ASC"
-    where = _where(label, given)
     keys, present = _page_order(label, given, order)
     page_where = _where(label, given, present)
+    # Unfiltered, the total is the label's count, kept by Neo4j: no predicate. Filtered, the count
+    # reads an index either way, and the presence predicate lets it read the composite one (a
+    # filter property such as an artifact's section has no index of its own).
+    count_where = page_where if given else ""
     ordering = ", ".join(f"{key} {direction}" for key in keys)
     return f"""
-CALL () {{ MATCH (n:{label}) {where} RETURN count(n) AS total }}
+CALL () {{ MATCH (n:{label}) {count_where} RETURN count(n) AS total }}
 CALL () {{
   MATCH (n:{label}) {page_where}
   WITH n ORDER BY {ordering}
