@@ -106,10 +106,10 @@ def main() -> None:
     for round_ in range(args.rounds):
         for factor in sizes:
             graph = graphs[factor]
-            for variant, sizes in (("catalogues", CATALOGUES), ("every item", (EVERY_ITEM, EVERY_ITEM))):
+            for variant, limits in (("catalogues", CATALOGUES), ("every item", (EVERY_ITEM, EVERY_ITEM))):
                 if variant == "every item" and factor not in every:
                     continue
-                figures = measure(graph, *sizes)
+                figures = measure(graph, *limits)
                 results.setdefault((factor, variant), []).append(figures)
                 print(
                     f"round {round_ + 1} {factor}x {variant}: fit {figures['fit']:.1f} s, artifacts "
