@@ -22,6 +22,7 @@ from maestro_graph.iterables import produced_ahead
 from maestro_graph.ml.evaluation.baselines import item_cosine, usage_matrix
 from maestro_graph.ml.serving.outcome_versions import fit_outcome_version
 from maestro_graph.ml.serving.publish import TaskResult, publish
+from maestro_graph.ml.sparse_values import sorted_csr, values
 from maestro_graph.ml.text_embedding import CachingEmbedder, Embedder
 from maestro_graph.ml.training.features import text_vectors
 from maestro_graph.ml.training.graph_export import export_usage_graph
@@ -75,7 +76,7 @@ def _because(cosine: sp.csr_matrix, uses: sp.csr_matrix, projects: np.ndarray, i
     first_pair = np.cumsum(per_recommendation) - per_recommendation
     project_row = recommendation // per_project
     artifact = used.indices[used.indptr[project_row] + np.arange(len(recommendation)) - first_pair[recommendation]]
-    strength = np.asarray(cosine[items.ravel()[recommendation], artifact]).ravel()
+    strength = values(cosine, items.ravel()[recommendation], artifact)
     positive = strength > 0
     recommendation, artifact, strength = recommendation[positive], artifact[positive], strength[positive]
     order = np.lexsort((artifact, -strength, recommendation))
@@ -91,7 +92,7 @@ def artifact_rows(graph: UsageGraph, model: ClassicLinkModel, k: int = TOP_K) ->
     often co-used with each recommendation as its `because`; the rows of BATCH projects at a time."""
     uses = known_matrix(graph.uses, graph.num_projects, graph.num_artifacts).tocsr()
     used_in_catalogue = catalogue_uses(graph, model.catalogue)
-    cosine = item_cosine(usage_matrix(graph)).tocsr()
+    cosine = sorted_csr(item_cosine(usage_matrix(graph)))
     active = np.flatnonzero(np.diff(uses.indptr) > 0)
     for start in range(0, len(active), BATCH):
         rows = []
