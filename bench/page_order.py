@@ -23,7 +23,7 @@ from load import percentile
 
 from maestro_graph.db import managed_neo4j
 from maestro_graph.db.connection import Neo4jTarget, open_driver
-from maestro_graph.repositories.listing import _PREDICATES, ORDER_EXPRESSIONS, page_query
+from maestro_graph.repositories.listing import ORDER_EXPRESSIONS, page_query, where_clause
 
 PROPERTIES = ("id", "name", "section")
 
@@ -31,7 +31,7 @@ PROPERTIES = ("id", "name", "section")
 def sorted_page_query(label: str, given: tuple[str, ...], order: str, descending: bool) -> str:
     """The page as every match sorted: the filters' predicates only, so no index order is seen."""
     direction = "DESC" if descending else "ASC"
-    where = f"WHERE {' AND '.join(_PREDICATES[label][name] for name in given)}" if given else ""
+    where = where_clause(label, given)
     return f"""
 CALL () {{ MATCH (n:{label}) {where} RETURN count(n) AS total }}
 CALL () {{

@@ -76,7 +76,8 @@ class PageRequest:
     limit: int
 
 
-def _where(label: str, given: tuple[str, ...], extra: tuple[str, ...] = ()) -> str:
+def where_clause(label: str, given: tuple[str, ...], extra: tuple[str, ...] = ()) -> str:
+    """The WHERE of the filters named in `given` (fixed predicates over `n`), and `extra`'s."""
     clauses = [_PREDICATES[label][name] for name in given] + list(extra)
     return f"WHERE {' AND '.join(clauses)}" if clauses else ""
 
@@ -106,7 +107,7 @@ def page_query(
     filters and order, each node with `properties` (None: all public ones); all parts are ours."""
     direction = "DESC" if descending else "ASC"
     keys, present = _page_order(label, given, order)
-    page_where = _where(label, given, present)
+    page_where = where_clause(label, given, present)
     # Unfiltered, the total is the label's count, kept by Neo4j: no predicate. Filtered, the count
     # reads an index either way, and the presence predicate lets it read the composite one (a
     # filter property such as an artifact's section has no index of its own).
