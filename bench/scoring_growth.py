@@ -1,6 +1,7 @@
 """How the cost of the link rankers grows with the graph, every size in one process and one run.
 
     python bench/scoring_growth.py [--sizes 1,2,4,16] [--every-item-sizes 1,2] [--rounds 1] [--coverage-only]
+                                   [--signal-times]
 
 Per size (debian-bullseye, grown by bench/grow_bundle.py as bench/scale.py grows it) and per
 round: fit `ClassicLinkModel` as `train` does, then build every project's top artifacts and
@@ -20,6 +21,9 @@ encoder's width. What a signal costs follows the graph's structure and the vecto
 their values, so the timings are those of real vectors; the rankings are not meaningful.
 `--coverage-only` prints, per size, what the catalogues hold (the share of the graph's uses on
 the artifact catalogue, the people of the people catalogue), and measures nothing.
+`--signal-times` prints, per size, the seconds each signal of each blend takes to score every
+project in the batches `train` scores them in (the signals alone, not the blend's standardising
+or the top-k), to find which one grows faster than the graph.
 """
 
 from __future__ import annotations
@@ -37,9 +41,9 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from scale import Place, bundle_for
 
-from maestro_graph.ml.training.link_blends import ClassicLinkModel
+from maestro_graph.ml.training.link_blends import ClassicLinkModel, classic_signals
 from maestro_graph.ml.training.signals import ARTIFACT_CATALOGUE, PERSON_CATALOGUE, artifact_catalogue, person_catalogue
-from maestro_graph.ml.training.train_command import artifact_rows, team_rows
+from maestro_graph.ml.training.train_command import BATCH, artifact_rows, team_rows
 from maestro_graph.ml.usage_graph import UsageGraph
 
 SEED = 0
@@ -71,6 +75,37 @@ def measure(graph: UsageGraph, catalogue: int, people: int) -> dict[str, float]:
     return figures
 
 
+def signal_seconds(graph: UsageGraph) -> dict[str, dict[str, float]]:
+    """Seconds each signal of each blend takes over every project, in `train`'s batches."""
+    rng = np.random.default_rng(SEED)
+    project_text = random_text(graph.num_projects, TEXT_WIDTH, rng)
+    artifact_text = random_text(graph.num_artifacts, TEXT_WIDTH, rng)
+    signals = classic_signals(graph, project_text, artifact_text)
+    projects = np.arange(graph.num_projects)
+    seconds: dict[str, dict[str, float]] = {}
+    for task, task_signals in (("artifacts", signals.artifacts), ("team", signals.team)):
+        seconds[task] = dict.fromkeys(task_signals, 0.0)
+        for start in range(0, len(projects), BATCH):
+            block = projects[start : start + BATCH]
+            for name, signal in task_signals.items():
+                started = time.perf_counter()
+                signal(block)
+                seconds[task][name] += time.perf_counter() - started
+    return seconds
+
+
+def print_signal_times(graphs: dict[int, UsageGraph], sizes: list[int]) -> None:
+    timed = {factor: signal_seconds(graphs[factor]) for factor in sizes}
+    base = timed[sizes[0]]
+    print(f"\nseconds per signal over every project; growth against {sizes[0]}x in brackets\n")
+    print("| task | signal | " + " | ".join(f"{factor}x" for factor in sizes) + " |")
+    print("| --- | --- |" + " --- |" * len(sizes))
+    for task, names in base.items():
+        for name, first in names.items():
+            cells = [f"{timed[f][task][name]:.1f} ({timed[f][task][name] / max(first, 1e-9):.2f}x)" for f in sizes]
+            print(f"| {task} | {name} | " + " | ".join(cells) + " |", flush=True)
+
+
 def catalogue_coverage(graph: UsageGraph) -> float:
     """Share of the graph's uses whose artifact is in the ranked catalogue."""
     counts = np.bincount(graph.uses[:, 1], minlength=graph.num_artifacts)
@@ -87,6 +122,7 @@ def main() -> None:
     parser.add_argument("--every-item-sizes", default="1,2", help="sizes also measured ranking every item")
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--coverage-only", action="store_true", help="print what the catalogues hold, only")
+    parser.add_argument("--signal-times", action="store_true", help="print each signal's seconds per size, only")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     every = {int(s) for s in args.every_item_sizes.split(",") if s}
@@ -101,6 +137,9 @@ def main() -> None:
             flush=True,
         )
     if args.coverage_only:
+        return
+    if args.signal_times:
+        print_signal_times(graphs, sizes)
         return
     results: dict[tuple[int, str], list[dict[str, float]]] = {}
     for round_ in range(args.rounds):

@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 
 import neo4j
 
+from maestro_graph.db import parameters
 from maestro_graph.db.graph import fetch, fetch_maps
 from maestro_graph.graph_model import (
     CREATED,
@@ -188,7 +189,7 @@ async def upsert_many(
 ) -> list[int]:
     """`rows` (each with its `line`) as `rel` edges in one round trip; the `line`s of those with
     an endpoint missing, which wrote nothing."""
-    answer = await fetch(tx, UPSERT[rel.name], rows=rows)
+    answer = await fetch(tx, UPSERT[rel.name], rows=parameters.rows(rows))
     return answer[0]["rejected"]
 
 
@@ -203,14 +204,14 @@ async def delete(tx: neo4j.AsyncManagedTransaction, rel: RelationshipType, a: st
 
 def upsert_rows(tx: neo4j.ManagedTransaction, rel: RelationshipType, rows: list[dict[str, Any]]) -> list[int]:
     """`rows` as `rel` edges; the `line`s of those with an endpoint missing, which wrote nothing."""
-    return tx.run(UPSERT[rel.name], rows=rows).single(strict=True)["rejected"]
+    return tx.run(UPSERT[rel.name], rows=parameters.rows(rows)).single(strict=True)["rejected"]
 
 
 def set_outcomes(tx: neo4j.ManagedTransaction, rows: list[dict[str, Any]]) -> list[int]:
     """Each row's `success` on its project; the `line`s of rows whose project is missing."""
-    return tx.run(SET_OUTCOME, rows=rows).single(strict=True)["rejected"]
+    return tx.run(SET_OUTCOME, rows=parameters.rows(rows)).single(strict=True)["rejected"]
 
 
 def set_properties_rows(tx: neo4j.ManagedTransaction, rel: RelationshipType, rows: list[dict[str, Any]]) -> None:
     """`rows` of {start, end, props}: `props` set on the `rel` edge between those ids."""
-    tx.run(SET_PROPERTIES[rel.name], rows=rows).consume()
+    tx.run(SET_PROPERTIES[rel.name], rows=parameters.rows(rows)).consume()

@@ -12,6 +12,8 @@ from typing import Any
 
 import neo4j
 
+from maestro_graph.db import parameters
+
 EMBEDDED_LABELS = ("Project", "Artifact")
 
 _STATE = {
@@ -40,4 +42,4 @@ def embedding_state(driver: neo4j.Driver, database: str, label: str) -> list[dic
 
 def write_embeddings(driver: neo4j.Driver, database: str, label: str, rows: list[dict[str, Any]]) -> None:
     """Store `rows` ({id, vector, key}) on the nodes of `label`, in one transaction."""
-    driver.execute_query(_WRITE[label], rows=rows, database_=database)
+    driver.execute_query(_WRITE[label], rows=parameters.rows(rows), database_=database)

@@ -23,6 +23,8 @@ from typing import Any
 
 import neo4j
 
+from maestro_graph.db import parameters
+
 PROJECT = """
 MERGE (p:Project {id: $project_id})
 ON CREATE SET p.name = $name, p.created_at = coalesce($created_at, datetime())
@@ -186,11 +188,11 @@ def person_ids_by_email_hash(driver: neo4j.Driver, database: str, hashes: list[s
 
 
 def upsert_people(driver: neo4j.Driver, database: str, rows: list[dict[str, Any]]) -> None:
-    driver.execute_query(UPSERT_PEOPLE, rows=rows, database_=database)
+    driver.execute_query(UPSERT_PEOPLE, rows=parameters.rows(rows), database_=database)
 
 
 def upsert_commits(driver: neo4j.Driver, database: str, repository_id: str, rows: list[dict[str, Any]]) -> None:
-    driver.execute_query(UPSERT_COMMITS, repository_id=repository_id, rows=rows, database_=database)
+    driver.execute_query(UPSERT_COMMITS, repository_id=repository_id, rows=parameters.rows(rows), database_=database)
 
 
 def detach_unreachable(driver: neo4j.Driver, database: str, repository_id: str, shas: list[str]) -> None:
@@ -201,7 +203,7 @@ def detach_unreachable(driver: neo4j.Driver, database: str, repository_id: str, 
 
 
 def upsert_uses(tx: neo4j.ManagedTransaction, project_id: str, rows: list[dict[str, Any]]) -> None:
-    tx.run(UPSERT_USES, project_id=project_id, rows=rows).consume()
+    tx.run(UPSERT_USES, project_id=project_id, rows=parameters.rows(rows)).consume()
 
 
 def commit_span(tx: neo4j.ManagedTransaction, project_id: str) -> dict[str, Any]:
@@ -220,7 +222,7 @@ def activity(tx: neo4j.ManagedTransaction, project_id: str, recent_since: dateti
 
 
 def upsert_members(tx: neo4j.ManagedTransaction, project_id: str, rows: list[dict[str, Any]]) -> None:
-    tx.run(UPSERT_MEMBERS, project_id=project_id, rows=rows).consume()
+    tx.run(UPSERT_MEMBERS, project_id=project_id, rows=parameters.rows(rows)).consume()
 
 
 def retire_members(tx: neo4j.ManagedTransaction, project_id: str, people: list[str]) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 
 import neo4j
 
+from maestro_graph.db import parameters
 from maestro_graph.db.graph import fetch
 
 UPSERT = """
@@ -85,7 +86,7 @@ async def series(
 
 def upsert(tx: neo4j.ManagedTransaction, project_id: str, rows: list[dict[str, Any]], source: str) -> None:
     """Points `rows` ({id, name, value, at, period}) of the project's series, from `source`."""
-    tx.run(UPSERT, project_id=project_id, rows=rows, source=source).consume()
+    tx.run(UPSERT, project_id=project_id, rows=parameters.rows(rows), source=source).consume()
 
 
 def delete_others(tx: neo4j.ManagedTransaction, project_id: str, source: str, keep: list[str]) -> None:

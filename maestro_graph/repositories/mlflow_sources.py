@@ -20,6 +20,8 @@ from typing import Any
 
 import neo4j
 
+from maestro_graph.db import parameters
+
 EXPERIMENT_STATES = """
 UNWIND $ids AS id
 MATCH (e:MlflowExperiment {id: id})
@@ -77,7 +79,9 @@ def upsert_runs(
     tx: neo4j.ManagedTransaction, project_id: str, server: str, experiment: str, rows: list[dict[str, Any]]
 ) -> None:
     """Run records `rows` ({id, run_id, at, status, person, metric, value, goal}) of one experiment."""
-    tx.run(UPSERT_RUNS, project_id=project_id, server=server, experiment=experiment, rows=rows).consume()
+    tx.run(
+        UPSERT_RUNS, project_id=project_id, server=server, experiment=experiment, rows=parameters.rows(rows)
+    ).consume()
 
 
 def runs_since(tx: neo4j.ManagedTransaction, project_id: str, since: datetime) -> list[dict[str, Any]]:

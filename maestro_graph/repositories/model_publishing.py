@@ -16,6 +16,7 @@ from typing import Any
 
 import neo4j
 
+from maestro_graph.db import parameters
 from maestro_graph.repositories import audit
 
 # The action of the event a newly active model version is announced by (`modelPublished`).
@@ -148,9 +149,11 @@ def write_answers(driver: neo4j.Driver, database: str, task: str, version: str, 
     ranked tasks `project`, `rank` and (artifacts) `because`; impact rows carry `rank` too, and
     outcome rows may carry `without_ids` and `without_changes` (see `predictions`)."""
     if task in RANKED_TASKS:
-        driver.execute_query(_WRITE[task], groups=_by_project(rows), version=version, database_=database)
+        driver.execute_query(
+            _WRITE[task], groups=parameters.rows(_by_project(rows)), version=version, database_=database
+        )
     else:
-        driver.execute_query(_WRITE[task], rows=rows, version=version, database_=database)
+        driver.execute_query(_WRITE[task], rows=parameters.rows(rows), version=version, database_=database)
 
 
 def activate(driver: neo4j.Driver, database: str, task: str, version: str) -> None:

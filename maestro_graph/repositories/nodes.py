@@ -13,6 +13,7 @@ from typing import Any
 
 import neo4j
 
+from maestro_graph.db import parameters
 from maestro_graph.db.graph import fetch, fetch_maps
 from maestro_graph.graph_model import NODE_TYPES
 
@@ -101,7 +102,7 @@ async def upsert(tx: neo4j.AsyncManagedTransaction, label: str, node_id: str, pr
 
 async def upsert_many(tx: neo4j.AsyncManagedTransaction, label: str, rows: list[dict[str, Any]]) -> None:
     """`rows` of {id, props, created_at} as `label` nodes, in one round trip (the API's bulk writes)."""
-    await fetch(tx, UPSERT[label], rows=rows)
+    await fetch(tx, UPSERT[label], rows=parameters.rows(rows))
 
 
 async def get_many(tx: neo4j.AsyncManagedTransaction, label: str, ids: list[str]) -> dict[str, dict]:
@@ -125,12 +126,12 @@ async def delete(tx: neo4j.AsyncManagedTransaction, label: str, node_id: str) ->
 
 def upsert_rows(tx: neo4j.ManagedTransaction, label: str, rows: list[dict[str, Any]]) -> None:
     """`rows` of {id, props, created_at} as `label` nodes: created, or their `props` set."""
-    tx.run(UPSERT[label], rows=rows).consume()
+    tx.run(UPSERT[label], rows=parameters.rows(rows)).consume()
 
 
 def set_properties_rows(tx: neo4j.ManagedTransaction, label: str, rows: list[dict[str, Any]]) -> None:
     """`rows` of {id, props}: `props` set on the `label` node of that id."""
-    tx.run(SET_PROPERTIES[label], rows=rows).consume()
+    tx.run(SET_PROPERTIES[label], rows=parameters.rows(rows)).consume()
 
 
 def exists(tx: neo4j.ManagedTransaction, label: str, node_id: str) -> bool:
