@@ -12,27 +12,42 @@ from maestro_graph.repositories.nodes import public_properties
 
 VECTOR_INDEXES = {"Project": "project_embedding", "Artifact": "artifact_embedding"}
 
+# Every vector search asks the index for this many candidates per hit it answers with and keeps
+# the best by the exact cosine of their stored vectors. The index ranks by quantised vectors
+# over an approximate graph: its own top 10 held 0.895 of the exact top 10 on debian-bullseye's
+# project texts, the best 10 of 30 candidates 0.979, for 0.6 ms more per query
+# (`python bench/vector_index.py`). The scores are the exact ones, in the index's [0, 1] scale.
+CANDIDATES_PER_HIT = 3
+
 _VECTOR_SEARCH = f"""
-CALL db.index.vector.queryNodes($index, $k, $vector) YIELD node, score
-WHERE $artifact_kinds IS NULL OR NOT node:Artifact OR node.kind IN $artifact_kinds
+CALL db.index.vector.queryNodes($index, $candidates, $vector) YIELD node
+WITH node WHERE $artifact_kinds IS NULL OR NOT node:Artifact OR node.kind IN $artifact_kinds
+WITH node, vector.similarity.cosine(node.embedding, $vector) AS score
+ORDER BY score DESC, node.id
+LIMIT $k
 RETURN $label AS label, {public_properties("node")} AS node, score
 """
 
-# The project itself comes back first (similarity 1), so ask for one more than needed.
 SIMILAR_PROJECTS = f"""
 UNWIND $ids AS id
 MATCH (p:Project {{id: id}}) WHERE p.embedding IS NOT NULL
 CALL (p) {{
-  CALL db.index.vector.queryNodes('project_embedding', $k + 1, p.embedding) YIELD node, score
-  WITH node, score WHERE node <> p
-  RETURN collect({{node: {public_properties("node")}, score: score}})[..$k] AS similar
+  CALL db.index.vector.queryNodes('project_embedding', $candidates, p.embedding) YIELD node
+  WITH node WHERE node <> p
+  WITH node, vector.similarity.cosine(node.embedding, p.embedding) AS score
+  ORDER BY score DESC, node.id
+  LIMIT $k
+  RETURN collect({{node: {public_properties("node")}, score: score}}) AS similar
 }}
 RETURN id, similar
 """
 
 SIMILAR_TO_VECTOR = f"""
-CALL db.index.vector.queryNodes('project_embedding', $k, $vector) YIELD node, score
-WHERE NOT node.id IN $exclude
+CALL db.index.vector.queryNodes('project_embedding', $candidates, $vector) YIELD node
+WITH node WHERE NOT node.id IN $exclude
+WITH node, vector.similarity.cosine(node.embedding, $vector) AS score
+ORDER BY score DESC, node.id
+LIMIT $k
 RETURN {public_properties("node")} AS node, score
 """
 
@@ -47,6 +62,7 @@ async def vector_search(
                 tx,
                 _VECTOR_SEARCH,
                 index=VECTOR_INDEXES[label],
+                candidates=CANDIDATES_PER_HIT * k,
                 k=k,
                 vector=vector,
                 label=label,
@@ -87,11 +103,14 @@ async def hybrid_search(
 
 
 async def similar_projects(tx: neo4j.AsyncManagedTransaction, ids: list[str], k: int) -> dict[str, list[dict]]:
-    rows = await fetch(tx, SIMILAR_PROJECTS, ids=ids, k=k)
+    # The project itself is its own nearest candidate, so the index is asked for one hit more.
+    rows = await fetch(tx, SIMILAR_PROJECTS, ids=ids, k=k, candidates=CANDIDATES_PER_HIT * (k + 1))
     return {row["id"]: row["similar"] for row in rows}
 
 
 async def projects_near(
     tx: neo4j.AsyncManagedTransaction, vector: list[float], k: int, exclude: list[str]
 ) -> list[dict]:
-    return await fetch(tx, SIMILAR_TO_VECTOR, vector=vector, k=k + len(exclude), exclude=exclude)
+    return await fetch(
+        tx, SIMILAR_TO_VECTOR, vector=vector, k=k, candidates=CANDIDATES_PER_HIT * (k + len(exclude)), exclude=exclude
+    )
