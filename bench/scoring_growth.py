@@ -57,11 +57,15 @@ def random_text(count: int, width: int, rng: np.random.Generator) -> np.ndarray:
     return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
 
+def seeded_texts(graph: UsageGraph) -> tuple[np.ndarray, np.ndarray]:
+    """Random unit text vectors of the encoder's width for the projects and the artifacts."""
+    rng = np.random.default_rng(SEED)
+    return random_text(graph.num_projects, TEXT_WIDTH, rng), random_text(graph.num_artifacts, TEXT_WIDTH, rng)
+
+
 def measure(graph: UsageGraph, catalogue: int, people: int) -> dict[str, float]:
     """Seconds to fit the rankers and to build every project's artifact and team rows."""
-    rng = np.random.default_rng(SEED)
-    project_text = random_text(graph.num_projects, TEXT_WIDTH, rng)
-    artifact_text = random_text(graph.num_artifacts, TEXT_WIDTH, rng)
+    project_text, artifact_text = seeded_texts(graph)
     figures = {}
     started = time.perf_counter()
     model = ClassicLinkModel(SEED, catalogue_size=catalogue, people_size=people)
@@ -77,10 +81,7 @@ def measure(graph: UsageGraph, catalogue: int, people: int) -> dict[str, float]:
 
 def signal_seconds(graph: UsageGraph) -> dict[str, dict[str, float]]:
     """Seconds each signal of each blend takes over every project, in `train`'s batches."""
-    rng = np.random.default_rng(SEED)
-    project_text = random_text(graph.num_projects, TEXT_WIDTH, rng)
-    artifact_text = random_text(graph.num_artifacts, TEXT_WIDTH, rng)
-    signals = classic_signals(graph, project_text, artifact_text)
+    signals = classic_signals(graph, *seeded_texts(graph))
     projects = np.arange(graph.num_projects)
     seconds: dict[str, dict[str, float]] = {}
     for task, task_signals in (("artifacts", signals.artifacts), ("team", signals.team)):

@@ -19,12 +19,18 @@ VECTOR_INDEXES = {"Project": "project_embedding", "Artifact": "artifact_embeddin
 # (`python bench/vector_index.py`). The scores are the exact ones, in the index's [0, 1] scale.
 CANDIDATES_PER_HIT = 3
 
+
+def _best_by_exact_cosine(vector: str) -> str:
+    """The Cypher that orders the candidate `node`s by exact cosine to `vector` and keeps $k."""
+    return f"""WITH node, vector.similarity.cosine(node.embedding, {vector}) AS score
+ORDER BY score DESC, node.id
+LIMIT $k"""
+
+
 _VECTOR_SEARCH = f"""
 CALL db.index.vector.queryNodes($index, $candidates, $vector) YIELD node
 WITH node WHERE $artifact_kinds IS NULL OR NOT node:Artifact OR node.kind IN $artifact_kinds
-WITH node, vector.similarity.cosine(node.embedding, $vector) AS score
-ORDER BY score DESC, node.id
-LIMIT $k
+{_best_by_exact_cosine("$vector")}
 RETURN $label AS label, {public_properties("node")} AS node, score
 """
 
@@ -34,9 +40,7 @@ MATCH (p:Project {{id: id}}) WHERE p.embedding IS NOT NULL
 CALL (p) {{
   CALL db.index.vector.queryNodes('project_embedding', $candidates, p.embedding) YIELD node
   WITH node WHERE node <> p
-  WITH node, vector.similarity.cosine(node.embedding, p.embedding) AS score
-  ORDER BY score DESC, node.id
-  LIMIT $k
+  {_best_by_exact_cosine("p.embedding")}
   RETURN collect({{node: {public_properties("node")}, score: score}}) AS similar
 }}
 RETURN id, similar
@@ -45,9 +49,7 @@ RETURN id, similar
 SIMILAR_TO_VECTOR = f"""
 CALL db.index.vector.queryNodes('project_embedding', $candidates, $vector) YIELD node
 WITH node WHERE NOT node.id IN $exclude
-WITH node, vector.similarity.cosine(node.embedding, $vector) AS score
-ORDER BY score DESC, node.id
-LIMIT $k
+{_best_by_exact_cosine("$vector")}
 RETURN {public_properties("node")} AS node, score
 """
 
