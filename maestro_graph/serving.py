@@ -97,12 +97,14 @@ def serve(
     import uvicorn
 
     from maestro_graph.app import create_app
+    from maestro_graph.ml.text_embedding import requested_precision
     from maestro_graph.ui.browser_guide import browser_link, guide_url
 
     settings = command_settings(dev)
     try:
         check_bind(settings, host)
-    except BindRefused as error:
+        requested_precision()  # searches embed their text with it; a bad value stops the start
+    except ValueError as error:
         fail(error, 2)
     with migrated_graph(settings) as graph:
         if demo:

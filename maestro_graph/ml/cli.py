@@ -9,14 +9,28 @@ from __future__ import annotations
 import json
 import logging.config
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from maestro_graph.cli_support import console, fail, migrated_graph
 from maestro_graph.config import get_settings
 
+if TYPE_CHECKING:
+    from maestro_graph.ml.text_embedding import MiniLMEmbedder
+
 commands = typer.Typer()
+
+
+def _text_embedder() -> MiniLMEmbedder:
+    """The packaged sentence encoder, in the precision the environment asks for (a bad
+    MAESTRO_ENCODER_PRECISION ends the command before it reads the graph)."""
+    from maestro_graph.ml.text_embedding import MiniLMEmbedder
+
+    try:
+        return MiniLMEmbedder()
+    except ValueError as error:
+        fail(error, 2)
 
 
 @commands.command()
@@ -24,9 +38,9 @@ def embed() -> None:
     """Embed project and artifact texts whose name or description changed (all-MiniLM-L6-v2)."""
     from rich.progress import Progress, TaskID
 
-    from maestro_graph.ml.text_embedding import MiniLMEmbedder
     from maestro_graph.ml.training.node_embeddings import embed_nodes
 
+    embedder = _text_embedder()
     with migrated_graph() as graph, Progress(console=console, transient=True) as progress:
         tasks: dict[str, TaskID] = {}
 
@@ -35,7 +49,7 @@ def embed() -> None:
                 tasks[label] = progress.add_task(f"embedding {label} texts", total=total)
             progress.update(tasks[label], completed=done)
 
-        reports = embed_nodes(graph.driver, graph.database, MiniLMEmbedder(), on_progress=on_progress)
+        reports = embed_nodes(graph.driver, graph.database, embedder, on_progress=on_progress)
     for report in reports:
         console.print(f"{report.label}: {report.embedded} of {report.nodes} embedded (the rest were current)")
 
@@ -43,10 +57,10 @@ def embed() -> None:
 @commands.command()
 def train(seed: Annotated[int, typer.Option(help="Seed of every random choice in training.")] = 0) -> None:
     """Fit the model on the graph and publish its predictions as new active model versions."""
-    from maestro_graph.ml.text_embedding import MiniLMEmbedder
     from maestro_graph.ml.training.train_command import train_and_publish
     from maestro_graph.observability import batch, logs
 
+    embedder = _text_embedder()
     settings = get_settings()
     # Each step (and embedding progress) is logged as well as shown, so a run under a
     # scheduler, with no terminal, says where it is.
@@ -59,7 +73,7 @@ def train(seed: Annotated[int, typer.Option(help="Seed of every random choice in
             batch.publish(settings, "train")
 
         try:
-            report = train_and_publish(graph.driver, graph.database, MiniLMEmbedder(), seed=seed, progress=on_step)
+            report = train_and_publish(graph.driver, graph.database, embedder, seed=seed, progress=on_step)
         except ValueError as error:
             batch.record_failure("train")
             batch.publish(settings, "train")

@@ -13,7 +13,7 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal, get_args
 
 import numpy as np
 
@@ -25,6 +25,11 @@ Embedder = Callable[[list[str]], np.ndarray]
 # Override with MAESTRO_MINILM_PATH when the model files live elsewhere.
 MODEL_PATH_ENV = "MAESTRO_MINILM_PATH"
 CACHE_DIR_ENV = "MAESTRO_EMBED_CACHE"
+# float32, bfloat16, or auto (the default): bfloat16 where the CPU multiplies it in hardware.
+PRECISION_ENV = "MAESTRO_ENCODER_PRECISION"
+
+Precision = Literal["float32", "bfloat16"]
+PrecisionChoice = Literal["auto", "float32", "bfloat16"]
 
 
 def node_text(name: str | None, description: str | None) -> str:
@@ -47,12 +52,49 @@ def default_cache_dir() -> Path:
     return Path(os.environ.get(CACHE_DIR_ENV, Path.home() / ".cache" / "maestro-graph" / "embeddings"))
 
 
-class MiniLMEmbedder:
-    """all-MiniLM-L6-v2 on CPU from a local folder; unit-normalised 384-d vectors."""
+def native_bfloat16() -> bool:
+    """Whether this CPU multiplies bfloat16 in hardware (AMX tiles or AVX-512 BF16). Elsewhere
+    the type is emulated and slower than float32."""
+    import torch
 
-    def __init__(self, model_path: str | Path | None = None, batch_size: int = 128):
+    probes = ("_is_amx_tile_supported", "_is_avx512_bf16_supported")
+    return any(bool(getattr(torch.cpu, probe, lambda: False)()) for probe in probes)
+
+
+def requested_precision() -> PrecisionChoice:
+    """MAESTRO_ENCODER_PRECISION, checked (without loading torch, so `serve` can refuse a bad
+    value at start rather than at its first search)."""
+    value = os.environ.get(PRECISION_ENV) or "auto"
+    if value not in get_args(PrecisionChoice):
+        raise ValueError(f"{PRECISION_ENV} must be one of {', '.join(get_args(PrecisionChoice))}, not {value!r}")
+    return value  # type: ignore[return-value]
+
+
+def encoder_precision(requested: PrecisionChoice | None = None) -> Precision:
+    """The arithmetic the encoder runs in: `requested`, else MAESTRO_ENCODER_PRECISION (auto).
+
+    bfloat16 runs the matrix products under autocast (layer norms, softmax and pooling stay
+    float32): on 3,000 node texts its vectors keep a cosine of 0.99999 to the float ones and
+    99 % of the float model's top 10, at about twice the speed (bench/text_encoder.py)."""
+    choice = requested or requested_precision()
+    if choice == "auto":
+        return "bfloat16" if native_bfloat16() else "float32"
+    return choice
+
+
+class MiniLMEmbedder:
+    """all-MiniLM-L6-v2 on CPU from a local folder; unit-normalised 384-d vectors.
+
+    Both precisions share one cache and embedding key: their vectors agree to a cosine of
+    0.99999 (see `encoder_precision`), so a graph embedded in one serves queries in the other
+    and a change of machine re-embeds nothing."""
+
+    def __init__(
+        self, model_path: str | Path | None = None, batch_size: int = 128, precision: PrecisionChoice | None = None
+    ):
         self.model_path = Path(model_path) if model_path else packaged_minilm_path()
         self.batch_size = batch_size
+        self.precision = encoder_precision(precision)
         self._model: SentenceTransformer | None = None
         self.name = "minilm-l6-v2"
 
@@ -67,14 +109,17 @@ class MiniLMEmbedder:
         return self._model
 
     def __call__(self, texts: list[str]) -> np.ndarray:
+        import torch
+
         model = self._load()
-        vectors = model.encode(
-            list(texts),
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.precision == "bfloat16"):
+            vectors = model.encode(
+                list(texts),
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
         return np.asarray(vectors, dtype=np.float32)
 
 
