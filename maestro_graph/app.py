@@ -176,9 +176,17 @@ def create_app(settings: Settings | None = None, target: Neo4jTarget | None = No
         app.state.auth = AuthServices.build(settings, app.state.db)
         # Live events: numbering, fan-out and webhook delivery, each replica polling Neo4j.
         background = GraphDB(app.state.db.driver, resolved.database, observed=False)
-        app.state.events = EventHub(background, settings.events_poll_seconds, settings.subscriptions_per_client)
-        app.state.events.start()
         app.state.webhooks = WebhookWorker(background, settings, SecretBox.from_settings(settings))
+        app.state.events = EventHub(
+            background,
+            settings.events_poll_seconds,
+            settings.subscriptions_per_client,
+            idle_poll_seconds=settings.events_idle_poll_seconds,
+            on_numbered=app.state.webhooks.nudge,
+        )
+        # The requests' own writes wake the pump; the background loops' writes do not.
+        app.state.db.after_write.append(app.state.events.nudge)
+        app.state.events.start()
         app.state.webhooks.start()
         if settings.is_dev:
             log.warning("dev profile: GraphiQL and introspection are on, errors are not masked")

@@ -124,8 +124,11 @@ class Settings(BaseSettings):
     production_environments: list[str] = Field(default_factory=lambda: ["production", "prod", "live"])
 
     # Live events (subscriptions, outgoing webhooks). Each replica numbers committed events
-    # and reads new ones from Neo4j this often: the delay between a commit and its event.
+    # and reads new ones from Neo4j this often while there are any: the delay between a commit
+    # and its event. With none, the rounds back off to the idle period, which bounds the delay
+    # of another replica's first write after a quiet spell (this replica's own writes wake it).
     events_poll_seconds: float = Field(default=0.25, gt=0, le=60)
+    events_idle_poll_seconds: float = Field(default=2.0, gt=0, le=300)
     # Live subscriptions one client (OAuth client, or address without one) may hold at once.
     subscriptions_per_client: int = Field(default=10, ge=1, le=1000)
     # A WebSocket without a subscription for this long is closed (4408), and every open one

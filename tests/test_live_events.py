@@ -36,7 +36,13 @@ ANY_INT = _AnyInt()
 
 
 def settings(**overrides) -> Settings:
-    values = {"profile": "dev", "data_dir": TEST_DATA_DIR, "events_poll_seconds": 0.05, **overrides}
+    values = {
+        "profile": "dev",
+        "data_dir": TEST_DATA_DIR,
+        "events_poll_seconds": 0.05,
+        "events_idle_poll_seconds": 0.2,
+        **overrides,
+    }
     return Settings(**values)
 
 

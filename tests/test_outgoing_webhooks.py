@@ -102,6 +102,7 @@ def settings(**overrides) -> Settings:
         "profile": "dev",
         "data_dir": TEST_DATA_DIR,
         "events_poll_seconds": 0.05,
+        "events_idle_poll_seconds": 0.2,
         "webhooks_allow_private_targets": True,
         **overrides,
     }

@@ -16,7 +16,10 @@ TIMEOUT_MS = 20_000
 
 @pytest.fixture(scope="module")
 def server(graph, neo4j_target):
-    with live_server(Settings(profile="dev", data_dir=TEST_DATA_DIR, events_poll_seconds=0.05), neo4j_target) as url:
+    with live_server(
+        Settings(profile="dev", data_dir=TEST_DATA_DIR, events_poll_seconds=0.05, events_idle_poll_seconds=0.2),
+        neo4j_target,
+    ) as url:
         yield url
 
 

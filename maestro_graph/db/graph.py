@@ -81,6 +81,9 @@ class GraphDB:
         self.database = database
         self.autocommit_reads = autocommit_reads
         self.observed = observed
+        # Told after every committed write (the live events' pump, so it numbers the write's
+        # event without waiting out its idle back-off).
+        self.after_write: list[Callable[[], None]] = []
 
     async def read(self, work: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
         """Run `work` against a reader. With `autocommit_reads`, each of its queries is an
@@ -110,7 +113,10 @@ class GraphDB:
     async def write(self, work: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
         """Run `work` in one write transaction, retried on transient errors; all or nothing."""
         async with self._observed("write"), self.driver.session(database=self.database) as session:
-            return await session.execute_write(_tagged(work), *args, **kwargs)
+            result = await session.execute_write(_tagged(work), *args, **kwargs)
+        for listener in self.after_write:
+            listener()
+        return result
 
     async def query_once(self, query: str, **params: Any) -> list[dict[str, Any]]:
         """One read query in an auto-commit transaction, never retried: for health checks and

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from maestro_graph.db.graph import GraphDB
-from maestro_graph.live.polling import poll_forever
+from maestro_graph.live.polling import Pacer, poll_forever
 from maestro_graph.repositories import event_outbox
 
 log = logging.getLogger("maestro_graph.live")
@@ -61,9 +61,21 @@ class _Subscriber:
 
 
 class EventHub:
-    def __init__(self, db: GraphDB, poll_seconds: float, per_client: int):
+    """`poll_seconds` apart while there is work, backing off to `idle_poll_seconds` when there
+    is none (see `Pacer`); `nudge()` after a commit of this process. `on_numbered` is told
+    whenever a round numbered events (the webhook worker then has something to deliver)."""
+
+    def __init__(
+        self,
+        db: GraphDB,
+        poll_seconds: float,
+        per_client: int,
+        idle_poll_seconds: float | None = None,
+        on_numbered: Callable[[], None] | None = None,
+    ):
         self.db = db
-        self.poll_seconds = poll_seconds
+        self.pacer = Pacer(poll_seconds, idle_poll_seconds)
+        self.on_numbered = on_numbered
         self.per_client = per_client
         self.cursor: int | None = None
         self._subscribers: set[_Subscriber] = set()
@@ -72,8 +84,12 @@ class EventHub:
 
     def start(self) -> None:
         self._task = asyncio.create_task(
-            poll_forever(self.tick, self.poll_seconds, log, "live events", "a round"), name="event-pump"
+            poll_forever(self.tick, self.pacer, log, "live events", "a round"), name="event-pump"
         )
+
+    def nudge(self) -> None:
+        """A write committed in this process: its event is numbered in the next round."""
+        self.pacer.nudge()
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -110,23 +126,29 @@ class EventHub:
                 return
             yield event
 
-    async def tick(self) -> None:
-        """Number what is pending, then hand new events to the subscribers."""
+    async def tick(self) -> bool:
+        """Number what is pending, then hand new events to the subscribers; whether there was
+        anything to number or hand on."""
+        numbered = False
         if await self.db.read(event_outbox.any_pending):
             await self.db.write(event_outbox.sequence, BATCH)
-        if self.cursor is None:
-            self.cursor = await self.db.read(event_outbox.last_number)
-            return
-        if not self._subscribers:
-            self.cursor = await self.db.read(event_outbox.last_number)
-            return
-        if self.cursor > (last := await self.db.read(event_outbox.last_number)):
+            numbered = True
+            if self.on_numbered is not None:
+                self.on_numbered()
+        last = await self.db.read(event_outbox.last_number)
+        if self.cursor is None or not self._subscribers:
+            moved = self.cursor is not None and last != self.cursor
+            self.cursor = last
+            return numbered or moved
+        if self.cursor > last:
             self.cursor = last  # the numbering started again (the graph was emptied): follow it
+        handed = False
         while True:
             events = await self.db.read(event_outbox.after, self.cursor, BATCH)
             for event in events:
                 for subscriber in list(self._subscribers):
                     subscriber.offer(event)
                 self.cursor = event["seq"]
+                handed = True
             if len(events) < BATCH:
-                return
+                return numbered or handed

@@ -43,7 +43,7 @@ from maestro_graph.db.values import native
 from maestro_graph.domain import InvalidInput
 from maestro_graph.live import webhook_signing
 from maestro_graph.live.event_filter import EventFilter
-from maestro_graph.live.polling import poll_forever
+from maestro_graph.live.polling import Pacer, poll_forever
 from maestro_graph.live.webhook_targets import check_target
 from maestro_graph.repositories import event_outbox, outgoing_webhooks
 from maestro_graph.secret_box import SecretBox
@@ -93,6 +93,7 @@ class WebhookWorker:
         self.box = box
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.lease_ms = int(settings.webhook_lease_seconds * 1000)
+        self.pacer = Pacer(settings.events_poll_seconds, settings.events_idle_poll_seconds)
         self._task: asyncio.Task[None] | None = None
         self._client: httpx.AsyncClient | None = None
 
@@ -101,7 +102,7 @@ class WebhookWorker:
             log.warning("MAESTRO_WEBHOOK_LEASE_SECONDS should exceed MAESTRO_WEBHOOK_TIMEOUT_SECONDS")
         self._client = httpx.AsyncClient(timeout=self.settings.webhook_timeout_seconds, follow_redirects=False)
         self._task = asyncio.create_task(
-            poll_forever(self.tick, self.settings.events_poll_seconds, log, "webhooks", "a round of deliveries"),
+            poll_forever(self.tick, self.pacer, log, "webhooks", "a round of deliveries"),
             name="webhook-worker",
         )
 
@@ -113,9 +114,14 @@ class WebhookWorker:
         if self._client is not None:
             await self._client.aclose()
 
-    async def tick(self) -> None:
+    def nudge(self) -> None:
+        """Events were numbered: a round of deliveries is due."""
+        self.pacer.nudge()
+
+    async def tick(self) -> bool:
         claimed = await self.db.write(outgoing_webhooks.claim, self.owner, self.lease_ms, CLAIM_LIMIT)
         await asyncio.gather(*(self._serve(webhook) for webhook in claimed))
+        return bool(claimed)
 
     async def _serve(self, webhook: dict[str, Any]) -> None:
         """Send `webhook` its events until it is caught up, waits for a retry, is disabled, or
