@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import random
 import statistics
 import time
 
@@ -41,7 +42,9 @@ from maestro_graph.secret_box import SecretBox
 
 PREFIX = "bench-live-"
 POLL = 0.05
-GAP = 1.5  # quiet seconds before each write of the pacing comparison
+# Quiet seconds before each write of the pacing comparison: drawn (seeded), so the writes do
+# not fall at one fixed phase of the pump's rounds.
+GAP = (1.0, 2.0)
 COUNTER = "MERGE (c:BenchEventCounter {id: 'bench'}) ON CREATE SET c.n = 0 SET c.n = c.n + 1 RETURN c.n AS n"
 CLEANUP = """
 MATCH (n) WHERE (n:Project AND n.id STARTS WITH $prefix) OR n:BenchEventCounter
@@ -91,11 +94,12 @@ async def latency(
     poll: float = POLL,
     idle_poll: float | None = None,
     nudged: bool = False,
-    gap: float = 0.0,
+    gap: tuple[float, float] = (0.0, 0.0),
     label: str = "lat",
 ) -> list[float]:
-    """Commit-to-subscriber delays of `samples` writes, each after `gap` quiet seconds; with
-    `nudged`, each commit wakes the pump as the service's own writes do."""
+    """Commit-to-subscriber delays of `samples` writes, each after a quiet pause drawn from
+    `gap` (seconds); with `nudged`, each commit wakes the pump as the service's own writes do."""
+    pauses = random.Random(0)
     hub = EventHub(db, poll, per_client=1, idle_poll_seconds=idle_poll)
     if nudged:
         db.after_write.append(hub.nudge)
@@ -115,7 +119,7 @@ async def latency(
 
             listener = asyncio.create_task(listen())
             for i in range(samples):
-                await asyncio.sleep(gap)
+                await asyncio.sleep(pauses.uniform(*gap))
                 project_id = f"{PREFIX}{label}-{i}"
                 arrived.clear()
                 committed[project_id] = float("inf")
@@ -195,7 +199,7 @@ async def main(writers: int, seconds: float, samples: int, idle_seconds: float) 
     print(f"idle, pump + webhook worker, Neo4j transactions per minute over {idle_seconds:g} s:")
     print(f"  fixed 0.25 s cadence (before): {fixed_idle:.0f}")
     print(f"  backing off to 2 s (as built): {paced_idle:.0f}  ({fixed_idle / paced_idle:.1f}x fewer)")
-    print(f"commit to subscriber, {quiet} writes each after {GAP:g} s quiet:")
+    print(f"commit to subscriber, {quiet} writes each after {GAP[0]:g}-{GAP[1]:g} s quiet:")
     for name, gap_delays in after_gap.items():
         print(f"  {name}: {p50_p95(gap_delays)}")
 
