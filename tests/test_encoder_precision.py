@@ -39,13 +39,13 @@ def test_a_precision_outside_the_vocabulary_is_refused_by_name(monkeypatch, valu
         MiniLMEmbedder()
 
 
-@pytest.mark.parametrize("command", [["embed"], ["train"], ["serve"]])
+@pytest.mark.parametrize("command", [["embed"], ["train"], ["serve"], ["evaluate", "no-such-bundle"]])
 def test_commands_refuse_a_bad_precision_before_they_reach_neo4j(monkeypatch, tmp_path, command):
     monkeypatch.setenv(PRECISION_ENV, "int4")
     result = cli_on(tmp_path / "data", monkeypatch, *command)
     assert result.exit_code == 2, result.output
     assert "MAESTRO_ENCODER_PRECISION must be one of auto, float32, bfloat16, not 'int4'" in result.output
-    # A command that had gone on would have started the managed Neo4j in its data folder.
+    # A command that had gone on would have started a managed Neo4j in its data folder.
     assert not (tmp_path / "data").exists()
 
 

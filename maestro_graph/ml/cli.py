@@ -22,15 +22,22 @@ if TYPE_CHECKING:
 commands = typer.Typer()
 
 
-def _text_embedder() -> MiniLMEmbedder:
-    """The packaged sentence encoder, in the precision the environment asks for (a bad
-    MAESTRO_ENCODER_PRECISION ends the command before it reads the graph)."""
-    from maestro_graph.ml.text_embedding import MiniLMEmbedder
+def _check_encoder_setting() -> None:
+    """A bad MAESTRO_ENCODER_PRECISION ends the command before it reads or imports anything."""
+    from maestro_graph.ml.text_embedding import requested_precision
 
     try:
-        return MiniLMEmbedder()
+        requested_precision()
     except ValueError as error:
         fail(error, 2)
+
+
+def _text_embedder() -> MiniLMEmbedder:
+    """The packaged sentence encoder, in the precision the environment asks for."""
+    from maestro_graph.ml.text_embedding import MiniLMEmbedder
+
+    _check_encoder_setting()
+    return MiniLMEmbedder()
 
 
 @commands.command()
@@ -109,6 +116,7 @@ def evaluate(
 
     With --forward TRAIN_BUNDLE TEST_BUNDLE: the outcome model and the tree baseline fit on one
     snapshot and predict the other, whose outcome file is read only to score them."""
+    _check_encoder_setting()
     if forward or test_bundle is not None:
         if not (forward and test_bundle is not None):
             fail("--forward takes two bundles: TRAIN_BUNDLE TEST_BUNDLE", 2)
