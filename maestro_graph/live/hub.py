@@ -3,8 +3,9 @@ the subscriptions it serves.
 
 Every replica runs one pump. It reads events from Neo4j by number after its cursor, so a
 replica serves the writes of every other replica as well as its own, and a subscription sees
-only what was committed. A subscription starts at the newest number the pump has read: it
-receives the events committed after it began.
+only what was committed. A subscription starts at the newest number in Neo4j when it begins
+(not where this replica's pump has read to, which lags while the pump backs off): it receives
+the events numbered after it began.
 
 A subscriber's queue is bounded: one that does not keep up is ended (with an error it is
 told) rather than let the process hold an unbounded backlog for it.
@@ -45,11 +46,14 @@ class SubscriberTooSlow(Exception):
 @dataclass(eq=False)
 class _Subscriber:
     wants: Callable[[Event], bool]
+    # The newest number when it subscribed: the pump may not have read that far yet (it backs
+    # off while idle), and what was numbered before the subscription is not for it.
+    after: int = 0
     queue: asyncio.Queue[Event | None] = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
     overflowed: bool = False
 
     def offer(self, event: Event) -> None:
-        if self.overflowed or not self.wants(event):
+        if self.overflowed or event["seq"] <= self.after or not self.wants(event):
             return
         try:
             self.queue.put_nowait(event)
@@ -104,9 +108,10 @@ class EventHub:
     async def subscribe(self, client: str, wants: Callable[[Event], bool]) -> AsyncIterator[AsyncIterator[Event]]:
         """Events `wants` accepts, from now until the caller leaves the block; at most
         `per_client` at once for one `client`."""
+        newest = await self.db.read(event_outbox.last_number)
         if self._per_client[client] >= self.per_client:
             raise TooManySubscriptions(self.per_client)
-        subscriber = _Subscriber(wants)
+        subscriber = _Subscriber(wants, after=newest)
         self._per_client[client] += 1
         self._subscribers.add(subscriber)
         try:
