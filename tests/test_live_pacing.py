@@ -1,5 +1,6 @@
 """How often the live events' loops ask Neo4j: rounds back off while idle, and a write of this
-process wakes the pump at once, so idleness costs nothing in how soon its events arrive."""
+process wakes the pump, so its events do not wait out the back-off (rounds still stay the busy
+period apart)."""
 
 from __future__ import annotations
 
