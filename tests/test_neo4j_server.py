@@ -147,3 +147,21 @@ def test_only_a_recording_that_ended_in_a_clean_exit_becomes_the_archive(tmp_pat
 
     monkeypatch.setenv(class_archive.RECORD_ENV, "0")
     assert not class_archive.should_record(tmp_path / "third", java)
+
+
+def test_the_managed_server_asks_the_driver_for_no_read_timeout(neo4j_target, caplog) -> None:
+    """Neo4j's default keep-alive hint (`connection.recv_timeout_seconds`) makes the Python driver
+    wrap every socket read in a timeout task; the managed server sends no such hint. Read from
+    the HELLO answer the driver logs, as any client of the server would receive it."""
+    home = TEST_DATA_DIR / "neo4j"
+    state = json.loads((home / "state.json").read_text()) if (home / "state.json").is_file() else {}
+    if not neo4j_target.uri.endswith(f":{state.get('bolt_port')}"):
+        pytest.skip("the test server is not the managed one under the test data dir")
+    auth = (neo4j_target.user, neo4j_target.password)
+    with caplog.at_level("DEBUG", logger="neo4j.io"), neo4j.GraphDatabase.driver(neo4j_target.uri, auth=auth) as driver:
+        driver.execute_query("RETURN 1", database_=neo4j_target.database)
+    # caplog.text is formatted as each record is emitted: the driver takes the hints out of the
+    # logged answer right after logging it, so a record formatted later shows none.
+    hello_answers = [line for line in caplog.text.splitlines() if "'connection_id'" in line]
+    assert hello_answers, "the driver logged no HELLO answer"
+    assert all("'hints'" in answer and "recv_timeout" not in answer for answer in hello_answers)
