@@ -36,6 +36,7 @@ import random
 import statistics
 import time
 from collections import Counter
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -262,6 +263,8 @@ class WritePhase:
     latencies_ms: list[float] = field(default_factory=list)
     failures: Counter = field(default_factory=Counter)  # HTTP status or transport error of each failed write
     through_api: bool = True  # False for the driver floor
+    api_cpu_s: float = float("nan")  # CPU seconds the API process spent during the phase
+    neo4j_cpu_s: float = float("nan")  # and Neo4j's
 
     @property
     def writes_per_second(self) -> float:
@@ -304,15 +307,17 @@ def writes_markdown(phases: list[WritePhase], lost: int, unaudited: int) -> str:
     acknowledged = sum(len(phase.latencies_ms) for phase in phases if phase.through_api)
     lines = [
         f"{acknowledged} acknowledged upsertProject writes, {lost} lost, {unaudited} without an audit event\n",
-        "| phase | clients | writes | failed | seconds | writes/s | p50 ms | p95 ms |",
-        "|---|---|---|---|---|---|---|---|",
+        "| phase | clients | writes | failed | seconds | writes/s | p50 ms | p95 ms | CPU ms per write: API / Neo4j |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for phase in phases:
         values = phase.latencies_ms
+        cpu_s = (phase.api_cpu_s, phase.neo4j_cpu_s)
+        per_write = [cpu / len(values) * 1000 if values else float("nan") for cpu in cpu_s]
         lines.append(
             f"| {phase.name} | {phase.clients} | {len(values)} | {sum(phase.failures.values())} | "
             f"{phase.seconds:.2f} | {phase.writes_per_second:.0f} | {percentile(values, 0.5):.1f} | "
-            f"{percentile(values, 0.95):.1f} |"
+            f"{percentile(values, 0.95):.1f} | {per_write[0]:.2f} / {per_write[1]:.2f} |"
         )
     return "\n".join(lines)
 
@@ -383,17 +388,31 @@ async def _writes_only(args: argparse.Namespace, headers: dict) -> int:
         for work in (bare_write, api_transaction):  # connection and plans, outside the timing
             async with driver.session() as session:
                 await session.execute_write(work, f"{prefix}-warm", 0)
+    from bulk_writes import cpu_seconds, neo4j_pid
+
+    pids = (args.api_pid, neo4j_pid(args.floor_data_dir) if args.floor_data_dir is not None else None)
+
+    async def metered(run: Awaitable[WritePhase]) -> WritePhase:
+        before = [cpu_seconds(pid) for pid in pids]
+        phase = await run
+        phase.api_cpu_s, phase.neo4j_cpu_s = (cpu_seconds(pid) - was for pid, was in zip(pids, before, strict=True))
+        return phase
+
     phases = []
     for name, writes, clients in (("sequential", args.sequential, 1), ("concurrent", args.concurrent, args.clients)):
-        phases.append(await write_phase(args.url, prefix, name, writes, clients, headers, acknowledged))
+        phases.append(await metered(write_phase(args.url, prefix, name, writes, clients, headers, acknowledged)))
         if driver is not None:
             phases.append(
-                await floor_phase(
-                    driver, f"{name}: driver, the API's transaction", api_transaction, prefix, writes, clients
+                await metered(
+                    floor_phase(
+                        driver, f"{name}: driver, the API's transaction", api_transaction, prefix, writes, clients
+                    )
                 )
             )
             phases.append(
-                await floor_phase(driver, f"{name}: driver, one bare node", bare_write, prefix, writes, clients)
+                await metered(
+                    floor_phase(driver, f"{name}: driver, one bare node", bare_write, prefix, writes, clients)
+                )
             )
     if driver is not None:
         await driver.execute_query("MATCH (n:LoadBenchFloor) DELETE n")
@@ -456,6 +475,7 @@ def main() -> None:
     parser.add_argument(
         "--floor-data-dir", type=Path, help="with --writes-only: the server's managed Neo4j, for the driver floor"
     )
+    parser.add_argument("--api-pid", type=int, help="with --writes-only: the server's process, for its CPU per write")
     args = parser.parse_args()
     if args.clients is None:
         args.clients = 20 if args.writes_only else 50
