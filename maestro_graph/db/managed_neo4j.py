@@ -341,8 +341,9 @@ def _write_conf(home: Path, bolt_port: int, http_port: int, overrides: Mapping[s
         "internal.dbms.bolt.netty_server_shutdown_quiet_period": "0",
         # With keep-alive for all requests (Neo4j's default), HELLO hints a 120-s receive timeout,
         # and the Python driver then wraps every socket read in a task with a timer: a quarter of
-        # its CPU per read query, a tenth per write (bench/bolt_keep_alive.py). The server and the API share this machine's
-        # loopback, and every request has its own deadline, so the NOOPs have nothing to detect.
+        # its CPU per read query, a tenth per write (bench/bolt_keep_alive.py). The server and the
+        # API share this machine's loopback, and every request has its own deadline, so the
+        # NOOPs have nothing to detect.
         "server.bolt.connection_keep_alive_for_requests": "OFF",
     }
     body = "".join(f"{k}={v}\n" for k, v in {**settings, **overrides}.items())
