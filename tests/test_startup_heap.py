@@ -14,8 +14,8 @@ from conftest import TEST_DATA_DIR
 
 from maestro_graph.net import free_loopback_port
 
-# In a process of its own: freezing the test process's heap would keep every later test's
-# garbage cycles that reference it.
+# In a process of its own: frozen objects are never collected, so freezing the test process's
+# heap would keep whatever cycles it holds for the rest of the run.
 _PROBE = """
 import gc, json
 from maestro_graph.serving import worker_app
