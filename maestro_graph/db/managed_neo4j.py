@@ -436,7 +436,7 @@ def start(
         if pid is not None:
             return _wait_ready(home, pid, _read_state(home) or {}, timeout_s, launched=False)
         _clear_state(home)
-        return _start(home, bolt_port, http_port, timeout_s, settings or {})
+        return _start(home, bolt_port, http_port, timeout_s, settings)
 
 
 def _start(
