@@ -56,13 +56,14 @@ def bulk_document(mutation: str, input_type: str) -> str:
 
 def item(mutation: str, prefix: str, i: int) -> dict:
     person, project, artifact = f"{prefix}-u{i}", f"{prefix}-p{i}", f"{prefix}-a{i}"
-    return {
+    items: dict[str, dict] = {
         "upsertPeople": {"id": person, "name": f"Person {i}", "email": f"{person}@example.org"},
         "upsertProjects": {"id": project, "name": f"Project {i}", "description": "bulk bench", "tags": ["bench"]},
         "upsertArtifacts": {"id": artifact, "name": f"Artifact {i}", "kind": "DATASET", "version": "1"},
         "recordUsages": {"projectId": project, "artifactId": artifact, "count": 1 + i % 5, "kind": "depends"},
         "addMembers": {"personId": person, "projectId": project, "role": "CONTRIBUTOR"},
-    }[mutation]
+    }
+    return items[mutation]
 
 
 @dataclass

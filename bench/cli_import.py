@@ -12,7 +12,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -100,26 +99,27 @@ def cli_import(bundle: Path, data_dir: Path, bolt_port: int, http_port: int) -> 
     return CliImport(int(printed.group(1)), float(printed.group(2)), wall, peak)
 
 
-def thread_cpu_seconds(pid: int) -> Counter[str]:
+def thread_cpu_seconds(pid: int) -> dict[str, float]:
     """CPU seconds of each kind of thread of a process, by thread name with its digits taken out
     (so Neo4j's `C2 CompilerThre`/`C1 CompilerThre` become one kind: the JIT compilers)."""
     ticks = os.sysconf("SC_CLK_TCK")
-    seconds: Counter[str] = Counter()
+    seconds: dict[str, float] = {}
     for task in Path(f"/proc/{pid}/task").iterdir():
         try:
             name = (task / "comm").read_text().strip()
             fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:  # the thread ended meanwhile
             continue
-        seconds[re.sub(r"\d+", "#", name)] += (int(fields[11]) + int(fields[12])) / ticks
+        kind = re.sub(r"\d+", "#", name)
+        seconds[kind] = seconds.get(kind, 0.0) + (int(fields[11]) + int(fields[12])) / ticks
     return seconds
 
 
-def neo4j_cpu_split(before: Counter[str], after: Counter[str]) -> str:
+def neo4j_cpu_split(before: dict[str, float], after: dict[str, float]) -> str:
     """Where Neo4j's CPU went between two readings: the JIT compilers, the Bolt workers that run
     the queries, and the rest."""
-    spent = after - before
-    jit = spent["C# CompilerThre"]
-    bolt = spent["neo#j.BoltWorke"]
+    spent = {kind: after[kind] - before.get(kind, 0.0) for kind in after}  # threads that ended count 0
+    jit = spent.get("C# CompilerThre", 0.0)
+    bolt = spent.get("neo#j.BoltWorke", 0.0)
     total = sum(spent.values())
     return f"{total:.1f} s: JIT compilers {jit:.1f} s, query workers {bolt:.1f} s, other {total - jit - bolt:.1f} s"

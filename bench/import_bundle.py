@@ -45,7 +45,7 @@ def wipe(driver) -> None:
 
 def baseline_rows_per_second(driver, bundle: Path) -> float:
     """The naive way: one USES row per transaction, on rows the bulk import already placed."""
-    sample = []
+    sample: list[dict] = []
     for raw in iter_rows(bundle, "uses"):
         sample.append({"line": len(sample), **row_parsers.uses(raw)})
         if len(sample) >= BASELINE_ROWS:

@@ -76,6 +76,7 @@ def measure(
     team = protocol.team_split(graph, seed, queries)
     joint = graph.with_edges(uses=art.train.uses, members=team.train.members)
     figures: dict[str, dict] = {}
+    variants: list[tuple[str, frozenset[str], tuple[int, int]]]
     if len(catalogues) > 1:
         variants = [(_catalogue_name(sizes, graph), frozenset(), sizes) for sizes in catalogues]
     else:

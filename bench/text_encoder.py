@@ -32,7 +32,7 @@ DEFAULT_BUNDLE = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "
 
 
 def bundle_texts(bundle: Path) -> list[str]:
-    texts = []
+    texts: list[str] = []
     for name in ("projects.csv.gz", "artifacts.csv.gz"):
         with gzip.open(bundle / name, "rt", newline="") as handle:
             texts.extend(node_text(row["name"], row.get("description")) for row in csv.DictReader(handle))
