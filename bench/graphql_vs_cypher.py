@@ -19,7 +19,10 @@ First the answers are compared (the peer's canonical shapes, from its run.py): a
 disagree stops there. Then latency at 1 in flight, the ways interleaved request by request on
 the same variables (so a busy machine slows them alike), and throughput at --concurrency in
 flight, one way at a time. Each server's CPU per request is read from /proc (the driver's is
-this process's own), and Neo4j's beside it.
+this process's own), and Neo4j's beside it. The requests go out through aiohttp: the load
+generator shares the machine's cores with the servers, and httpx, used before, spent four to
+six times its CPU per request (bench/load.py's docstring), which weighed on every way's
+throughput alike and pulled their ratios towards 1.
 Uses the benchmark Neo4j (by default ~/.cache/maestro-graph/bench-data, Bolt 27687) and imports
 the bundle when it is empty.
 """
@@ -28,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import statistics
@@ -37,7 +41,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-import httpx
+import aiohttp
 import neo4j
 from live_server import ServerProcess
 from load import percentile
@@ -91,26 +95,26 @@ class Way:
 
 
 def build_ways(
-    client: httpx.AsyncClient, driver: neo4j.AsyncDriver, urls: dict[str, str], pids: dict[str, int], peer
+    client: aiohttp.ClientSession, driver: neo4j.AsyncDriver, urls: dict[str, str], pids: dict[str, int], peer
 ) -> dict[str, Way]:
     graphql = {kind: query for query, _, kind in [*CASES.values(), FLOOR]}
     cypher = {kind: query for _, query, kind in [*CASES.values(), FLOOR]}
 
     async def post(url: str, body: dict) -> dict:
-        response = await client.post(url, json=body)
-        answer = response.json()
-        if response.status_code != 200 or answer.get("errors"):
-            raise RuntimeError(f"{url}: {response.status_code} {str(answer)[:300]}")
-        return answer
+        async with client.post(url, json=body) as response:
+            answer = json.loads(await response.read())
+            if response.status != 200 or answer.get("errors"):
+                raise RuntimeError(f"{url}: {response.status} {str(answer)[:300]}")
+            return answer
 
     def graphql_way(url: str) -> Call:
         return lambda kind, v: post(url, {"query": graphql[kind], "variables": v})
 
     async def http(kind: str, v: dict) -> dict:
         if kind == "floor":
-            response = await client.get(f"{urls['http']}/healthz")
-            response.raise_for_status()
-            return response.json()
+            async with client.get(f"{urls['http']}/healthz") as response:
+                response.raise_for_status()
+                return json.loads(await response.read())
         return await post(f"{urls['http']}/cypher/{kind}", v)
 
     ways: dict[str, Way] = {"graphql": Way("this API", graphql_way(urls["graphql"]), pids["graphql"])}
@@ -210,10 +214,10 @@ async def measure(
     checked: int,
 ) -> list[dict]:
     driver = open_async_driver(target)
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    connections = aiohttp.TCPConnector(limit=0, limit_per_host=concurrency)
     rows = []
     try:
-        async with httpx.AsyncClient(timeout=30, limits=limits) as client:
+        async with aiohttp.ClientSession(connector=connections, timeout=aiohttp.ClientTimeout(total=30)) as client:
             ways = build_ways(client, driver, urls, pids, peer)
             for name, (_, _, kind) in [*CASES.items(), ("floor: { __typename } / RETURN 1", FLOOR)]:
                 variables = [{}] * iterations if kind == "floor" else pool[kind][:iterations]

@@ -23,6 +23,14 @@ clients, first the API's own transaction (the upsert and its audit event, by the
 functions, without HTTP or GraphQL), then one creating a single node with no index (what the
 driver, Bolt and a commit cost on this machine, removed after; the projects stay, as the API's do).
 
+Requests go out through aiohttp, each simulated client on a connection of its own, as
+independent callers are: the generator runs on the cores the server under measurement uses,
+so its own CPU per request (printed) matters. Under the 50-client mixed load aiohttp spends
+0.5–0.6 ms of CPU a request; httpx, which this file used before, 2.4–3.5 ms with a connection
+per client and 12 ms with one pool shared by all 50 (each request checked every pooled
+connection): more than the API spent answering (bench/RESULTS.md, "Mixed load: the load
+generator had been the limit").
+
 Without --token the server must run in the dev profile (loopback callers get full rights);
 with one, the token needs the write scope and a role on the projects it writes.
 Also imported by tests/test_load_and_faults.py, which checks the graph itself as well.
@@ -32,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import statistics
@@ -41,7 +50,7 @@ from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
+import aiohttp
 
 PROJECT = """query ProjectView($id: ID!) { project(id: $id) { id name
   uses(first: 10) { totalCount edges { node { id name kind } usage { count } } }
@@ -93,21 +102,42 @@ class LoadReport:
         return {status: n for status, n in self.statuses.items() if status >= 500 and status != 503}
 
 
-def one_connection(timeout: float, headers: dict) -> httpx.AsyncClient:
-    """A client of its own for each simulated caller, holding one connection, as independent
-    callers do. One pool shared by every caller costs the load generator CPU per request that
-    grows with the pool's connections (its pool checks every connection on each request): at 50 callers it spent
-    10 ms of CPU a request, more than the server answering it, and capped the run at half the
-    server's throughput."""
-    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-    return httpx.AsyncClient(timeout=timeout, limits=limits, headers=headers)
+TRANSPORT_ERRORS = (aiohttp.ClientError, asyncio.TimeoutError)
+
+
+def http_session(timeout: float = 30.0, headers: dict | None = None, connections: int = 1) -> aiohttp.ClientSession:
+    """An HTTP client holding at most `connections` connections (one per simulated caller)."""
+    return aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=connections),
+        timeout=aiohttp.ClientTimeout(total=timeout),
+        headers=headers or {},
+    )
+
+
+@dataclass
+class Answer:
+    status: int
+    body: dict  # {} when the answer was not JSON
+    retry_after: float
+
+
+async def post(client: aiohttp.ClientSession, url: str, query: str, variables: dict) -> Answer:
+    async with client.post(url, json=_post_json(query, variables)) as response:
+        raw = await response.read()
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            body = {}
+        return Answer(
+            response.status, body if isinstance(body, dict) else {}, float(response.headers.get("retry-after", 1))
+        )
 
 
 def _post_json(query: str, variables: dict) -> dict:
     return {"query": query, "variables": variables}
 
 
-async def seed(client: httpx.AsyncClient, url: str, prefix: str, projects: int = 20, artifacts: int = 40) -> Seed:
+async def seed(client: aiohttp.ClientSession, url: str, prefix: str, projects: int = 20, artifacts: int = 40) -> Seed:
     """Seed projects and artifacts through the API itself, so a run needs nothing but the URL."""
     rng = random.Random(0)
     project_ids = [f"{prefix}-seed-p{i}" for i in range(projects)]
@@ -121,18 +151,17 @@ async def seed(client: httpx.AsyncClient, url: str, prefix: str, projects: int =
     return Seed(project_ids, artifact_ids)
 
 
-async def _must(client: httpx.AsyncClient, url: str, query: str, variables: dict, retries: int = 30) -> dict:
+async def _must(client: aiohttp.ClientSession, url: str, query: str, variables: dict, retries: int = 30) -> dict:
     """One request that must succeed; a 429 (the query budget of a run's many look-ups) is
     waited out as its Retry-After says, as a well-behaved client does."""
     for _ in range(retries):
-        response = await client.post(url, json=_post_json(query, variables))
-        if response.status_code != 429:
+        answer = await post(client, url, query, variables)
+        if answer.status != 429:
             break
-        await asyncio.sleep(float(response.headers.get("retry-after", "1")))
-    body = response.json()
-    if response.status_code != 200 or body.get("errors"):
-        raise RuntimeError(f"request failed: {response.status_code} {body}")
-    return body["data"]
+        await asyncio.sleep(answer.retry_after)
+    if answer.status != 200 or answer.body.get("errors"):
+        raise RuntimeError(f"request failed: {answer.status} {answer.body}")
+    return answer.body["data"]
 
 
 class MixedLoad:
@@ -146,7 +175,6 @@ class MixedLoad:
         headers: dict | None = None,
         unavailable_pause: float = 0.2,
         timeout: float = 30.0,
-        shared_pool: bool = False,
     ):
         self.url, self.seed, self.prefix = url, seed, prefix
         # Longer than the service's request deadline, so the service, not the client, decides
@@ -155,7 +183,6 @@ class MixedLoad:
         self.clients, self.write_share = clients, write_share
         self.headers = headers or {}
         self.unavailable_pause = unavailable_pause
-        self.shared_pool = shared_pool  # one pool for every client: only to measure what it costs
         self.report = LoadReport()
 
     async def run(self, seconds: float, stop: asyncio.Event | None = None) -> LoadReport:
@@ -163,20 +190,15 @@ class MixedLoad:
         stop = stop or asyncio.Event()
         started = time.monotonic()
         deadline = started + seconds
-        if self.shared_pool:
-            limits = httpx.Limits(max_connections=self.clients, max_keepalive_connections=self.clients)
-            async with httpx.AsyncClient(timeout=self.timeout, limits=limits, headers=self.headers) as client:
-                await asyncio.gather(*(self._client(client, n, deadline, stop) for n in range(self.clients)))
-        else:
-            await asyncio.gather(*(self._own_connection(n, deadline, stop) for n in range(self.clients)))
+        await asyncio.gather(*(self._own_connection(n, deadline, stop) for n in range(self.clients)))
         self.report.seconds = time.monotonic() - started
         return self.report
 
     async def _own_connection(self, number: int, deadline: float, stop: asyncio.Event) -> None:
-        async with one_connection(self.timeout, self.headers) as client:
+        async with http_session(self.timeout, self.headers) as client:
             await self._client(client, number, deadline, stop)
 
-    async def _client(self, client: httpx.AsyncClient, number: int, deadline: float, stop: asyncio.Event) -> None:
+    async def _client(self, client: aiohttp.ClientSession, number: int, deadline: float, stop: asyncio.Event) -> None:
         rng = random.Random(number)
         own: list[str] = []
         sequence = 0
@@ -210,30 +232,27 @@ class MixedLoad:
                 else:
                     await self._call(client, "Search", SEARCH, {"text": rng.choice(WORDS)})
 
-    async def _call(self, client: httpx.AsyncClient, operation: str, query: str, variables: dict) -> bool:
+    async def _call(self, client: aiohttp.ClientSession, operation: str, query: str, variables: dict) -> bool:
         """One request; True when it was answered 200 with data and no errors."""
         started = time.monotonic()
         try:
-            response = await client.post(self.url, json=_post_json(query, variables))
-        except httpx.HTTPError as error:
+            answer = await post(client, self.url, query, variables)
+        except TRANSPORT_ERRORS as error:
             self.report.transport_errors[type(error).__name__] += 1
             await asyncio.sleep(self.unavailable_pause)
             return False
         elapsed_ms = (time.monotonic() - started) * 1000
-        self.report.statuses[response.status_code] += 1
-        try:
-            body = response.json()
-        except ValueError:
-            body = {}
+        self.report.statuses[answer.status] += 1
+        body = answer.body
         for problem in body.get("errors") or []:
             self.report.error_codes[(operation, (problem.get("extensions") or {}).get("code"))] += 1
-        if response.status_code == 504:
+        if answer.status == 504:
             self.report.deadline_exceeded.append((started, elapsed_ms))
-        if response.status_code == 503:
+        if answer.status == 503:
             self.report.unavailable.append((started, elapsed_ms))
             await asyncio.sleep(self.unavailable_pause)
             return False
-        ok = response.status_code == 200 and not body.get("errors") and body.get("data") is not None
+        ok = answer.status == 200 and not body.get("errors") and body.get("data") is not None
         if ok:
             self.report.latencies_ms.setdefault(operation, []).append(elapsed_ms)
             self.report.ok_after.append(time.monotonic())
@@ -243,7 +262,7 @@ class MixedLoad:
         return ok
 
 
-async def missing_through_api(client: httpx.AsyncClient, url: str, report: LoadReport) -> tuple[list, list]:
+async def missing_through_api(client: aiohttp.ClientSession, url: str, report: LoadReport) -> tuple[list, list]:
     """Acknowledged projects and usages the API cannot find afterwards."""
     missing_projects, missing_usages = [], []
     ids = list(dict.fromkeys(report.projects))
@@ -268,7 +287,7 @@ async def missing_through_api(client: httpx.AsyncClient, url: str, report: LoadR
 
 
 async def unaudited_through_api(
-    client: httpx.AsyncClient, url: str, ids: list[str], action: str = "upsertProject"
+    client: aiohttp.ClientSession, url: str, ids: list[str], action: str = "upsertProject"
 ) -> list[str]:
     """Those of `ids` (targets of acknowledged `action` calls, an id once per call that must have
     left an event of its own) with fewer `action` audit events than calls."""
@@ -310,25 +329,25 @@ async def write_phase(
     todo = iter(range(writes))
 
     async def client_loop() -> None:
-        async with one_connection(60, headers) as client:
+        async with http_session(60, headers) as client:
             await write_loop(client)
 
-    async def write_loop(client: httpx.AsyncClient) -> None:
+    async def write_loop(client: aiohttp.ClientSession) -> None:
         for number in todo:  # one shared iterator: each write is taken by exactly one client
             project_id = f"{prefix}-{name}-{number}"
             variables = {"input": {"id": project_id, "name": f"write {number}", "section": "load", "tags": ["load"]}}
             started = time.perf_counter()
             try:
-                response = await client.post(url, json=_post_json(NEW_PROJECT, variables))
-            except httpx.HTTPError as error:
+                answer = await post(client, url, NEW_PROJECT, variables)
+            except TRANSPORT_ERRORS as error:
                 phase.failures[type(error).__name__] += 1
                 continue
             elapsed_ms = (time.perf_counter() - started) * 1000
-            if response.status_code == 200 and not response.json().get("errors"):
+            if answer.status == 200 and not answer.body.get("errors"):
                 phase.latencies_ms.append(elapsed_ms)
                 acknowledged.append(project_id)
             else:
-                phase.failures[response.status_code] += 1
+                phase.failures[answer.status] += 1
 
     started = time.perf_counter()
     await asyncio.gather(*(client_loop() for _ in range(clients)))
@@ -405,7 +424,7 @@ async def floor_phase(driver, name: str, work, prefix: str, writes: int, clients
 async def _writes_only(args: argparse.Namespace, headers: dict) -> int:
     prefix = f"writes{int(time.time())}"
     acknowledged: list[str] = []
-    async with httpx.AsyncClient(timeout=30, headers=headers) as client:
+    async with http_session(headers=headers) as client:
         # One write first, so that neither phase pays for the first connection or query plan.
         await _must(client, args.url, NEW_PROJECT, {"input": {"id": f"{prefix}-warm", "name": "warm-up"}})
     driver = None
@@ -450,7 +469,7 @@ async def _writes_only(args: argparse.Namespace, headers: dict) -> int:
     if driver is not None:
         await driver.execute_query("MATCH (n:LoadBenchFloor) DELETE n")
         await driver.close()
-    async with httpx.AsyncClient(timeout=30, headers=headers) as client:
+    async with http_session(headers=headers) as client:
         missing, _ = await missing_through_api(client, args.url, LoadReport(projects=acknowledged))
         unaudited = await unaudited_through_api(client, args.url, acknowledged)
     print(writes_markdown(phases, len(missing), len(unaudited)))
@@ -487,15 +506,15 @@ async def _main(args: argparse.Namespace) -> int:
     if args.writes_only:
         return await _writes_only(args, headers)
     prefix = f"load{int(time.time())}"
-    async with httpx.AsyncClient(timeout=30, headers=headers) as client:
+    async with http_session(headers=headers) as client:
         seeded = await seed(client, args.url, prefix)
     from bulk_writes import cpu_seconds
 
-    load = MixedLoad(args.url, seeded, prefix, args.clients, args.write_share, headers, shared_pool=args.shared_pool)
+    load = MixedLoad(args.url, seeded, prefix, args.clients, args.write_share, headers)
     before = cpu_seconds(os.getpid()), cpu_seconds(args.api_pid)
     report = await load.run(args.seconds)
     generator_s, api_s = (cpu_seconds(pid) - was for pid, was in zip((os.getpid(), args.api_pid), before, strict=True))
-    async with httpx.AsyncClient(timeout=30, headers=headers) as client:
+    async with http_session(headers=headers) as client:
         missing_projects, missing_usages = await missing_through_api(client, args.url, report)
         # A usage recorded twice may leave one event: each distinct pair must have left one.
         usage_targets = [project for project, _ in set(report.usages)]
@@ -526,9 +545,6 @@ def main() -> None:
         "--floor-data-dir", type=Path, help="with --writes-only: the server's managed Neo4j, for the driver floor"
     )
     parser.add_argument("--api-pid", type=int, help="the server's process, for its CPU per request or write")
-    parser.add_argument(
-        "--shared-pool", action="store_true", help="mixed load through one connection pool shared by every client"
-    )
     args = parser.parse_args()
     if args.clients is None:
         args.clients = 20 if args.writes_only else 50

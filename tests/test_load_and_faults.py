@@ -187,7 +187,7 @@ def test_mixed_load_loses_no_write(live, neo4j_of_our_own):
     prefix = "steady"
 
     async def scenario():
-        async with httpx.AsyncClient(timeout=30) as client:
+        async with load.http_session() as client:
             seeded = await load.seed(client, live.url, prefix)
         return await load.MixedLoad(live.url, seeded, prefix, clients=CLIENTS).run(LOAD_SECONDS)
 
@@ -215,8 +215,9 @@ def test_neo4j_outage_fails_fast_and_recovers(live, neo4j_of_our_own):
     seen: dict = {}
 
     async def scenario():
+        async with load.http_session() as seeding:
+            seeded = await load.seed(seeding, live.url, prefix)
         async with httpx.AsyncClient(timeout=30) as client:
-            seeded = await load.seed(client, live.url, prefix)
             mixed = load.MixedLoad(
                 live.url, seeded, prefix, clients=OUTAGE_CLIENTS, timeout=3 * REQUEST_DEADLINE_SECONDS
             )
