@@ -31,8 +31,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
+import aiohttp
 from live_server import ServerProcess
+from load import http_session, post
 
 from maestro_graph.db import managed_neo4j, migrations
 from maestro_graph.db.connection import Neo4jTarget, open_driver
@@ -125,34 +126,32 @@ class CpuMeter:
         return phase
 
 
-async def _post(client: httpx.AsyncClient, url: str, query: str, variables: dict) -> dict:
-    response = await client.post(url, json={"query": query, "variables": variables})
-    body = response.json()
-    if response.status_code != 200 or body.get("errors"):
-        raise RuntimeError(f"{response.status_code}: {body}")
-    return body["data"]
+async def _post(client: aiohttp.ClientSession, url: str, query: str, variables: dict) -> dict:
+    answer = await post(client, url, query, variables)
+    if answer.status != 200 or answer.body.get("errors"):
+        raise RuntimeError(f"{answer.status}: {answer.body}")
+    return answer.body["data"]
 
 
 async def single_loop(url: str, prefix: str, n: int, clients: int) -> Phase:
     queue = list(range(n))
 
-    async def loop(client: httpx.AsyncClient) -> None:
-        while queue:
-            i = queue.pop()
-            await _post(client, url, SINGLE, {"input": {"id": f"{prefix}-{i}", "name": f"Single {i}"}})
+    async def loop() -> None:
+        async with http_session(60) as client:  # a connection of its own per client (bench/load.py)
+            while queue:
+                i = queue.pop()
+                await _post(client, url, SINGLE, {"input": {"id": f"{prefix}-{i}", "name": f"Single {i}"}})
 
-    limits = httpx.Limits(max_connections=clients)
-    async with httpx.AsyncClient(timeout=60, limits=limits) as client:
-        started = time.perf_counter()
-        await asyncio.gather(*(loop(client) for _ in range(clients)))
-        seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    await asyncio.gather(*(loop() for _ in range(clients)))
+    seconds = time.perf_counter() - started
     return Phase(f"upsertProject x{n}, {clients} client(s)", n, seconds, n)
 
 
 async def bulk_phase(url: str, prefix: str, mutation: str, input_type: str, n: int, batch: int) -> Phase:
     document = bulk_document(mutation, input_type)
     batches = [[item(mutation, prefix, i) for i in range(start, min(n, start + batch))] for start in range(0, n, batch)]
-    async with httpx.AsyncClient(timeout=120) as client:
+    async with http_session(120) as client:
         started = time.perf_counter()
         for inputs in batches:
             answer = (await _post(client, url, document, {"inputs": inputs}))[mutation]
