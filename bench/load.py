@@ -105,10 +105,10 @@ class LoadReport:
 TRANSPORT_ERRORS = (aiohttp.ClientError, asyncio.TimeoutError)
 
 
-def http_session(timeout: float = 30.0, headers: dict | None = None, connections: int = 1) -> aiohttp.ClientSession:
-    """An HTTP client holding at most `connections` connections (one per simulated caller)."""
+def http_session(timeout: float = 30.0, headers: dict | None = None) -> aiohttp.ClientSession:
+    """An HTTP client of one connection: one per simulated caller."""
     return aiohttp.ClientSession(
-        connector=aiohttp.TCPConnector(limit=connections),
+        connector=aiohttp.TCPConnector(limit=1),
         timeout=aiohttp.ClientTimeout(total=timeout),
         headers=headers or {},
     )
@@ -128,9 +128,15 @@ async def post(client: aiohttp.ClientSession, url: str, query: str, variables: d
             body = json.loads(raw)
         except ValueError:
             body = {}
-        return Answer(
-            response.status, body if isinstance(body, dict) else {}, float(response.headers.get("retry-after", 1))
-        )
+        return Answer(response.status, body if isinstance(body, dict) else {}, _seconds(response.headers))
+
+
+def _seconds(headers) -> float:
+    """Retry-After in seconds (1 when absent or given as a date)."""
+    try:
+        return float(headers.get("retry-after", 1))
+    except ValueError:
+        return 1.0
 
 
 def _post_json(query: str, variables: dict) -> dict:
@@ -289,8 +295,8 @@ async def missing_through_api(client: aiohttp.ClientSession, url: str, report: L
 async def unaudited_through_api(
     client: aiohttp.ClientSession, url: str, ids: list[str], action: str = "upsertProject"
 ) -> list[str]:
-    """Those of `ids` (targets of acknowledged `action` calls, an id once per call that must have
-    left an event of its own) with fewer `action` audit events than calls."""
+    """The ids of `ids` named by fewer `action` audit events than the times they appear there
+    (each appearance is one acknowledged call that must have left an event of its own)."""
     expected = Counter(ids)
     targets = list(expected)
     missing = []
