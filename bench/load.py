@@ -2,9 +2,9 @@
 write was lost.
 
     python bench/load.py --url http://127.0.0.1:8000/graphql [--clients 50] [--seconds 30]
-                         [--write-share 0.3] [--token TOKEN]
+                         [--write-share 0.3] [--token TOKEN] [--api-pid PID]
     python bench/load.py --writes-only [--sequential 100] [--concurrent 200] [--clients 20]
-                         [--floor-data-dir DIR]
+                         [--floor-data-dir DIR] [--api-pid PID]
 
 Each client loops for the given time: reads (a project with its uses and members, a
 filtered page, a full-text search) and writes (a new project, a usage of a seed artifact by

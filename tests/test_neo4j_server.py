@@ -106,13 +106,20 @@ def test_failed_start_reports_log_tail(tmp_path: Path, monkeypatch: pytest.Monke
     assert not class_archive.should_record(lib, managed_neo4j.java_binary())
 
 
-def test_the_test_server_maps_the_class_archive_its_install_recorded(neo4j_target) -> None:
-    """`bin/dev test` starts the test server on its install, whose first start records the
-    archive; the running JVM then has the file mapped (how class data sharing reads it)."""
+def _managed_test_server_home(neo4j_target) -> Path:
+    """The test server's home under the test data dir; skips the test when the tests run
+    against another Neo4j (NEO4J_URI pointing elsewhere)."""
     home = TEST_DATA_DIR / "neo4j"
     state = json.loads((home / "state.json").read_text()) if (home / "state.json").is_file() else {}
     if not neo4j_target.uri.endswith(f":{state.get('bolt_port')}"):
         pytest.skip("the test server is not the managed one under the test data dir")
+    return home
+
+
+def test_the_test_server_maps_the_class_archive_its_install_recorded(neo4j_target) -> None:
+    """`bin/dev test` starts the test server on its install, whose first start records the
+    archive; the running JVM then has the file mapped (how class data sharing reads it)."""
+    home = _managed_test_server_home(neo4j_target)
     archive = class_archive.archive_path(home / "lib", managed_neo4j.java_binary())
     assert archive.is_file(), "the install's first start recorded no class archive"
     maps = Path(f"/proc/{_pid(TEST_DATA_DIR)}/maps").read_text()
@@ -153,10 +160,7 @@ def test_the_managed_server_asks_the_driver_for_no_read_timeout(neo4j_target, ca
     """Neo4j's default keep-alive hint (`connection.recv_timeout_seconds`) makes the Python driver
     wrap every socket read in a timeout task; the managed server sends no such hint. Read from
     the HELLO answer the driver logs, as any client of the server would receive it."""
-    home = TEST_DATA_DIR / "neo4j"
-    state = json.loads((home / "state.json").read_text()) if (home / "state.json").is_file() else {}
-    if not neo4j_target.uri.endswith(f":{state.get('bolt_port')}"):
-        pytest.skip("the test server is not the managed one under the test data dir")
+    _managed_test_server_home(neo4j_target)
     auth = (neo4j_target.user, neo4j_target.password)
     with caplog.at_level("DEBUG", logger="neo4j.io"), neo4j.GraphDatabase.driver(neo4j_target.uri, auth=auth) as driver:
         driver.execute_query("RETURN 1", database_=neo4j_target.database)
