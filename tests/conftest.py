@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from starlette.applications import Starlette
 from starlette.testclient import TestClient
 from typer.testing import CliRunner, Result
 
@@ -155,11 +156,10 @@ def make_client(target: Neo4jTarget, profile: str = "dev", peer: str = "127.0.0.
 @contextlib.contextmanager
 def live_server(settings: Settings, target: Neo4jTarget) -> Iterator[str]:
     """The app under uvicorn on a free loopback port, in a thread with its own event loop;
-    yields its base URL."""
+    yields its base URL (`live_app(url)` is the application behind it)."""
     port = free_loopback_port()
-    config = uvicorn.Config(
-        create_app(settings, target), host="127.0.0.1", port=port, log_level="warning", access_log=False
-    )
+    app = create_app(settings, target)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -167,11 +167,23 @@ def live_server(settings: Settings, target: Neo4jTarget) -> Iterator[str]:
     while not server.started:
         assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.05)
+    url = f"http://127.0.0.1:{port}"
+    _LIVE_APPS[url] = app
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield url
     finally:
+        del _LIVE_APPS[url]
         server.should_exit = True
         thread.join(10)
+
+
+_LIVE_APPS: dict[str, Starlette] = {}
+
+
+def live_app(url: str) -> Starlette:
+    """The application a running `live_server` serves at `url`: a test waits on its state
+    (what a client cannot observe, such as a subscription having begun) instead of sleeping."""
+    return _LIVE_APPS[url]
 
 
 @pytest.fixture(scope="module")

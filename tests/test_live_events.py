@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import contextlib
 import json
+import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
-from conftest import TEST_DATA_DIR, live_server, register_client
+from conftest import TEST_DATA_DIR, live_app, live_server, register_client
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
@@ -19,7 +20,7 @@ from maestro_graph.config import Settings
 from maestro_graph.repositories import audit, model_publishing
 
 SSE = {"Accept": "text/event-stream"}
-WAIT = 20  # seconds a test waits for a message before it fails (never reached when things work)
+WAIT = 20  # seconds a test waits for what it expects before it fails (never reached when things work)
 PROTOCOL = "graphql-transport-ws"
 
 GRAPH_CHANGED = """subscription($filter: GraphChangeFilter) {
@@ -64,10 +65,35 @@ def socket(base: str, init: dict | None = None, headers: dict | None = None) -> 
 
 
 def receive(ws: ClientConnection, skip_pings: bool = True) -> dict:
+    """The next message; WAIT bounds the whole wait, so the server's keep-alive pings cannot
+    extend it."""
+    deadline = time.monotonic() + WAIT
     while True:
-        message = json.loads(ws.recv(timeout=WAIT))
+        message = json.loads(ws.recv(timeout=max(deadline - time.monotonic(), 0.001)))
         if not (skip_pings and message["type"] == "ping"):
             return message
+
+
+def wait_for_subscriptions(base: str, count: int) -> None:
+    """Until the server at `base` serves `count` subscriptions. graphql-transport-ws does not
+    acknowledge a subscribe (the server starts it in a task of its own, so not even the answer
+    to a later ping says it has begun), and a subscription receives only what is committed
+    after it began: a test writes once this returns."""
+    hub = live_app(base).state.events
+    deadline = time.monotonic() + WAIT
+    while hub.subscriptions != count:
+        assert time.monotonic() < deadline, f"the server serves {hub.subscriptions} subscriptions, not {count}"
+        time.sleep(0.01)
+
+
+@pytest.fixture(autouse=True)
+def _each_test_ends_its_subscriptions(request):
+    """Every test starts on servers that serve no subscription, so the counts it waits for are
+    its own."""
+    yield
+    for name in ("dev_server", "production_server"):
+        if name in request.fixturenames:
+            wait_for_subscriptions(request.getfixturevalue(name), 0)
 
 
 def subscribe(ws: ClientConnection, op_id: str, query: str, variables: dict | None = None) -> None:
@@ -93,9 +119,7 @@ def test_a_websocket_subscriber_receives_the_events_of_its_filter(dev_server):
     with socket(dev_server) as ws:
         acked(ws)
         subscribe(ws, "1", GRAPH_CHANGED, {"filter": {"projectIds": ["ws-p"]}})
-        # Subscribed once the server answers a ping sent after the subscribe (messages are handled in order).
-        ws.send(json.dumps({"type": "ping"}))
-        assert receive(ws)["type"] == "pong"
+        wait_for_subscriptions(dev_server, 1)
         upsert_project(dev_server, "ws-other")  # not this subscriber's project
         upsert_project(dev_server, "ws-p")
         mutate(dev_server, 'mutation { upsertArtifact(input: {id: "ws-a", name: "A", kind: DATASET}) { id } }')
@@ -122,16 +146,16 @@ def test_an_sse_subscriber_receives_the_event_of_a_mutation(dev_server):
     ):
         assert stream.status_code == 200
         assert stream.headers["content-type"].startswith("text/event-stream")
-        lines = stream.iter_lines()
-        # The stream is open (the subscription registered) once the first write's event is
-        # not needed: keep writing until the matching event arrives.
+        wait_for_subscriptions(dev_server, 1)
         mutate(dev_server, 'mutation { upsertArtifact(input: {id: "sse-other", name: "A", kind: MODEL}) { id } }')
         mutate(dev_server, 'mutation { upsertArtifact(input: {id: "sse-a", name: "A", kind: MODEL}) { id } }')
         event = None
-        for line in lines:
+        deadline = time.monotonic() + WAIT  # the heartbeat comments would keep the stream going
+        for line in stream.iter_lines():
             if line.startswith("data: ") and line != "data: ":
                 event = json.loads(line[len("data: ") :])["data"]["graphChanged"]
                 break
+            assert time.monotonic() < deadline, "no event"
     assert event is not None
     assert (event["kind"], event["artifactIds"]) == ("upsertArtifact", ["sse-a"])
 
@@ -167,19 +191,16 @@ def test_a_client_holds_at_most_its_cap_of_subscriptions(dev_server):
         acked(second)
         for op_id in ("1", "2", "3"):
             subscribe(first, op_id, GRAPH_CHANGED)
-        first.send(json.dumps({"type": "ping"}))
-        assert receive(first)["type"] == "pong"
+        wait_for_subscriptions(dev_server, 3)
         subscribe(second, "4", GRAPH_CHANGED)  # the same client (this address), another connection
         refused = receive(second)
         if refused["type"] == "next":  # errors of a started operation, then its end
             assert receive(second)["type"] == "complete"
         # Ending one makes room again.
         first.send(json.dumps({"id": "1", "type": "complete"}))
-        first.send(json.dumps({"type": "ping"}))
-        assert receive(first)["type"] == "pong"
+        wait_for_subscriptions(dev_server, 2)
         subscribe(second, "5", GRAPH_CHANGED)
-        second.send(json.dumps({"type": "ping"}))
-        assert receive(second)["type"] == "pong"
+        wait_for_subscriptions(dev_server, 3)
         upsert_project(dev_server, "cap-p")
         served = receive(second)
     errors = refused["payload"] if refused["type"] == "error" else refused["payload"]["errors"]
@@ -258,8 +279,7 @@ def test_a_reader_with_a_token_sees_events_without_who_made_them(production_serv
     with socket(production_server, {"Authorization": f"Bearer {reader}"}) as ws:
         acked(ws)
         subscribe(ws, "1", GRAPH_CHANGED, {"filter": {"projectIds": ["tok-p"]}})
-        ws.send(json.dumps({"type": "ping"}))
-        assert receive(ws)["type"] == "pong"
+        wait_for_subscriptions(production_server, 1)
         mutate(
             production_server,
             'mutation { upsertProject(input: {id: "tok-p", name: "N"}) { id } }',
@@ -278,8 +298,7 @@ def test_events_are_numbered_in_commit_order_not_start_order(graph, dev_server):
         with socket(dev_server) as ws:
             acked(ws)
             subscribe(ws, "1", GRAPH_CHANGED, {"filter": {"kinds": ["slowWrite", "upsertProject"]}})
-            ws.send(json.dumps({"type": "ping"}))
-            assert receive(ws)["type"] == "pong"
+            wait_for_subscriptions(dev_server, 1)
             upsert_project(dev_server, "quick")
             quick = receive(ws)["payload"]["data"]["graphChanged"]
             slow.commit()
@@ -312,8 +331,7 @@ def test_a_model_made_active_is_announced_with_the_predictions_it_changes(graph,
         subscribe(ws, "team", "subscription { modelPublished(task: TEAM) { version } }")
         subscribe(ws, "outcome", "subscription { modelPublished(task: OUTCOME) { task version sequence } }")
         subscribe(ws, "p", 'subscription { predictionChanged(projectId: "ws-p") { projectId task modelVersion } }')
-        ws.send(json.dumps({"type": "ping"}))
-        assert receive(ws)["type"] == "pong"
+        wait_for_subscriptions(dev_server, 3)
         model_publishing.activate(graph, "neo4j", "outcome", version)
         answers = {message["id"]: message["payload"]["data"] for message in (receive(ws), receive(ws))}
     assert answers == {

@@ -91,6 +91,11 @@ class EventHub:
             poll_forever(self.tick, self.pacer, log, "live events", "a round"), name="event-pump"
         )
 
+    @property
+    def subscriptions(self) -> int:
+        """How many subscriptions this process serves now."""
+        return len(self._subscribers)
+
     def nudge(self) -> None:
         """A write committed in this process: its event is numbered in the next round."""
         self.pacer.nudge()
