@@ -2,6 +2,7 @@
 4x and 16x (bench/grow_bundle.py), each size in a fresh managed Neo4j of its own.
 
     python bench/scale.py [--sizes 1,4,16] [--train-sizes 1] [--no-offline] [--requests 200]
+                          [--read-passes 1] [--pass-gap 60]
 
 Per size, in order:
 
@@ -14,7 +15,9 @@ Per size, in order:
 3. Once Neo4j has settled (indexes online, the full-text index refreshed),
    through the API of the running `serve`: p50/p95 of the representative reads
    (bench/representative_queries.py, the full-text search among them) and of
-   recommendArtifacts when the size was trained; one request in flight.
+   recommendArtifacts when the size was trained; one request in flight; in --read-passes
+   rounds --pass-gap seconds apart, with Neo4j's CPU by kind of thread during each round and
+   each gap (its JIT compilers and background work share the reads' cores).
 4. `import --initial` (maestro_graph/ingest/offline_import.py) into another fresh data dir: the
    same graph written by Neo4j's own offline importer (`neo4j-admin database import full`), then
    the server's first start, the migrations (constraints and indexes built over the imported
@@ -38,7 +41,7 @@ from pathlib import Path
 
 import grow_bundle
 import httpx
-from cli_import import cli_import, fresh, gib, neo4j_pid, peak_rss_kib
+from cli_import import cli_import, fresh, gib, neo4j_cpu_split, neo4j_pid, peak_rss_kib, thread_cpu_seconds
 from live_server import ServerProcess
 from load import percentile
 from representative_queries import CASES
@@ -190,24 +193,41 @@ def latencies(client: httpx.Client, url: str, query: str, variable_sets: list[di
     return timings
 
 
-def reads(url: str, pool: dict[str, list[dict]], trained: bool, result: SizeResult) -> None:
+def reads(
+    url: str, pool: dict[str, list[dict]], trained: bool, result: SizeResult, neo4j: int, passes: int, gap: float
+) -> None:
+    """`passes` rounds of every read, `gap` seconds apart; each with what Neo4j's threads spent
+    meanwhile (its JIT compilers and background work take the cores the reads need). The last
+    round's p95 is the one the verdicts compare."""
     cases = {name: (document, kind) for name, (document, _, kind) in CASES.items()}
     if trained:
         cases["recommendArtifacts"] = (RECOMMEND, "project")
     with httpx.Client(timeout=60) as client:
-        for name, (document, kind) in cases.items():
-            latencies(client, url, document, pool[kind][:20])  # warm the plan cache and pool
-            timings = latencies(client, url, document, pool[kind])
-            result.read_p95[name] = percentile(timings, 0.95)
-            result.figures[f"{name} p50 / p95"] = (
-                f"{statistics.median(timings):.1f} / {percentile(timings, 0.95):.1f} ms"
-            )
+        for number in range(1, passes + 1):
+            suffix = f", pass {number}" if passes > 1 else ""
+            if number > 1:
+                before = thread_cpu_seconds(neo4j)
+                time.sleep(gap)
+                result.figures[f"Neo4j CPU in the {gap:.0f} s idle before pass {number}"] = neo4j_cpu_split(
+                    before, thread_cpu_seconds(neo4j)
+                )
+            before = thread_cpu_seconds(neo4j)
+            for name, (document, kind) in cases.items():
+                latencies(client, url, document, pool[kind][:20])  # warm the plan cache and pool
+                timings = latencies(client, url, document, pool[kind])
+                result.read_p95[name] = percentile(timings, 0.95)
+                result.figures[f"{name} p50 / p95{suffix}"] = (
+                    f"{statistics.median(timings):.1f} / {percentile(timings, 0.95):.1f} ms"
+                )
+            result.figures[f"Neo4j CPU during the reads{suffix}"] = neo4j_cpu_split(before, thread_cpu_seconds(neo4j))
 
 
 # -- one size ------------------------------------------------------------------------------
 
 
-def measure(factor: int, seed: int, train_it: bool, offline: bool, requests: int, place: Place) -> SizeResult:
+def measure(
+    factor: int, seed: int, train_it: bool, offline: bool, requests: int, place: Place, passes: int = 1, gap: float = 0
+) -> SizeResult:
     bundle = bundle_for(factor, seed, place)
     data_dir = place.data_dir(factor)
     result = SizeResult(factor)
@@ -229,7 +249,7 @@ def measure(factor: int, seed: int, train_it: bool, offline: bool, requests: int
                     train(driver, result)
                 pool = variables(driver, random.Random(seed), requests)
                 settle(driver)
-            reads(f"{server.url}/graphql", pool, train_it, result)
+            reads(f"{server.url}/graphql", pool, train_it, result, neo4j_pid(data_dir), passes, gap)
         neo4j_peak = peak_rss_kib(neo4j_pid(data_dir))
         result.figures["Neo4j peak RSS, whole run"] = gib(neo4j_peak)
         python_peak = max(importer_kib, result.train_peak_kib)
@@ -294,6 +314,8 @@ def main() -> None:
         "--no-offline", action="store_true", help="skip `import --initial` (neo4j-admin's offline import)"
     )
     parser.add_argument("--requests", type=int, default=200, help="requests per read, after 20 to warm up")
+    parser.add_argument("--read-passes", type=int, default=1, help="rounds of the reads; the last is compared")
+    parser.add_argument("--pass-gap", type=float, default=60.0, help="idle seconds between rounds of the reads")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--bundle", type=Path, default=grow_bundle.DEFAULT_BUNDLE, help="the 1x bundle")
     parser.add_argument("--data-root", type=Path, default=DATA_ROOT, help="data dirs are ROOT-xF, wiped first")
@@ -307,7 +329,18 @@ def main() -> None:
     results = []
     for factor in sizes:
         started = time.perf_counter()
-        results.append(measure(factor, args.seed, factor in train_sizes, not args.no_offline, args.requests, place))
+        results.append(
+            measure(
+                factor,
+                args.seed,
+                factor in train_sizes,
+                not args.no_offline,
+                args.requests,
+                place,
+                args.read_passes,
+                args.pass_gap,
+            )
+        )
         print(f"({factor}x measured in {time.perf_counter() - started:.0f} s; load average "
               f"{' '.join(f'{x:.2f}' for x in os.getloadavg())})", flush=True)  # fmt: skip
         print(render(results), flush=True)
