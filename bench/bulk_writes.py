@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
-from live_server import ServerProcess
+from live_server import UNLIMITED_BUDGET, ServerProcess
 from load import http_session, post
 
 from maestro_graph.db import managed_neo4j, migrations
@@ -240,8 +240,7 @@ def main() -> None:
     prefix = f"bulkbench{int(time.time())}"
     # The default budget (250,000 per minute) would throttle a client sending thousands of
     # items a second: each item counts towards a request's cost.
-    env = {"MAESTRO_COST_BUDGET_PER_MINUTE": "100000000"}
-    with ServerProcess(target, args.data_dir, env=env) as server:
+    with ServerProcess(target, args.data_dir, env=UNLIMITED_BUDGET) as server:
         meter = CpuMeter(server.process.pid, neo4j_pid(args.data_dir))
         phases = asyncio.run(measure(f"{server.url}/graphql", prefix, args, meter))
     print(render(phases))

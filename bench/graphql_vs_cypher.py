@@ -43,7 +43,7 @@ from typing import Any
 
 import aiohttp
 import neo4j
-from live_server import ServerProcess
+from live_server import UNLIMITED_BUDGET, ServerProcess
 from load import percentile
 from peer_side import PeerServer, node_available, peer_module
 from representative_queries import CASES
@@ -331,8 +331,7 @@ def main() -> None:
     use_peer = not args.no_peer and Path(args.peer, "server.mjs").exists() and node_available()
     if not args.no_peer and not use_peer:
         print(f"(no peer: {args.peer} or Node is missing)")
-    # A budget no run reaches: the benchmark measures serving, not the per-client cost limit.
-    serve_env = {"MAESTRO_COST_BUDGET_PER_MINUTE": "1000000000"}
+    serve_env = UNLIMITED_BUDGET
     with ExitStack() as stack:
         servers: dict[str, Any] = {
             "graphql": stack.enter_context(ServerProcess(target, data_dir, env=serve_env)),

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import httpx
 from graphql_vs_cypher import DATA_DIR, cpu_seconds, variable_pool
-from live_server import ServerProcess
+from live_server import UNLIMITED_BUDGET, ServerProcess
 from load import percentile
 from representative_queries import CASES
 
@@ -84,7 +84,7 @@ def compare_setting(setting: str, sides: dict[str, str]) -> None:
     target = Neo4jTarget(conn.uri, conn.user, conn.password, "neo4j")
     with open_driver(target) as driver:
         pool = variable_pool(driver, random.Random(0), args.iterations)
-    env = {"MAESTRO_COST_BUDGET_PER_MINUTE": "1000000000"}
+    env = UNLIMITED_BUDGET
     (first, first_value), (second, second_value) = sides.items()
     with (
         ServerProcess(target, data_dir, env={**env, setting: first_value}) as one,

@@ -42,7 +42,7 @@ from pathlib import Path
 import grow_bundle
 import httpx
 from cli_import import cli_import, fresh, gib, neo4j_cpu_split, neo4j_pid, peak_rss_kib, thread_cpu_seconds
-from live_server import ServerProcess
+from live_server import UNLIMITED_BUDGET, ServerProcess
 from load import percentile
 from representative_queries import CASES
 
@@ -235,7 +235,7 @@ def measure(
     conn = managed_neo4j.start(data_dir, place.bolt, place.http)
     target = Neo4jTarget(conn.uri, conn.user, conn.password, "neo4j")
     try:
-        with ServerProcess(target, data_dir) as server:
+        with ServerProcess(target, data_dir, env=UNLIMITED_BUDGET) as server:
             first = cli_import(bundle, data_dir, place.bolt, place.http)
             importer_kib = first.peak_rss_kib
             result.rows = first.rows
