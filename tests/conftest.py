@@ -186,6 +186,19 @@ def live_app(url: str) -> Starlette:
     return _LIVE_APPS[url]
 
 
+def wait_for_subscriptions(url: str, count: int, timeout_s: float = 20) -> None:
+    """Until the `live_server` at `url` serves `count` subscriptions. Neither protocol
+    acknowledges a subscription: graphql-transport-ws starts it in a task of its own (so not
+    even the answer to a later ping says it has begun), and graphql-sse sends its headers
+    before it. A subscription receives only what is committed after it began, so a test
+    writes once this returns."""
+    hub = live_app(url).state.events
+    deadline = time.monotonic() + timeout_s
+    while hub.subscriptions != count:
+        assert time.monotonic() < deadline, f"the server serves {hub.subscriptions} subscriptions, not {count}"
+        time.sleep(0.01)
+
+
 @pytest.fixture(scope="module")
 def client(graph, neo4j_target):
     with make_client(neo4j_target) as test_client:

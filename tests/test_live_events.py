@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from conftest import TEST_DATA_DIR, live_app, live_server, register_client
+from conftest import TEST_DATA_DIR, live_server, register_client, wait_for_subscriptions
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
@@ -72,18 +72,6 @@ def receive(ws: ClientConnection, skip_pings: bool = True) -> dict:
         message = json.loads(ws.recv(timeout=max(deadline - time.monotonic(), 0.001)))
         if not (skip_pings and message["type"] == "ping"):
             return message
-
-
-def wait_for_subscriptions(base: str, count: int) -> None:
-    """Until the server at `base` serves `count` subscriptions. graphql-transport-ws does not
-    acknowledge a subscribe (the server starts it in a task of its own, so not even the answer
-    to a later ping says it has begun), and a subscription receives only what is committed
-    after it began: a test writes once this returns."""
-    hub = live_app(base).state.events
-    deadline = time.monotonic() + WAIT
-    while hub.subscriptions != count:
-        assert time.monotonic() < deadline, f"the server serves {hub.subscriptions} subscriptions, not {count}"
-        time.sleep(0.01)
 
 
 @pytest.fixture(autouse=True)

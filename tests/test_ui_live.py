@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from conftest import CHROMIUM, CHROMIUM_ARGS, TEST_DATA_DIR, live_server
+from conftest import CHROMIUM, CHROMIUM_ARGS, TEST_DATA_DIR, live_server, wait_for_subscriptions
 
 from maestro_graph.config import Settings
 
@@ -41,6 +41,7 @@ def test_a_project_page_shows_writes_as_they_are_committed(server):
         page.goto("/ui/#/project/live-ui")
         live = page.locator("[data-panel=live]")
         live.locator(".live-status[data-live=live]").wait_for()
+        wait_for_subscriptions(server, 1)  # the stream's headers come before the subscription begins
         assert live.locator(".live-refresh").is_hidden()
         write(server, 'mutation { upsertProject(input: {id: "live-ui", name: "Live UI", description: "now"}) { id } }')
         write(server, 'mutation { upsertProject(input: {id: "another", name: "Another"}) { id } }')  # not this page's
