@@ -118,7 +118,7 @@ def offline_import(bundle: Path, data_dir: Path, place: Place) -> dict[str, str]
         "neo4j-admin import full (empty store)": f"{admin_s:.1f} s, {rows / admin_s:,.0f} rows/s",
         "  + first start + migrations (index build)": f"{phases['start']:.1f} s + {phases['migrations']:.1f} s",
         "  import --initial in all (bundle checked, CSV, import, start, migrations)": f"{report.seconds:.1f} s, "
-        f"{report.rows_per_second:,.0f} rows/s (first pass + CSV {phases['first pass'] + phases['admin CSV']:.1f} s, "
+        f"{report.rows_per_second:,.0f} rows/s (read, check and CSV {phases['read, check and CSV']:.1f} s, "
         f"writes after the start {phases['online writes']:.1f} s)",
         "  Neo4j peak RSS after index build": gib(neo4j_peak),
     }

@@ -40,7 +40,7 @@ from maestro_graph.graph_model import (
     RelationshipType,
 )
 from maestro_graph.ingest import rows
-from maestro_graph.ingest.bundle_files import BUNDLE_STEMS, BundleError, BundleFile, bundle_file
+from maestro_graph.ingest.bundle_files import BUNDLE_STEMS, BundleError, BundleFile, Record, bundle_file
 from maestro_graph.iterables import batched, produced_ahead
 from maestro_graph.repositories import edges, nodes
 
@@ -197,9 +197,10 @@ def unknown_endpoint(step: Step, row: dict, exists: Callable[[str, str], bool]) 
 
 
 class BundleCheck:
-    """The first pass over a bundle, which writes nothing, and the report both passes fill in:
-    shared by `import` (below) and `import --initial` (`offline_import.py`), so a row is
-    accepted or rejected, with the same reason, whichever writes the graph."""
+    """The check of a bundle's rows, which writes nothing, and the report the import fills in:
+    shared by `import` (below: a first pass, then a second that writes) and `import --initial`
+    (`offline_import.py`: one pass, `checked`), so a row is accepted or rejected, with the same
+    reason, whichever writes the graph."""
 
     def __init__(self, progress: Progress | None):
         self.progress = progress
@@ -221,32 +222,50 @@ class BundleCheck:
     def check(self, source: Source) -> None:
         """Parse every row of the file; note the ones to leave out. Raises BundleError when
         the file cannot be read at all."""
+        for _ in self._checking(source):
+            pass
+
+    def checked(self, source: Source) -> Iterator[dict]:
+        """`check` and `accepted` in one pass: each row is checked as `check` checks it (the same
+        rejections, reasons and counts), and the accepted ones are yielded as `accepted` yields
+        them. For a writer that holds what it writes until the whole bundle has been read, as
+        `import --initial` holds its importer's CSV: reading and parsing every row once, not twice."""
+        for line, parsed in self._checking(source):
+            parsed["line"] = line
+            yield {key: value for key, value in parsed.items() if value is not None}
+
+    def _checking(self, source: Source) -> Iterator[tuple[int, dict]]:
+        """Every row of the file checked, the rejected ones noted; the accepted ones' lines and
+        parsed values. Raises BundleError when the file cannot be read at all."""
         step = source.step
         first_line_of: dict[str, int] = {}
         task = self.task(f"checking {source.file.name}")
         for record in source.file.records(step.required):
             source.report.read += 1
-            reason = record.problem or self._row_problem(step, record.values, record.line, first_line_of)
+            parsed, reason = (None, record.problem) if record.problem else self._parse(step, record, first_line_of)
             if reason is not None:
                 source.left_out.add(record.line)
                 self.reject(source, record.line, reason)
             if source.report.read % _PROGRESS_EVERY == 0:
                 self.advance(task, source.report.read)
+            if parsed is not None:
+                yield record.line, parsed
         self.advance(task, source.report.read, source.report.read)
 
     @staticmethod
-    def _row_problem(step: Step, values: dict[str, str], line: int, first_line_of: dict[str, int]) -> str | None:
+    def _parse(step: Step, record: Record, first_line_of: dict[str, int]) -> tuple[dict | None, str | None]:
+        """The row parsed, or why it is left out."""
         try:
-            parsed = step.parse(values)
+            parsed = step.parse(record.values)
         except InvalidInput as error:
-            return str(error)
+            return None, str(error)
         if step.unique is None:
-            return None
+            return parsed, None
         column, key = step.unique
-        first = first_line_of.setdefault(parsed[key], line)
-        if first != line:
-            return f"duplicate {column} {parsed[key]!r} (first on line {first}, which is kept)"
-        return None
+        first = first_line_of.setdefault(parsed[key], record.line)
+        if first != record.line:
+            return None, f"duplicate {column} {parsed[key]!r} (first on line {first}, which is kept)"
+        return parsed, None
 
     @staticmethod
     def accepted(source: Source) -> Iterator[dict]:
@@ -274,6 +293,20 @@ def checked_bundle(bundle_dir: Path, show_progress: bool = False) -> Iterator[tu
     report holds the rows read and rejected so far) and the files by stem, in STEPS order, open
     for the second pass. Raises BundleError when the folder holds no bundle file or one cannot
     be read; then nothing was written."""
+    with opened_bundle(bundle_dir, show_progress) as (bundle, sources):
+        try:
+            for source in sources.values():
+                bundle.check(source)
+        except BundleError as error:
+            raise BundleError(f"{error}; nothing was imported") from None
+        yield bundle, sources
+
+
+@contextmanager
+def opened_bundle(bundle_dir: Path, show_progress: bool = False) -> Iterator[tuple[BundleCheck, dict[str, Source]]]:
+    """Open every bundle file present, reading no row yet; yields an empty check and the files
+    by stem, in STEPS order. Raises BundleError when the folder holds no bundle file or one
+    cannot be opened."""
     bundle_dir = Path(bundle_dir)
     if not bundle_dir.is_dir():
         raise BundleError(f"{bundle_dir} is not a folder")
@@ -294,8 +327,6 @@ def checked_bundle(bundle_dir: Path, show_progress: bool = False) -> Iterator[tu
             for step, path in present:
                 file = stack.enter_context(BundleFile(path))
                 sources[step.stem] = Source(step, file, bundle.report.files.setdefault(file.name, FileReport()))
-            for source in sources.values():
-                bundle.check(source)
         except BundleError as error:
             raise BundleError(f"{error}; nothing was imported") from None
         yield bundle, sources

@@ -137,7 +137,7 @@ def _initial_import(settings: Settings, bundle_dir: Path, batch_size: int) -> Im
             bundle_dir,
             batch_size,
             show_progress=shown,
-            # A line per phase: the progress bars of the first pass may still be on screen.
+            # A line per phase: the progress bars of the reading may still be on screen.
             on_phase=lambda phase: console.print(f"{phase}…") if shown else None,
         )
     console.print("  " + ", ".join(f"{phase} {seconds:.1f} s" for phase, seconds in report.phases.items()))

@@ -4,8 +4,11 @@ files directly instead of running transactions.
 
 The graph is the one `import` writes, derived from the same declarations:
 
-- The first pass is `import`'s own (`bundle_import.checked_bundle`): the same rows are rejected,
-  with the same reasons, and never reach the store.
+- Each row is checked by `import`'s own check (`bundle_import.BundleCheck`): the same rows are
+  rejected, with the same reasons, and never reach the store. Since the importer's CSV is
+  scratch until the whole bundle has been read, one pass checks each file and writes its CSV
+  (`BundleCheck.checked`); `import`, which writes the graph as it goes, reads every file once
+  to check it before writing anything.
 - What each file's rows become is its step's target (`bundle_import.STEPS`); what the write
   that creates a node or an edge sets is `nodes.created_properties` and
   `edges.created_properties`, beside the Cypher that sets it. An edge row whose endpoint is not
@@ -45,7 +48,7 @@ from maestro_graph.ingest.bundle_import import (
     Nodes,
     Outcomes,
     Source,
-    checked_bundle,
+    opened_bundle,
     unknown_endpoint,
 )
 from maestro_graph.iterables import batched
@@ -68,8 +71,8 @@ class InitialImportFailed(RuntimeError):
 
 @dataclass
 class InitialImportReport(ImportReport):
-    # Seconds per phase, in order: the first pass, the CSV, the server's stop, neo4j-admin,
-    # the start, the migrations, the writes after the start.
+    # Seconds per phase, in order: reading and checking the bundle while writing the CSV, the
+    # server's stop, neo4j-admin, the start, the migrations, the writes after the start.
     phases: dict[str, float] = field(default_factory=dict)
 
 
@@ -86,7 +89,8 @@ class _Online:
 
 
 class _StoreWriter:
-    """The second pass: accepted rows into the importer's CSV, the rest noted for `_Online`."""
+    """The one pass: each file's rows checked, the accepted ones into the importer's CSV (what
+    it cannot hold noted for `_Online`)."""
 
     def __init__(self, bundle: BundleCheck, folder: Path, now: datetime):
         self.bundle = bundle
@@ -106,14 +110,7 @@ class _StoreWriter:
         return node_id in self.known.get(label, {})
 
     def _rows(self, source: Source) -> Iterator[dict[str, Any]]:
-        task = self.bundle.task(f"writing {source.file.name}")
-        done = 0
-        for row in self.bundle.accepted(source):
-            yield row
-            done += 1
-            if done % 5000 == 0:
-                self.bundle.advance(task, done)
-        self.bundle.advance(task, done, done)
+        return self.bundle.checked(source)
 
     def outcomes(self, source: Source) -> dict[str, dict[str, Any]]:
         """The properties the file's rows set, by node id (written with the nodes)."""
@@ -317,7 +314,8 @@ def import_initial(
 ) -> InitialImportReport:
     """Import the bundle into the managed Neo4j's empty database with Neo4j's offline importer;
     the server runs afterwards, its schema migrated. `on_phase` hears each phase's name as it
-    begins, after the first pass and the CSV (which `show_progress` shows).
+    begins, after the bundle has been read, checked and written as the importer's CSV (which
+    `show_progress` shows).
 
     Raises InitialImportRefused (an external Neo4j, a graph that holds data) and BundleError (a
     bundle that cannot be read) before anything is stopped or written; InitialImportFailed when
@@ -335,13 +333,12 @@ def import_initial(
     phases: dict[str, float] = {}
     started = time.perf_counter()
     try:
-        with checked_bundle(bundle_dir, show_progress) as (bundle, sources):
-            phases["first pass"] = time.perf_counter() - started
+        with opened_bundle(bundle_dir, show_progress) as (bundle, sources):
             try:
                 arguments, online = _write_store_csv(bundle, sources, scratch)
-            except BundleError as error:  # a file changed after the first pass read it
+            except BundleError as error:  # a file that cannot be read: the server was not stopped
                 raise BundleError(f"{error}; nothing was imported") from None
-            phases["admin CSV"] = time.perf_counter() - started - phases["first pass"]
+            phases["read, check and CSV"] = time.perf_counter() - started
         # Without a node there is nothing to import (the importer wants one): the graph stays empty.
         if any(argument.startswith("--nodes=") for argument in arguments):
             _admin_import(settings, scratch, arguments, phases, on_phase)
