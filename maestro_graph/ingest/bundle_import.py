@@ -46,7 +46,7 @@ from maestro_graph.repositories import edges, nodes
 
 # Reasons quote the values they refuse; a report line stays readable however long the value.
 _MAX_REASON_CHARS = 300
-# How often the first pass moves its progress bar (a refresh per row would cost more than the row).
+# How often the check moves its progress bar (a refresh per row would cost more than the row).
 _PROGRESS_EVERY = 5000
 
 
@@ -185,7 +185,7 @@ class Source:
     step: Step
     file: BundleFile
     report: FileReport
-    left_out: set[int] = field(default_factory=set)  # lines the first pass rejected
+    left_out: set[int] = field(default_factory=set)  # lines the check rejected
 
 
 def unknown_endpoint(step: Step, row: dict, exists: Callable[[str, str], bool]) -> str:
