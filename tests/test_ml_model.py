@@ -95,6 +95,9 @@ def test_evaluate_runs_all_methods_and_is_deterministic():
     assert first["artifacts"]["gnn+blend"]["recall@10"] > first["artifacts"]["popularity"]["recall@10"]
     assert first["team"]["gnn+blend"]["hit@10"] > first["team"]["popularity"]["hit@10"]
     assert "| team | gnn+blend |" in render_markdown(first)
+    # The served outcome model is measured on the same split, beside the success head and trees.
+    assert {"gnn+success_head", "served_inductive", "trees"} <= set(first["outcome"])
+    assert 0.0 <= first["outcome"]["served_inductive"]["roc_auc"] <= 1.0
 
 
 def test_embedding_cache_reuses_vectors(tmp_path):

@@ -21,6 +21,7 @@ from maestro_graph.ml.evaluation import baselines, protocol, seed_summary, tunin
 from maestro_graph.ml.evaluation.co_membership import CoMembership
 from maestro_graph.ml.evaluation.item_models import EASE, RP3beta
 from maestro_graph.ml.evaluation.outcome_trees import OutcomeTrees
+from maestro_graph.ml.inductive_outcome import fit_outcome_model
 from maestro_graph.ml.text_embedding import Embedder, MiniLMEmbedder
 from maestro_graph.ml.training.features import text_vectors
 from maestro_graph.ml.training.maestro_model import MaestroModel, ModelConfig
@@ -92,6 +93,14 @@ def evaluate(
             results["team"]["blend_without_gnn"] = protocol.measure_team(team, model.classic_person_scores)
         results["blend_weights"] = {task: b.as_dict() for task, b in model.blends.items()}
     results["outcome"]["gnn+success_head"] = protocol.measure_outcome(out, model.removal_probability(out.projects))
+    # The outcome model `train` serves (inductive: no node of its own, no neighbour's label), on
+    # the same split; the success head above may use the training labels of a project's neighbours.
+    t = time.perf_counter()
+    served = fit_outcome_model(out.train, seed=seed)
+    results["outcome"]["served_inductive"] = protocol.measure_outcome(
+        out, served.removal_probability(out.train)[out.projects]
+    )
+    results["timings"]["served_outcome_s"] = time.perf_counter() - t
 
     t = time.perf_counter()
     impact = model.artifact_impact()
