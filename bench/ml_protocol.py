@@ -4,9 +4,10 @@ Usage: python bench/ml_protocol.py [BUNDLE_DIR] [SEED] [--seeds N] [--baselines-
 Default bundle: ../shared/datasets/debian-bullseye relative to the repository root.
 `--seeds N` runs seeds SEED, SEED+1, ... SEED+N-1 (each a fresh split, fresh tuning of the
 baselines and a fresh fit) and prints the mean ± standard deviation of every figure.
-`--baselines-only` skips the text embedding and the model (minutes) and measures the classic
-baselines alone. `--encoder sage` runs the same protocol with the GraphSAGE encoder in place of
-the default LightGCN-style propagation, for the comparison in the README.
+`--baselines-only` skips the text embedding and the network (minutes) and measures the classic
+baselines and the served (inductive) outcome model alone. `--encoder sage` runs the same
+protocol with the GraphSAGE encoder in place of the default LightGCN-style propagation, for the
+comparison in the README.
 """
 
 from __future__ import annotations
