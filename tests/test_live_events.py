@@ -103,11 +103,18 @@ def upsert_project(base: str, project_id: str) -> None:
     mutate(base, f'mutation {{ upsertProject(input: {{id: "{project_id}", name: "N"}}) {{ id }} }}')
 
 
+def live_subscriptions_metric(base: str) -> float:
+    text = httpx.get(f"{base}/metrics", timeout=WAIT).text
+    return float(next(line.split()[1] for line in text.splitlines() if line.startswith("maestro_live_subscriptions ")))
+
+
 def test_a_websocket_subscriber_receives_the_events_of_its_filter(dev_server):
+    before = live_subscriptions_metric(dev_server)
     with socket(dev_server) as ws:
         acked(ws)
         subscribe(ws, "1", GRAPH_CHANGED, {"filter": {"projectIds": ["ws-p"]}})
         wait_for_subscriptions(dev_server, 1)
+        assert live_subscriptions_metric(dev_server) == before + 1
         upsert_project(dev_server, "ws-other")  # not this subscriber's project
         upsert_project(dev_server, "ws-p")
         mutate(dev_server, 'mutation { upsertArtifact(input: {id: "ws-a", name: "A", kind: DATASET}) { id } }')
@@ -115,6 +122,8 @@ def test_a_websocket_subscriber_receives_the_events_of_its_filter(dev_server):
             dev_server, 'mutation { recordUsage(input: {projectId: "ws-p", artifactId: "ws-a"}) { usage { count } } }'
         )
         first, second = receive(ws), receive(ws)
+    wait_for_subscriptions(dev_server, 0)  # the socket closed
+    assert live_subscriptions_metric(dev_server) == before
     assert first["type"] == second["type"] == "next"
     event = first["payload"]["data"]["graphChanged"]
     assert event["kind"] == "upsertProject"

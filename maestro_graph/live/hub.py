@@ -23,6 +23,7 @@ from typing import Any
 
 from maestro_graph.db.graph import GraphDB
 from maestro_graph.live.polling import Pacer, poll_forever
+from maestro_graph.observability import prometheus
 from maestro_graph.repositories import event_outbox
 
 log = logging.getLogger("maestro_graph.live")
@@ -119,9 +120,11 @@ class EventHub:
         subscriber = _Subscriber(wants, after=newest)
         self._per_client[client] += 1
         self._subscribers.add(subscriber)
+        prometheus.LIVE_SUBSCRIPTIONS.inc()
         try:
             yield self._drain(subscriber)
         finally:
+            prometheus.LIVE_SUBSCRIPTIONS.dec()
             self._subscribers.discard(subscriber)
             self._per_client[client] -= 1
             if self._per_client[client] <= 0:

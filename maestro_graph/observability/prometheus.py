@@ -31,6 +31,11 @@ HTTP_IN_FLIGHT = Gauge(
     "HTTP requests being served now.",
     multiprocess_mode="livesum",
 )
+LIVE_SUBSCRIPTIONS = Gauge(
+    "maestro_live_subscriptions",
+    "Live subscriptions (graphChanged, modelPublished, predictionChanged) being served now.",
+    multiprocess_mode="livesum",
+)
 GRAPHQL_DURATION = Histogram(
     "maestro_graphql_request_duration_seconds",
     "Whole /graphql requests (authentication included) by operation name, type and outcome "
