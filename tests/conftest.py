@@ -153,6 +153,10 @@ def make_client(target: Neo4jTarget, profile: str = "dev", peer: str = "127.0.0.
     return TestClient(create_app(settings, target), base_url="http://127.0.0.1:8000", client=(peer, 50000))
 
 
+# The application behind each running `live_server`, by base URL (see `live_app`).
+_LIVE_APPS: dict[str, Starlette] = {}
+
+
 @contextlib.contextmanager
 def live_server(settings: Settings, target: Neo4jTarget) -> Iterator[str]:
     """The app under uvicorn on a free loopback port, in a thread with its own event loop;
@@ -175,9 +179,6 @@ def live_server(settings: Settings, target: Neo4jTarget) -> Iterator[str]:
         del _LIVE_APPS[url]
         server.should_exit = True
         thread.join(10)
-
-
-_LIVE_APPS: dict[str, Starlette] = {}
 
 
 def live_app(url: str) -> Starlette:

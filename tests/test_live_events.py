@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from conftest import TEST_DATA_DIR, live_server, register_client, wait_for_subscriptions
+from prometheus_client.parser import text_string_to_metric_families
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
@@ -104,8 +105,9 @@ def upsert_project(base: str, project_id: str) -> None:
 
 
 def live_subscriptions_metric(base: str) -> float:
-    text = httpx.get(f"{base}/metrics", timeout=WAIT).text
-    return float(next(line.split()[1] for line in text.splitlines() if line.startswith("maestro_live_subscriptions ")))
+    exposition = httpx.get(f"{base}/metrics", timeout=WAIT).text
+    family = next(f for f in text_string_to_metric_families(exposition) if f.name == "maestro_live_subscriptions")
+    return family.samples[0].value
 
 
 def test_a_websocket_subscriber_receives_the_events_of_its_filter(dev_server):

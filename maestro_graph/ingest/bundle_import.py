@@ -196,6 +196,12 @@ def unknown_endpoint(step: Step, row: dict, exists: Callable[[str, str], bool]) 
     return "not written"
 
 
+def _written_row(line: int, parsed: dict) -> dict:
+    """A parsed row as the writers take it: with its `line`, and without keys whose value is None
+    (a missing key reads as null in Cypher: absent values need not travel)."""
+    return {**{key: value for key, value in parsed.items() if value is not None}, "line": line}
+
+
 class BundleCheck:
     """The check of a bundle's rows, which writes nothing, and the report the import fills in:
     shared by `import` (below: a first pass, then a second that writes) and `import --initial`
@@ -231,8 +237,7 @@ class BundleCheck:
         them. For a writer that holds what it writes until the whole bundle has been read, as
         `import --initial` holds its importer's CSV: reading and parsing every row once, not twice."""
         for line, parsed in self._checking(source):
-            parsed["line"] = line
-            yield {key: value for key, value in parsed.items() if value is not None}
+            yield _written_row(line, parsed)
 
     def _checking(self, source: Source) -> Iterator[tuple[int, dict]]:
         """Every row of the file checked, the rejected ones noted; the accepted ones' lines and
@@ -275,9 +280,7 @@ class BundleCheck:
             if record.line in source.left_out:
                 continue
             # The first pass parsed this row already; the file is unchanged since (BundleFile checks).
-            parsed = source.step.parse(record.values)
-            parsed["line"] = record.line
-            yield {key: value for key, value in parsed.items() if value is not None}
+            yield _written_row(record.line, source.step.parse(record.values))
 
     def finish(self, sources: dict[str, Source], started: float) -> ImportReport:
         """The report, its rejections in file order then line order, timed from `started`."""
